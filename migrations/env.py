@@ -1,0 +1,57 @@
+"""Alembic environment: online against a connection or URL, offline (--sql) for any dialect."""
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import create_engine
+
+from shared.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def _url() -> str:
+    url = config.get_main_option("sqlalchemy.url")
+    if url:
+        return url
+    from shared.config import get_settings
+
+    return get_settings().database_url
+
+
+def run_offline() -> None:
+    context.configure(
+        url=_url(), target_metadata=target_metadata, literal_binds=True, render_as_batch=True,
+        dialect_opts={"paramstyle": "named"},
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    from shared.db import build_engine
+
+    engine = build_engine(_url())
+    with engine.connect() as conn:
+        _run(conn)
+        conn.commit()
+    engine.dispose()
+
+
+def _run(connection) -> None:
+    context.configure(
+        connection=connection, target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite", compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_offline()
+else:
+    run_online()

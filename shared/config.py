@@ -1,0 +1,107 @@
+"""One typed settings object, read once from the environment (app settings on Azure)."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / ".data"
+DEFAULT_DATABASE_URL = f"sqlite:///{DATA_DIR / 'finance.db'}"
+MIN_SECRET_BYTES = 32
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or unsafe; the app refuses to start."""
+
+
+def _int(env: dict[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _dev_secret() -> str:
+    """A random secret made once per checkout and kept under .data/ (development only)."""
+    path = DATA_DIR / "jwt_secret"
+    if path.exists():
+        return path.read_text().strip()
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secret)
+    return secret
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    jwt_secret: str = field(default="", repr=False)
+    jwt_issuer: str = "finance-api"
+    jwt_audience: str = "finance-api-clients"
+    access_token_minutes: int = 15
+    refresh_token_days: int = 30
+    bcrypt_rounds: int = 12
+    app_env: str = "development"
+    summary_schedule: str = "0 0 2 1 * *"
+    summary_batch_size: int = 500
+    azure_sql_client_id: str = ""
+    azure_openai_endpoint: str = ""
+    azure_openai_deployment: str = ""
+    azure_openai_api_version: str = "2024-10-21"
+    azure_openai_timeout_seconds: int = 10
+    log_level: str = "INFO"
+
+    @property
+    def is_development(self) -> bool:
+        return self.app_env == "development"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        env = dict(os.environ if env is None else env)
+        app_env = env.get("APP_ENV", "development").strip().lower() or "development"
+        if app_env not in {"development", "production"}:
+            raise ConfigError(f"APP_ENV must be 'development' or 'production', got {app_env!r}")
+        secret = env.get("JWT_SECRET", "")
+        if len(secret.encode()) < MIN_SECRET_BYTES:
+            if app_env != "development":
+                problem = "is not set" if not secret else f"is only {len(secret.encode())} bytes"
+                raise ConfigError(
+                    f"JWT_SECRET {problem}; set it to a random value of at least {MIN_SECRET_BYTES} bytes "
+                    "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))'), "
+                    "or set APP_ENV=development for a generated local secret"
+                )
+            secret = _dev_secret()
+        return cls(
+            database_url=env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
+            jwt_secret=secret,
+            jwt_issuer=env.get("JWT_ISSUER", "").strip() or cls.jwt_issuer,
+            jwt_audience=env.get("JWT_AUDIENCE", "").strip() or cls.jwt_audience,
+            access_token_minutes=_int(env, "ACCESS_TOKEN_MINUTES", 15, 1, 24 * 60),
+            refresh_token_days=_int(env, "REFRESH_TOKEN_DAYS", 30, 1, 365),
+            bcrypt_rounds=_int(env, "BCRYPT_ROUNDS", 12, 4, 16),
+            app_env=app_env,
+            summary_schedule=env.get("SUMMARY_SCHEDULE", "").strip() or cls.summary_schedule,
+            summary_batch_size=_int(env, "SUMMARY_BATCH_SIZE", 500, 1, 100_000),
+            azure_sql_client_id=env.get("AZURE_SQL_CLIENT_ID", "").strip() or env.get("AZURE_CLIENT_ID", "").strip(),
+            azure_openai_endpoint=env.get("AZURE_OPENAI_ENDPOINT", "").strip(),
+            azure_openai_deployment=env.get("AZURE_OPENAI_DEPLOYMENT", "").strip(),
+            azure_openai_api_version=env.get("AZURE_OPENAI_API_VERSION", "").strip() or cls.azure_openai_api_version,
+            azure_openai_timeout_seconds=_int(env, "AZURE_OPENAI_TIMEOUT_SECONDS", 10, 1, 120),
+            log_level=(env.get("LOG_LEVEL", "").strip() or "INFO").upper(),
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings.from_env()

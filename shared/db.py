@@ -1,0 +1,189 @@
+"""Engine, one session per invocation, and the retry rule for transient database errors.
+
+The rule: a unit of work is retried (with backoff) only when it failed *before* COMMIT was sent,
+so a write whose commit may already have happened is never replayed; the caller gets a 503.
+"""
+from __future__ import annotations
+
+import logging
+import random
+import re
+import threading
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.config import get_settings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# Azure SQL / SQL Server error numbers that mean "try again": throttling, failover, dropped link.
+TRANSIENT_MSSQL_ERRORS = frozenset({40613, 40197, 40501, 49918, 4060, 10928, 10929, 233, 10053, 10054, 10060})
+_MSSQL_NUMBER = re.compile(r"\((\d{3,5})\)")
+# SQLSTATE classes that mean the connection or the server went away (PostgreSQL and ODBC).
+_TRANSIENT_SQLSTATE_PREFIXES = ("08", "57P0", "40001", "40P01", "HYT00", "HYT01")
+
+_lock = threading.Lock()
+_engine: Engine | None = None
+_sessionmaker: sessionmaker[Session] | None = None
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database could not be reached, or a commit's outcome is unknown."""
+
+
+def normalize_url(url: str):
+    """`postgresql://` means psycopg 3 here; `mssql://` means pyodbc."""
+    parsed = make_url(url)
+    if parsed.drivername in {"postgresql", "postgres"}:
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    elif parsed.drivername == "mssql":
+        parsed = parsed.set(drivername="mssql+pyodbc")
+    return parsed
+
+
+def build_engine(url: str) -> Engine:
+    parsed = normalize_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            from pathlib import Path
+
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30})
+        _configure_sqlite(engine)
+        return engine
+    common = dict(pool_pre_ping=True, pool_size=5, max_overflow=5, pool_recycle=1800, pool_timeout=10)
+    if backend == "mssql":
+        from shared.azure_sql import create_mssql_engine
+
+        return create_mssql_engine(parsed, **common)
+    if backend == "postgresql":
+        return create_engine(parsed, connect_args={"connect_timeout": 5}, **common)
+    return create_engine(parsed, **common)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        # Take the write lock up front: a deferred transaction that later writes can fail with
+        # "database is locked" without waiting, which would turn concurrency into errors.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def get_engine() -> Engine:
+    global _engine, _sessionmaker
+    if _engine is None:
+        with _lock:
+            if _engine is None:
+                url = get_settings().database_url
+                engine = build_engine(url)
+                if engine.dialect.name == "sqlite":
+                    from shared.migrate import upgrade_to_head
+
+                    upgrade_to_head(engine)
+                _sessionmaker = sessionmaker(engine, expire_on_commit=False)
+                _engine = engine
+    return _engine
+
+
+def reset_engine() -> None:
+    """Forget the engine (tests, or after the settings changed)."""
+    global _engine, _sessionmaker
+    with _lock:
+        if _engine is not None:
+            _engine.dispose()
+        _engine = None
+        _sessionmaker = None
+
+
+def new_session() -> Session:
+    get_engine()
+    assert _sessionmaker is not None
+    return _sessionmaker()
+
+
+def is_transient(exc: BaseException) -> bool:
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    orig = exc.orig
+    text = " ".join(str(a) for a in getattr(orig, "args", ()) or (str(orig),))
+    numbers = {int(n) for n in _MSSQL_NUMBER.findall(text)}
+    if numbers & TRANSIENT_MSSQL_ERRORS:
+        return True
+    sqlstate = getattr(orig, "sqlstate", None) or (orig.args[0] if getattr(orig, "args", None) else "")
+    if isinstance(sqlstate, str) and sqlstate.startswith(_TRANSIENT_SQLSTATE_PREFIXES):
+        return True
+    if isinstance(exc, OperationalError):
+        lowered = text.lower()
+        return any(
+            s in lowered
+            for s in ("database is locked", "server closed the connection", "connection refused",
+                      "could not connect", "terminating connection", "connection timeout", "timeout expired")
+        )
+    return False
+
+
+def run_unit_of_work(work: Callable[[Session], T], *, attempts: int = 4, base_delay: float = 0.05) -> T:
+    """Run `work` in one session and commit; retry transient failures that happened before COMMIT."""
+    for attempt in range(1, attempts + 1):
+        committing = False
+        try:
+            session = new_session()
+        except DBAPIError as exc:
+            if attempt == attempts or not is_transient(exc):
+                raise DatabaseUnavailable("the database is unreachable") from exc
+            _backoff(attempt, base_delay)
+            continue
+        try:
+            result = work(session)
+            committing = True
+            session.commit()
+            return result
+        except DBAPIError as exc:
+            _safe_rollback(session)
+            if committing:
+                if is_transient(exc):
+                    raise DatabaseUnavailable("the commit's outcome is unknown") from exc
+                raise
+            if not is_transient(exc):
+                raise
+            if attempt == attempts:
+                raise DatabaseUnavailable("the database is unreachable") from exc
+            log.warning("transient database error, retrying (attempt %d of %d)", attempt, attempts)
+            _backoff(attempt, base_delay)
+        except BaseException:
+            _safe_rollback(session)
+            raise
+        finally:
+            session.close()
+    raise AssertionError("unreachable")
+
+
+def _backoff(attempt: int, base: float) -> None:
+    time.sleep(min(2.0, base * 2 ** (attempt - 1)) * (0.5 + random.random()))
+
+
+def _safe_rollback(session: Session) -> None:
+    try:
+        session.rollback()
+    except Exception:  # the connection may be gone; the pool will discard it
+        log.debug("rollback after failure failed", exc_info=True)

@@ -1,0 +1,314 @@
+"""The HTTP edge: problem+json errors, JSON with Decimal, the body limit, paging, and `handler`,
+the one wrapper every function goes through (session, retries, error mapping, headers)."""
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import json
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import azure.functions as func
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
+
+log = logging.getLogger("finance.http")
+M = TypeVar("M", bound=BaseModel)
+
+MAX_BODY_BYTES = 1024 * 1024
+PROBLEM_TYPE_BASE = "https://finance-api.example/problems/"
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+}
+_TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    422: "Validation failed",
+    429: "Too many requests",
+    500: "Internal server error",
+    503: "Service unavailable",
+}
+_SLUGS = {
+    400: "bad-request", 401: "unauthorized", 404: "not-found", 405: "method-not-allowed", 409: "conflict",
+    413: "payload-too-large", 415: "unsupported-media-type", 422: "validation-error", 429: "too-many-requests",
+    500: "internal-error", 503: "service-unavailable",
+}
+
+
+class ApiError(Exception):
+    """Raised anywhere below a handler; becomes a problem+json answer and rolls the work back."""
+
+    def __init__(self, status: int, detail: str, *, errors: list[dict[str, str]] | None = None,
+                 headers: dict[str, str] | None = None, title: str | None = None):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers or {}
+        self.title = title or _TITLES.get(status, "Error")
+
+
+def not_found(what: str = "resource") -> ApiError:
+    return ApiError(404, f"No such {what}.")
+
+
+def conflict(detail: str, field_name: str | None = None) -> ApiError:
+    errors = [{"field": field_name, "message": detail}] if field_name else None
+    return ApiError(409, detail, errors=errors)
+
+
+def invalid(field_name: str, message: str) -> ApiError:
+    return ApiError(422, f"{field_name}: {message}", errors=[{"field": field_name, "message": message}])
+
+
+# --- JSON -----------------------------------------------------------------------------------
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dt.datetime):
+        return iso_timestamp(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def iso_timestamp(value: dt.datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, default=_default, ensure_ascii=False, separators=(",", ":"))
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> func.HttpResponse:
+    if isinstance(data, BaseModel):
+        body = data.model_dump_json()
+    else:
+        body = dumps(data)
+    return func.HttpResponse(body, status_code=status, mimetype="application/json", charset="utf-8",
+                             headers=headers)
+
+
+def problem_response(status: int, detail: str, *, title: str | None = None,
+                     errors: list[dict[str, str]] | None = None,
+                     headers: dict[str, str] | None = None) -> func.HttpResponse:
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + _SLUGS.get(status, str(status)),
+        "title": title or _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = errors
+    response = func.HttpResponse(dumps(body), status_code=status, mimetype="application/problem+json",
+                                 charset="utf-8", headers=dict(headers or {}))
+    return response
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ApiError(400, f"The JSON body repeats the key {key!r}; each key may appear once.")
+        result[key] = value
+    return result
+
+
+def _constant(name: str) -> Decimal:
+    # NaN / Infinity are not JSON; keep them as values validation refuses with a field error (422).
+    return Decimal(name.replace("Infinity", "Inf"))
+
+
+def parse_json_bytes(raw: bytes) -> Any:
+    if len(raw) > MAX_BODY_BYTES:
+        raise ApiError(413, f"The body is larger than {MAX_BODY_BYTES} bytes.")
+    if not raw.strip():
+        raise ApiError(400, "The request body is empty; a JSON document is expected.")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError(400, "The body is not valid UTF-8.") from None
+    try:
+        return json.loads(text, parse_float=Decimal, parse_constant=_constant,
+                          object_pairs_hook=_reject_duplicates)
+    except RecursionError:
+        raise ApiError(400, "The JSON body is nested too deeply.") from None
+    except ValueError as exc:
+        raise ApiError(400, f"The body is not valid JSON: {exc.args[0] if exc.args else 'parse error'}.") from None
+
+
+def validation_errors(exc: ValidationError) -> list[dict[str, str]]:
+    out = []
+    for err in exc.errors(include_url=False, include_input=False, include_context=False):
+        loc = ".".join(str(p) for p in err.get("loc", ()) if p != "__root__") or "body"
+        message = err.get("msg", "invalid value")
+        if err.get("type") == "extra_forbidden":
+            message = "unknown field; it is not part of this resource"
+        out.append({"field": loc, "message": message})
+    return out
+
+
+def validate(model: type[M], data: Any) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors = validation_errors(exc)
+        raise ApiError(422, "The request has invalid fields: " + ", ".join(e["field"] for e in errors) + ".",
+                       errors=errors) from None
+
+
+# --- the request context handed to every handler ------------------------------------------
+
+@dataclass
+class Context:
+    req: func.HttpRequest
+    session: Session
+    user: Any = None
+    _json: Any = field(default=None, repr=False)
+    _json_loaded: bool = field(default=False, repr=False)
+
+    def json(self) -> Any:
+        if not self._json_loaded:
+            self._json = parse_json_bytes(self.req.get_body() or b"")
+            self._json_loaded = True
+        return self._json
+
+    def body(self, model: type[M]) -> M:
+        data = self.json()
+        if not isinstance(data, dict):
+            raise ApiError(400, "The body must be a JSON object.")
+        return validate(model, data)
+
+    def query(self, model: type[M]) -> M:
+        params = self.req.params
+        data: dict[str, Any] = {}
+        for key in params:
+            data[key] = params.get(key)
+        return validate(model, data)
+
+    def route_int(self, name: str = "id") -> int:
+        raw = self.req.route_params.get(name, "")
+        try:
+            value = int(raw)
+        except (TypeError, ValueError):
+            raise not_found() from None
+        if not 0 < value < 2**31:
+            raise not_found()
+        return value
+
+
+@dataclass
+class Reply:
+    body: Any = None
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+NO_CONTENT = Reply(None, 204)
+
+Authenticator = Callable[[func.HttpRequest, Session], Any]
+
+
+def _finish(response: func.HttpResponse, *, private: bool) -> func.HttpResponse:
+    for name, value in SECURITY_HEADERS.items():
+        if name not in response.headers:
+            response.headers[name] = value
+    if private or "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def to_response(result: Any) -> func.HttpResponse:
+    if isinstance(result, func.HttpResponse):
+        return result
+    if isinstance(result, Reply):
+        if result.status == 204 or result.body is None and result.status != 200:
+            return func.HttpResponse(status_code=result.status, headers=result.headers)
+        return json_response(result.body, result.status, result.headers)
+    if result is None:
+        return func.HttpResponse(status_code=204)
+    return json_response(result)
+
+
+def handler(fn: Callable[[Context], Any] | None = None, *, authenticate: Authenticator | None = None,
+            wrap: Iterable[Callable] = ()):
+    """Turn `fn(ctx)` into an Azure Functions HTTP handler `(req) -> HttpResponse`.
+
+    One database session per invocation, committed when `fn` returns, rolled back on any error,
+    and retried on transient database errors that happened before the commit was sent.
+    """
+    if fn is None:
+        return lambda f: handler(f, authenticate=authenticate, wrap=wrap)
+
+    from shared.db import DatabaseUnavailable, run_unit_of_work
+
+    inner = fn
+    for layer in wrap:
+        inner = layer(inner)
+
+    def http_function(req: func.HttpRequest) -> func.HttpResponse:
+        try:
+            declared = req.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+                raise ApiError(413, f"The body is larger than {MAX_BODY_BYTES} bytes.")
+
+            def work(session: Session) -> func.HttpResponse:
+                ctx = Context(req=req, session=session)
+                if authenticate is not None:
+                    ctx.user = authenticate(req, session)
+                return to_response(inner(ctx))
+
+            response = run_unit_of_work(work)
+        except ApiError as exc:
+            response = problem_response(exc.status, exc.detail, title=exc.title, errors=exc.errors,
+                                        headers=exc.headers)
+        except DatabaseUnavailable:
+            log.warning("database unavailable for %s %s", req.method, _path(req))
+            response = problem_response(503, "The database is unavailable right now; try again shortly.",
+                                        headers={"Retry-After": "5"})
+        except Exception:
+            log.exception("unhandled error in %s %s", req.method, _path(req))
+            response = problem_response(500, "Something went wrong on our side; it has been logged.")
+        return _finish(response, private=authenticate is not None)
+
+    http_function.__name__ = fn.__name__
+    http_function.__qualname__ = fn.__qualname__
+    http_function.__doc__ = fn.__doc__
+    http_function.__module__ = fn.__module__
+    # The Functions worker reads the signature to bind `req`; keep it exactly (req) -> HttpResponse.
+    http_function.__signature__ = inspect.Signature(
+        [inspect.Parameter("req", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=func.HttpRequest)],
+        return_annotation=func.HttpResponse,
+    )
+    http_function.endpoint = fn  # what the OpenAPI builder reads
+    return http_function
+
+
+def _path(req: func.HttpRequest) -> str:
+    url = req.url or ""
+    return url.split("?", 1)[0][-200:]
+
+
+public = handler
+
+
+# --- paging ---------------------------------------------------------------------------------
+
+def page_of(items: list[Any], page: int, page_size: int, total: int) -> dict[str, Any]:
+    return {"items": items, "page": page, "page_size": page_size, "total": total}

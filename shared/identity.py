@@ -1,0 +1,278 @@
+"""Registration, login (with throttling), token rotation, logout, password change, deletion."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from shared import auth
+from shared.config import get_settings
+from shared.http import ApiError, conflict
+from shared.models import (
+    Account,
+    Asset,
+    AssetPrice,
+    AuthSession,
+    Budget,
+    Category,
+    CreditCard,
+    Goal,
+    GoalContribution,
+    IdempotencyRecord,
+    IncomeSource,
+    LoginFailureWindow,
+    PeriodSummary,
+    Portfolio,
+    RefreshToken,
+    Transaction,
+    User,
+)
+from shared.schemas.identity import MePatch, RegisterIn, TokenPair
+from shared.types import utcnow
+
+ACCOUNT_FAILURE_LIMIT = 10
+ACCOUNT_LOCK = dt.timedelta(minutes=15)
+ACCOUNT_LOCK_MAX = dt.timedelta(hours=24)
+ADDRESS_FAILURE_LIMIT = 100
+ADDRESS_WINDOW = dt.timedelta(minutes=15)
+BAD_CREDENTIALS = "Invalid username or password."
+
+DEFAULT_CATEGORIES: tuple[tuple[str, str, str], ...] = (
+    ("Groceries", "expense", "#4CAF50"),
+    ("Rent", "expense", "#795548"),
+    ("Utilities", "expense", "#FFC107"),
+    ("Transport", "expense", "#2196F3"),
+    ("Dining", "expense", "#FF5722"),
+    ("Health", "expense", "#E91E63"),
+    ("Entertainment", "expense", "#9C27B0"),
+    ("Shopping", "expense", "#00BCD4"),
+    ("Other", "expense", "#9E9E9E"),
+    ("Salary", "income", "#388E3C"),
+    ("Freelance", "income", "#1976D2"),
+    ("Interest", "income", "#FBC02D"),
+)
+
+
+@dataclass
+class LoginRefused:
+    """A refused login whose failure counters must still be committed."""
+
+    status: int
+    detail: str
+    retry_after: int | None = None
+
+
+def _email_taken(session: Session, email_key: str, except_user: int | None = None) -> bool:
+    query = select(User.id).where(User.email_key == email_key)
+    if except_user is not None:
+        query = query.where(User.id != except_user)
+    return session.execute(query).first() is not None
+
+
+def register(session: Session, data: RegisterIn) -> User:
+    username_key = data.username.lower()
+    email_key = data.email.lower() if data.email else None
+    if session.execute(select(User.id).where(User.username_key == username_key)).first():
+        raise conflict("That username is already taken.", "username")
+    if email_key and _email_taken(session, email_key):
+        raise conflict("That email address is already registered.", "email")
+    user = User(
+        username=data.username, username_key=username_key, email=data.email, email_key=email_key,
+        first_name=data.first_name, last_name=data.last_name, dob=data.dob,
+        monthly_income=data.monthly_income, currency=data.currency, role="user",
+        password_hash=auth.hash_password(data.password), token_version=0,
+    )
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError:
+        # Two registrations raced for the same name: the loser gets the same 409 as above.
+        raise conflict("That username or email address is already taken.", "username") from None
+    session.add_all(
+        Category(user_id=user.id, name=name, name_key=name.lower(), kind=kind, color=color)
+        for name, kind, color in DEFAULT_CATEGORIES
+    )
+    session.flush()
+    return user
+
+
+def _issue_tokens(session: Session, user: User, auth_session_id: int, now: dt.datetime) -> TokenPair:
+    refresh, refresh_hash = auth.new_refresh_token()
+    session.add(RefreshToken(
+        session_id=auth_session_id, token_hash=refresh_hash, created_at=now,
+        expires_at=now + dt.timedelta(days=get_settings().refresh_token_days),
+    ))
+    access, lifetime = auth.create_access_token(user, auth_session_id, now)
+    return TokenPair(access_token=access, refresh_token=refresh, expires_in=lifetime)
+
+
+def _seconds_until(moment: dt.datetime, now: dt.datetime) -> int:
+    return max(1, int((moment - now).total_seconds() + 0.999))
+
+
+def _address_window(session: Session, address: str, now: dt.datetime) -> LoginFailureWindow | None:
+    window = session.get(LoginFailureWindow, address)
+    if window is not None and window.window_start + ADDRESS_WINDOW <= now:
+        return None
+    return window
+
+
+def _record_address_failure(session: Session, address: str, now: dt.datetime) -> None:
+    updated = session.execute(
+        update(LoginFailureWindow)
+        .where(LoginFailureWindow.address == address, LoginFailureWindow.window_start > now - ADDRESS_WINDOW)
+        .values(failures=LoginFailureWindow.failures + 1)
+    ).rowcount
+    if updated:
+        return
+    restarted = session.execute(
+        update(LoginFailureWindow).where(LoginFailureWindow.address == address)
+        .values(failures=1, window_start=now)
+    ).rowcount
+    if restarted:
+        return
+    try:
+        with session.begin_nested():
+            session.add(LoginFailureWindow(address=address, window_start=now, failures=1))
+    except IntegrityError:  # another instance created it a moment ago
+        session.execute(update(LoginFailureWindow).where(LoginFailureWindow.address == address)
+                        .values(failures=LoginFailureWindow.failures + 1))
+
+
+def login(session: Session, username: str, password: str, address: str) -> TokenPair | LoginRefused:
+    now = utcnow()
+    window = _address_window(session, address, now)
+    if window is not None and window.failures >= ADDRESS_FAILURE_LIMIT:
+        return LoginRefused(429, "Too many failed logins from this address; try again later.",
+                            _seconds_until(window.window_start + ADDRESS_WINDOW, now))
+    key = username.strip().lower()
+    user = session.execute(
+        select(User).where(or_(User.username_key == key, User.email_key == key)).order_by(User.id).limit(1)
+    ).scalar_one_or_none()
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        return LoginRefused(429, "This account is locked after too many failed logins; try again later.",
+                            _seconds_until(user.locked_until, now))
+    valid = auth.verify_password(password, user.password_hash if user else auth.dummy_hash())
+    if not valid or user is None:
+        _record_address_failure(session, address, now)
+        if user is not None:
+            session.execute(update(User).where(User.id == user.id)
+                            .values(failed_logins=User.failed_logins + 1))
+            session.refresh(user, ["failed_logins", "lockouts"])
+            if user.failed_logins >= ACCOUNT_FAILURE_LIMIT:
+                lock = min(ACCOUNT_LOCK * (2 ** min(user.lockouts, 10)), ACCOUNT_LOCK_MAX)
+                user.locked_until = now + lock
+                user.lockouts += 1
+                user.failed_logins = 0
+        return LoginRefused(401, BAD_CREDENTIALS)
+    user.failed_logins = 0
+    user.lockouts = 0
+    user.locked_until = None
+    auth_session = AuthSession(user_id=user.id, created_at=now)
+    session.add(auth_session)
+    session.flush()
+    return _issue_tokens(session, user, auth_session.id, now)
+
+
+def refresh(session: Session, token: str) -> TokenPair | LoginRefused:
+    now = utcnow()
+    row = session.execute(
+        select(RefreshToken, AuthSession, User)
+        .join(AuthSession, AuthSession.id == RefreshToken.session_id)
+        .join(User, User.id == AuthSession.user_id)
+        .where(RefreshToken.token_hash == auth.hash_refresh_token(token))
+    ).first()
+    if row is None:
+        return LoginRefused(401, "The refresh token is not valid.")
+    stored, auth_session, user = row
+    if auth_session.revoked_at is not None:
+        return LoginRefused(401, "The refresh token has been revoked.")
+    # Mark it used atomically: of two concurrent uses exactly one wins; the other is a reuse.
+    claimed = session.execute(
+        update(RefreshToken).where(RefreshToken.id == stored.id, RefreshToken.used_at.is_(None)).values(used_at=now)
+    ).rowcount
+    if not claimed:
+        session.execute(update(AuthSession).where(AuthSession.id == auth_session.id).values(revoked_at=now))
+        return LoginRefused(401, "This refresh token was already used; every token of this login is now revoked.")
+    if stored.expires_at <= now:
+        return LoginRefused(401, "The refresh token has expired; log in again.")
+    return _issue_tokens(session, user, auth_session.id, now)
+
+
+def logout(session: Session, user: User, token: str) -> None:
+    found = session.execute(
+        select(AuthSession.id).join(RefreshToken, RefreshToken.session_id == AuthSession.id)
+        .where(RefreshToken.token_hash == auth.hash_refresh_token(token), AuthSession.user_id == user.id)
+    ).scalar_one_or_none()
+    if found is not None:
+        session.execute(update(AuthSession).where(AuthSession.id == found).values(revoked_at=utcnow()))
+
+
+def revoke_everything(session: Session, user: User) -> None:
+    user.token_version += 1
+    session.execute(update(AuthSession).where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
+                    .values(revoked_at=utcnow()))
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    if not auth.verify_password(current, user.password_hash):
+        raise ApiError(422, "The current password is wrong.",
+                       errors=[{"field": "current_password", "message": "does not match"}])
+    user.password_hash = auth.hash_password(new)
+    revoke_everything(session, user)
+
+
+def update_me(session: Session, user: User, patch: MePatch) -> User:
+    changes = patch.changes()
+    if "email" in changes:
+        email_key = changes["email"].lower() if changes["email"] else None
+        if email_key and _email_taken(session, email_key, except_user=user.id):
+            raise conflict("That email address is already registered.", "email")
+        user.email_key = email_key
+    for name, value in changes.items():
+        setattr(user, name, value)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise conflict("That email address is already registered.", "email") from None
+    return user
+
+
+def delete_user(session: Session, user: User, password: str) -> None:
+    if not auth.verify_password(password, user.password_hash):
+        raise ApiError(422, "The password is wrong.", errors=[{"field": "password", "message": "does not match"}])
+    delete_user_data(session, user.id)
+
+
+def delete_user_data(session: Session, user_id: int) -> None:
+    """Every row of the user, children first, so no engine's cascade rules are relied on."""
+    asset_ids = select(Asset.id).where(Asset.user_id == user_id).scalar_subquery()
+    goal_ids = select(Goal.id).where(Goal.user_id == user_id).scalar_subquery()
+    session_ids = select(AuthSession.id).where(AuthSession.user_id == user_id).scalar_subquery()
+    statements = [
+        delete(AssetPrice).where(AssetPrice.asset_id.in_(asset_ids)),
+        delete(Asset).where(Asset.user_id == user_id),
+        delete(Portfolio).where(Portfolio.user_id == user_id),
+        delete(GoalContribution).where(GoalContribution.goal_id.in_(goal_ids)),
+        delete(Goal).where(Goal.user_id == user_id),
+        delete(Budget).where(Budget.user_id == user_id),
+        delete(Transaction).where(Transaction.user_id == user_id),
+        delete(IncomeSource).where(IncomeSource.user_id == user_id),
+        delete(Account).where(Account.user_id == user_id),
+        delete(CreditCard).where(CreditCard.user_id == user_id),
+        delete(Category).where(Category.user_id == user_id),
+        delete(PeriodSummary).where(PeriodSummary.user_id == user_id),
+        delete(IdempotencyRecord).where(IdempotencyRecord.user_id == user_id),
+        delete(RefreshToken).where(RefreshToken.session_id.in_(session_ids)),
+        delete(AuthSession).where(AuthSession.user_id == user_id),
+        delete(User).where(User.id == user_id),
+    ]
+    for statement in statements:
+        session.execute(statement.execution_options(synchronize_session=False))
+
+
+def count_users(session: Session) -> int:
+    return session.execute(select(func.count()).select_from(User)).scalar_one()

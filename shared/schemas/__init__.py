@@ -1,0 +1,219 @@
+"""Field types shared by every request and answer: money, dates, months, names, ids, paging.
+
+Money arrives as a JSON string or number (our JSON parser hands numbers over as Decimal, never
+float) and leaves as a string with exactly two fraction digits.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from typing import Annotated, Any, ClassVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    Strict,
+    StringConstraints,
+    WithJsonSchema,
+)
+
+CENT = Decimal("0.01")
+MAX_MONEY = Decimal("999999999999.99")
+MAX_QUANTITY = Decimal("99999999999999999999.99999999")
+_DECIMAL_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def to_money_string(value: Decimal) -> str:
+    return format(Decimal(value).quantize(CENT, rounding=ROUND_HALF_EVEN), "f")
+
+
+def _as_decimal(value: Any) -> Decimal:
+    if isinstance(value, bool) or isinstance(value, float):
+        raise ValueError("must be a decimal number (a JSON number or a numeric string)")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, str):
+        text = value.strip()
+        if len(text) > 64 or not _DECIMAL_TEXT.match(text):
+            raise ValueError("must be a decimal number such as \"12.50\"")
+        try:
+            result = Decimal(text)
+        except InvalidOperation:
+            raise ValueError("must be a decimal number such as \"12.50\"") from None
+    else:
+        raise ValueError("must be a decimal number (a JSON number or a numeric string)")
+    if not result.is_finite():
+        raise ValueError("must be a finite number")
+    return result
+
+
+def _decimal_checks(places: int, low: Decimal | None, low_inclusive: bool, high: Decimal):
+    def check(value: Decimal) -> Decimal:
+        if abs(value.adjusted()) > 40:
+            raise ValueError(f"must be at most {high}")
+        if value.as_tuple().exponent < -places and value != value.quantize(Decimal(1).scaleb(-places)):
+            raise ValueError(f"must have at most {places} digits after the decimal point")
+        if value > high or value < -high:
+            raise ValueError(f"must be at most {high}")
+        if low is not None:
+            if low_inclusive and value < low:
+                raise ValueError(f"must be at least {low}")
+            if not low_inclusive and value <= low:
+                raise ValueError(f"must be greater than {low}")
+        return value.quantize(Decimal(1).scaleb(-places))
+    return check
+
+
+_MONEY_IN_SCHEMA = {"anyOf": [{"type": "string", "pattern": r"^-?\d{1,12}(\.\d{1,2})?$"}, {"type": "number"}],
+                    "examples": ["1250.50"]}
+_MONEY_OUT = PlainSerializer(to_money_string, return_type=str, when_used="always")
+_MONEY_OUT_SCHEMA = WithJsonSchema({"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["1250.50"]},
+                                   mode="serialization")
+
+
+def _money(low: Decimal | None, inclusive: bool):
+    return Annotated[
+        Decimal,
+        BeforeValidator(_as_decimal),
+        AfterValidator(_decimal_checks(2, low, inclusive, MAX_MONEY)),
+        _MONEY_OUT,
+        WithJsonSchema(_MONEY_IN_SCHEMA, mode="validation"),
+        _MONEY_OUT_SCHEMA,
+    ]
+
+
+PositiveMoney = _money(Decimal(0), False)
+NonNegativeMoney = _money(Decimal(0), True)
+SignedMoney = _money(None, True)
+
+# Answers only: any Decimal out as a two-digit string.
+MoneyOut = Annotated[Decimal, _MONEY_OUT, WithJsonSchema({"type": "string", "pattern": r"^-?\d+\.\d{2}$"})]
+FractionOut = Annotated[
+    Decimal,
+    PlainSerializer(lambda v: format(Decimal(v).quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN), "f"),
+                    return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^-?\d+\.\d{4}$", "examples": ["0.2500"]}),
+]
+
+
+def _eight_places(value: Decimal) -> str:
+    return format(Decimal(value).quantize(Decimal("0.00000001")).normalize(), "f")
+
+
+_PRECISE_OUT = PlainSerializer(_eight_places, return_type=str)
+PositivePrecise = Annotated[
+    Decimal,
+    BeforeValidator(_as_decimal),
+    AfterValidator(_decimal_checks(8, Decimal(0), False, MAX_QUANTITY)),
+    _PRECISE_OUT,
+    WithJsonSchema({"anyOf": [{"type": "string", "pattern": r"^\d{1,20}(\.\d{1,8})?$"}, {"type": "number"}],
+                    "examples": ["12.5"]}, mode="validation"),
+    WithJsonSchema({"type": "string", "examples": ["12.5"]}, mode="serialization"),
+]
+PreciseOut = Annotated[Decimal, _PRECISE_OUT, WithJsonSchema({"type": "string"})]
+Percent = Annotated[
+    Decimal,
+    BeforeValidator(_as_decimal),
+    AfterValidator(_decimal_checks(3, Decimal(0), True, Decimal("999.999"))),
+    PlainSerializer(lambda v: format(Decimal(v).quantize(Decimal("0.01")), "f"), return_type=str),
+    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "number"}], "examples": ["19.99"]}, mode="validation"),
+    WithJsonSchema({"type": "string", "examples": ["19.99"]}, mode="serialization"),
+]
+
+
+def _as_date(value: Any) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("is not a real calendar date") from None
+
+
+Date = Annotated[dt.date, BeforeValidator(_as_date),
+                 WithJsonSchema({"type": "string", "format": "date", "examples": ["2026-10-31"]})]
+
+
+def _as_month(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}", value):
+        raise ValueError("must be a month written YYYY-MM")
+    year, month = int(value[:4]), int(value[5:])
+    if not 1 <= month <= 12 or year < 1:
+        raise ValueError("is not a real month (01 to 12)")
+    return value
+
+
+Month = Annotated[str, BeforeValidator(_as_month),
+                  WithJsonSchema({"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "examples": ["2026-10"]})]
+
+
+def _clean_text(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def Text(max_length: int, min_length: int = 1):  # noqa: N802 - reads like a type
+    return Annotated[str, Strict(), StringConstraints(strip_whitespace=True, min_length=min_length,
+                                                      max_length=max_length), AfterValidator(_clean_text)]
+
+
+Name = Text(100)
+Id = Annotated[int, Strict(), Field(gt=0, lt=2**31)]
+DayOfMonth = Annotated[int, Strict(), Field(ge=1, le=31)]
+Timestamp = Annotated[dt.datetime, PlainSerializer(
+    lambda v: (v if v.tzinfo else v.replace(tzinfo=dt.timezone.utc)).astimezone(dt.timezone.utc)
+    .isoformat().replace("+00:00", "Z"), return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time", "examples": ["2026-11-25T18:00:00Z"]})]
+
+
+class Input(BaseModel):
+    """A request body: unknown fields are refused, so nobody sets user_id, role, id or a computed field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Patch(Input):
+    """A partial update: only the fields sent are applied; `null` clears an optional field only."""
+
+    required_fields: ClassVar[frozenset[str]] = frozenset()
+
+    def changes(self) -> dict[str, Any]:
+        from shared.http import ApiError
+
+        nulls = sorted(n for n in self.model_fields_set if n in self.required_fields and getattr(self, n) is None)
+        if nulls:
+            raise ApiError(422, "Some fields cannot be cleared: " + ", ".join(nulls) + ".",
+                           errors=[{"field": n, "message": "cannot be null"} for n in nulls])
+        return {name: getattr(self, name) for name in self.model_fields_set}
+
+
+class Output(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Resource(Output):
+    id: int
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+class Query(BaseModel):
+    """Query-string parameters (always text on the wire): unknown ones are refused too."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class PageQuery(Query):
+    page: Annotated[int, Field(ge=1, le=10_000_000)] = 1
+    page_size: Annotated[int, Field(ge=1, le=100)] = 50
