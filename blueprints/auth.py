@@ -28,62 +28,61 @@ def _refused(result: identity.LoginRefused) -> func.HttpResponse:
 
 
 @bp.route(route="register", methods=["POST"])
-@public
-def register(ctx: Context) -> Reply:
+@public(body=RegisterIn, response=UserOut, status=201, extra_statuses=(409,))
+def register(ctx: Context) -> UserOut:
     """Create an account. Usernames and emails are unique case-insensitively."""
-    user = identity.register(ctx.session, ctx.body(RegisterIn))
-    return Reply(UserOut.model_validate(user), 201)
+    return UserOut.model_validate(identity.register(ctx.session, ctx.data))
 
 
 @bp.route(route="login", methods=["POST"])
-@public
+@public(body=LoginIn, response=TokenPair, extra_statuses=(401, 429))
 def login(ctx: Context):
     """Exchange a username (or email) and password for an access and a refresh token."""
-    data = ctx.body(LoginIn)
+    data = ctx.data
     result = identity.login(ctx.session, data.username, data.password, client_address(ctx.req))
     return result if isinstance(result, TokenPair) else _refused(result)
 
 
 @bp.route(route="token/refresh", methods=["POST"])
-@public
+@public(body=RefreshIn, response=TokenPair, extra_statuses=(401,))
 def refresh_token(ctx: Context):
     """Rotate a refresh token: the old one dies; presenting a dead one revokes its whole login."""
-    result = identity.refresh(ctx.session, ctx.body(RefreshIn).refresh_token)
+    result = identity.refresh(ctx.session, ctx.data.refresh_token)
     return result if isinstance(result, TokenPair) else _refused(result)
 
 
 @bp.route(route="logout", methods=["POST"])
-@authenticated
+@authenticated(body=RefreshIn, status=204)
 def logout(ctx: Context) -> Reply:
     """End the login that the refresh token belongs to (its access tokens stop working too)."""
-    identity.logout(ctx.session, ctx.user, ctx.body(RefreshIn).refresh_token)
+    identity.logout(ctx.session, ctx.user, ctx.data.refresh_token)
     return NO_CONTENT
 
 
 @bp.route(route="me", methods=["GET"])
-@authenticated
+@authenticated(response=UserOut)
 def get_me(ctx: Context) -> UserOut:
     return UserOut.model_validate(ctx.user)
 
 
 @bp.route(route="me", methods=["PATCH"])
-@authenticated
+@authenticated(body=MePatch, response=UserOut, extra_statuses=(409,))
 def patch_me(ctx: Context) -> UserOut:
-    return UserOut.model_validate(identity.update_me(ctx.session, ctx.user, ctx.body(MePatch)))
+    return UserOut.model_validate(identity.update_me(ctx.session, ctx.user, ctx.data))
 
 
 @bp.route(route="me/password", methods=["POST"])
-@authenticated
+@authenticated(body=PasswordChangeIn, status=204)
 def change_password(ctx: Context) -> Reply:
     """Change the password; every earlier access and refresh token stops working."""
-    data = ctx.body(PasswordChangeIn)
+    data = ctx.data
     identity.change_password(ctx.session, ctx.user, data.current_password, data.new_password)
     return NO_CONTENT
 
 
 @bp.route(route="me", methods=["DELETE"])
-@authenticated
+@authenticated(body=DeleteMeIn, status=204)
 def delete_me(ctx: Context) -> Reply:
     """Delete the account and every row of the caller's data."""
-    identity.delete_user(ctx.session, ctx.user, ctx.body(DeleteMeIn).password)
+    identity.delete_user(ctx.session, ctx.user, ctx.data.password)
     return NO_CONTENT

@@ -4,13 +4,22 @@ from __future__ import annotations
 import azure.functions as func
 from sqlalchemy import text
 
-from shared.http import Context, Reply, public
+from typing import Literal
+
+from shared.http import Context, public
+from shared.schemas import Output
 
 bp = func.Blueprint()
 
 
+class HealthOut(Output):
+    status: Literal["ok"] = "ok"
+    database: Literal["ok"] = "ok"
+
+
 @bp.route(route="health", methods=["GET"])
-@public
-def health(ctx: Context) -> Reply:
+@public(response=HealthOut, extra_statuses=(503,))
+def health(ctx: Context) -> HealthOut:
+    """Liveness, with one round trip to the database (503 when it is unreachable)."""
     ctx.session.execute(text("SELECT 1"))
-    return Reply({"status": "ok", "database": "ok"})
+    return HealthOut()

@@ -135,13 +135,14 @@ def current_user(req: func.HttpRequest, session: Session) -> User:
     return user
 
 
-def authenticated(fn=None, *, wrap=()):
-    """Protect a handler: it runs only with a valid access token and receives `ctx.user`."""
+def authenticated(fn=None, **options):
+    """Protect a handler: it runs only with a valid access token and receives `ctx.user`.
+
+    Takes the same options as `shared.http.handler` (body, query, response, status, ...).
+    """
     if fn is None:
-        return lambda f: authenticated(f, wrap=wrap)
-    wrapped = handler(fn, authenticate=current_user, wrap=wrap)
-    wrapped.requires_auth = True
-    return wrapped
+        return lambda f: authenticated(f, **options)
+    return handler(fn, authenticate=current_user, **options)
 
 
 def client_address(req: func.HttpRequest) -> str:

@@ -175,11 +175,28 @@ def validate(model: type[M], data: Any) -> M:
 
 # --- the request context handed to every handler ------------------------------------------
 
+@dataclass(frozen=True)
+class EndpointSpec:
+    """What a handler takes and answers: validates requests and feeds the OpenAPI document."""
+
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    response: Any = None  # a pydantic model, list[Model], or None for no content
+    status: int = 200
+    summary: str = ""
+    auth: bool = True
+    extra_statuses: tuple[int, ...] = ()
+    body_is_list: type[BaseModel] | None = None  # also accepts a JSON array of this model (bulk)
+    headers: tuple[str, ...] = ()  # request headers honoured (e.g. Idempotency-Key)
+
+
 @dataclass
 class Context:
     req: func.HttpRequest
     session: Session
     user: Any = None
+    data: Any = None  # the validated body, when the endpoint declares one
+    params: Any = None  # the validated query string, when the endpoint declares one
     _json: Any = field(default=None, repr=False)
     _json_loaded: bool = field(default=False, repr=False)
 
@@ -234,7 +251,8 @@ def _finish(response: func.HttpResponse, *, private: bool) -> func.HttpResponse:
     return response
 
 
-def to_response(result: Any) -> func.HttpResponse:
+def to_response(result: Any, status: int = 200) -> func.HttpResponse:
+    """A handler may return an HttpResponse, a Reply, None (204), or a body for the declared status."""
     if isinstance(result, func.HttpResponse):
         return result
     if isinstance(result, Reply):
@@ -243,18 +261,27 @@ def to_response(result: Any) -> func.HttpResponse:
         return json_response(result.body, result.status, result.headers)
     if result is None:
         return func.HttpResponse(status_code=204)
-    return json_response(result)
+    return json_response(result, status)
 
 
 def handler(fn: Callable[[Context], Any] | None = None, *, authenticate: Authenticator | None = None,
-            wrap: Iterable[Callable] = ()):
+            wrap: Iterable[Callable] = (), body: type[BaseModel] | None = None,
+            query: type[BaseModel] | None = None, response: Any = None, status: int = 200,
+            extra_statuses: tuple[int, ...] = (), body_is_list: type[BaseModel] | None = None,
+            headers: tuple[str, ...] = ()):
     """Turn `fn(ctx)` into an Azure Functions HTTP handler `(req) -> HttpResponse`.
 
+    The declared `body` / `query` models are validated before `fn` runs (`ctx.data`, `ctx.params`).
     One database session per invocation, committed when `fn` returns, rolled back on any error,
     and retried on transient database errors that happened before the commit was sent.
     """
+    spec = EndpointSpec(body=body, query=query, response=response, status=status,
+                        auth=authenticate is not None, extra_statuses=extra_statuses,
+                        body_is_list=body_is_list, headers=headers)
     if fn is None:
-        return lambda f: handler(f, authenticate=authenticate, wrap=wrap)
+        return lambda f: handler(f, authenticate=authenticate, wrap=wrap, body=body, query=query,
+                                 response=response, status=status, extra_statuses=extra_statuses,
+                                 body_is_list=body_is_list, headers=headers)
 
     from shared.db import DatabaseUnavailable, run_unit_of_work
 
@@ -272,7 +299,11 @@ def handler(fn: Callable[[Context], Any] | None = None, *, authenticate: Authent
                 ctx = Context(req=req, session=session)
                 if authenticate is not None:
                     ctx.user = authenticate(req, session)
-                return to_response(inner(ctx))
+                if query is not None:
+                    ctx.params = ctx.query(query)
+                if body is not None:
+                    ctx.data = _read_body(ctx, body, body_is_list)
+                return to_response(inner(ctx), status)
 
             response = run_unit_of_work(work)
         except ApiError as exc:
@@ -296,8 +327,43 @@ def handler(fn: Callable[[Context], Any] | None = None, *, authenticate: Authent
         [inspect.Parameter("req", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=func.HttpRequest)],
         return_annotation=func.HttpResponse,
     )
-    http_function.endpoint = fn  # what the OpenAPI builder reads
+    http_function.__annotations__ = {"req": func.HttpRequest, "return": func.HttpResponse}
+    http_function.endpoint = fn
+    http_function.spec = spec  # what the OpenAPI builder reads
     return http_function
+
+
+def _read_body(ctx: Context, model: type[BaseModel], list_model: type[BaseModel] | None) -> Any:
+    data = ctx.json()
+    if list_model is not None and isinstance(data, list):
+        return validate_list(list_model, data)
+    if not isinstance(data, dict):
+        expected = "a JSON object or array" if list_model is not None else "a JSON object"
+        raise ApiError(400, f"The body must be {expected}.")
+    return validate(model, data)
+
+
+MAX_BULK_ITEMS = 1000
+
+
+def validate_list(model: type[M], items: list[Any]) -> list[M]:
+    if not items:
+        raise ApiError(422, "The array is empty.", errors=[{"field": "body", "message": "must not be empty"}])
+    if len(items) > MAX_BULK_ITEMS:
+        raise ApiError(422, f"At most {MAX_BULK_ITEMS} items per request.",
+                       errors=[{"field": "body", "message": f"at most {MAX_BULK_ITEMS} items"}])
+    out, errors = [], []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            errors.append({"field": f"{index}", "message": "must be a JSON object"})
+            continue
+        try:
+            out.append(model.model_validate(item))
+        except ValidationError as exc:
+            errors.extend({"field": f"{index}.{e['field']}", "message": e["message"]} for e in validation_errors(exc))
+    if errors:
+        raise ApiError(422, "Some items are invalid.", errors=errors)
+    return out
 
 
 def _path(req: func.HttpRequest) -> str:
