@@ -2,9 +2,29 @@
 import azure.durable_functions as df
 import azure.functions as func
 
-from blueprints import auth, health
+from blueprints import (
+    accounts,
+    auth,
+    budgets,
+    categories,
+    credit_cards,
+    goals,
+    health,
+    income_sources,
+    transactions,
+)
 
 app = df.DFApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
-for blueprint in (auth.bp, health.bp):
+for blueprint in (
+    auth.bp,
+    health.bp,
+    accounts.bp,
+    credit_cards.bp,
+    income_sources.bp,
+    categories.bp,
+    transactions.bp,
+    budgets.bp,
+    goals.bp,
+):
     app.register_functions(blueprint)

@@ -157,7 +157,7 @@ def validation_errors(exc: ValidationError) -> list[dict[str, str]]:
     out = []
     for err in exc.errors(include_url=False, include_input=False, include_context=False):
         loc = ".".join(str(p) for p in err.get("loc", ()) if p != "__root__") or "body"
-        message = err.get("msg", "invalid value")
+        message = err.get("msg", "invalid value").removeprefix("Value error, ")
         if err.get("type") == "extra_forbidden":
             message = "unknown field; it is not part of this resource"
         out.append({"field": loc, "message": message})

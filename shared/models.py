@@ -202,6 +202,9 @@ class Budget(Timestamps, Base):
     user_id: Mapped[int] = _owner()
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"), nullable=False)
     month: Mapped[str] = mapped_column(String(7), nullable=False)
+    # The month's first and last day, derived from `month`, so spending joins on plain date ranges.
+    start_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    end_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
     amount: Mapped[Decimal] = mapped_column(Money(), nullable=False)
     __table_args__ = (UniqueConstraint("user_id", "category_id", "month"), Index("ix_budgets_user_month", "user_id", "month"))
 

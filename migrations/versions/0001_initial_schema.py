@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 18:51:46.625536
+Create Date: (generated from shared/models.py)
 """
 from alembic import op
 import sqlalchemy as sa
@@ -211,6 +211,8 @@ def upgrade() -> None:
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('category_id', sa.Integer(), nullable=False),
     sa.Column('month', sa.String(length=7), nullable=False),
+    sa.Column('start_date', sa.Date(), nullable=False),
+    sa.Column('end_date', sa.Date(), nullable=False),
     sa.Column('amount', shared.types.ExactDecimal(precision=18, scale=2), nullable=False),
     sa.Column('created_at', shared.types.UTCDateTime(), nullable=False),
     sa.Column('updated_at', shared.types.UTCDateTime(), nullable=False),

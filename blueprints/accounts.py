@@ -1,0 +1,8 @@
+"""Routes of /api/accounts: list, create, get, patch, delete (rules in shared/money.py)."""
+import azure.functions as func
+
+from shared.crud import add_routes
+from shared.money import Accounts
+
+bp = func.Blueprint()
+add_routes(bp, Accounts())

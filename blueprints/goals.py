@@ -1,0 +1,20 @@
+"""Routes of /api/goals, plus contributions that add to a goal's savings atomically."""
+import azure.functions as func
+
+from shared.auth import authenticated
+from shared.crud import add_routes
+from shared.http import Context
+from shared.idempotency import HEADER, idempotent
+from shared.money import Goals
+from shared.schemas.money import ContributionIn, ContributionOut
+
+bp = func.Blueprint()
+goals = Goals()
+add_routes(bp, goals)
+
+
+@bp.route(route="goals/{id:int}/contributions", methods=["POST"])
+@authenticated(body=ContributionIn, response=ContributionOut, status=201, wrap=(idempotent,), headers=(HEADER,))
+def contribute_to_goal(ctx: Context) -> ContributionOut:
+    """Add to a goal's savings; concurrent contributions all count; honours Idempotency-Key."""
+    return goals.contribute(ctx.session, ctx.user, ctx.route_int(), ctx.data)

@@ -1,0 +1,240 @@
+"""Accounts, credit cards, income sources, categories, budgets and goals: the rules that differ
+from the shared resource machinery in shared/crud.py."""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from shared.crud import Resource
+from shared.http import ApiError, conflict, invalid, not_found
+from shared.models import (
+    Account,
+    Budget,
+    Category,
+    CreditCard,
+    Goal,
+    GoalContribution,
+    IncomeSource,
+    Transaction,
+    User,
+)
+from shared.schemas import Output
+from shared.schemas import money as s
+from shared.types import utcnow
+
+
+def _count(session: Session, stmt) -> int:
+    return session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+
+
+def _refuse_if_used(session: Session, noun: str, uses: int) -> None:
+    if uses:
+        raise conflict(f"This {noun} is used by {uses} transaction(s); delete or move them first.")
+
+
+class Accounts(Resource[Account]):
+    model, noun, path = Account, "account", "accounts"
+    create_schema, update_schema, out_schema = s.AccountIn, s.AccountPatch, s.AccountOut
+    conflict_statuses = (409,)
+
+    def to_columns(self, values: dict[str, Any]) -> dict[str, Any]:
+        return values
+
+    def create(self, session: Session, user: User, data) -> Account:
+        row = super().create(session, user, data)
+        row.balance = row.opening_balance
+        session.flush()
+        return row
+
+    def after_update(self, session: Session, user: User, row: Account, before: dict[str, Any]) -> None:
+        delta = row.opening_balance - before["opening_balance"]
+        if delta:
+            session.execute(update(Account).where(Account.id == row.id).values(balance=Account.balance + delta))
+            session.refresh(row, ["balance"])
+
+    def before_delete(self, session: Session, user: User, row: Account, params) -> None:
+        uses = _count(session, select(Transaction.id).where(
+            or_(Transaction.account_id == row.id, Transaction.to_account_id == row.id)))
+        _refuse_if_used(session, "account", uses)
+        session.execute(update(IncomeSource).where(IncomeSource.account_id == row.id).values(account_id=None))
+
+
+class CreditCards(Resource[CreditCard]):
+    model, noun, path = CreditCard, "credit card", "credit-cards"
+    create_schema, update_schema, out_schema = s.CreditCardIn, s.CreditCardPatch, s.CreditCardOut
+
+    def before_delete(self, session: Session, user: User, row: CreditCard, params) -> None:
+        uses = _count(session, select(Transaction.id).where(
+            or_(Transaction.credit_card_id == row.id, Transaction.to_credit_card_id == row.id)))
+        _refuse_if_used(session, "credit card", uses)
+
+
+class IncomeSources(Resource[IncomeSource]):
+    model, noun, path = IncomeSource, "income source", "income-sources"
+    create_schema, update_schema, out_schema = s.IncomeSourceIn, s.IncomeSourcePatch, s.IncomeSourceOut
+    references = {"account_id": Account}
+
+    def before_delete(self, session: Session, user: User, row: IncomeSource, params) -> None:
+        # Past income stays income; it just no longer names the source.
+        session.execute(update(Transaction).where(Transaction.income_source_id == row.id)
+                        .values(income_source_id=None))
+
+
+class Categories(Resource[Category]):
+    model, noun, path = Category, "category", "categories"
+    create_schema, update_schema, out_schema = s.CategoryIn, s.CategoryPatch, s.CategoryOut
+    delete_query = s.CategoryDeleteQuery
+    conflict_statuses = (409,)
+
+    def order_by(self, params) -> list[Any]:
+        return [Category.kind, Category.name_key, Category.id]
+
+    def to_columns(self, values: dict[str, Any]) -> dict[str, Any]:
+        if values.get("name") is not None:
+            values = {**values, "name_key": values["name"].lower()}
+        return values
+
+    def validate_row(self, session: Session, user: User, values: dict[str, Any], row: Category | None) -> None:
+        name_key = values["name"].lower()
+        taken = select(Category.id).where(Category.user_id == user.id, Category.name_key == name_key)
+        if row is not None:
+            taken = taken.where(Category.id != row.id)
+            if values["kind"] != row.kind:
+                uses = _count(session, select(Transaction.id).where(Transaction.category_id == row.id))
+                budgets = _count(session, select(Budget.id).where(Budget.category_id == row.id))
+                if uses or budgets:
+                    raise conflict(f"This category is used by {uses} transaction(s) and {budgets} budget(s) "
+                                   f"of its kind; its kind cannot change.", "kind")
+        if session.execute(taken).first() is not None:
+            raise conflict(f"You already have a category named {values['name']!r}.", "name")
+
+    def create(self, session: Session, user: User, data) -> Category:
+        try:
+            with session.begin_nested():
+                return super().create(session, user, data)
+        except IntegrityError:
+            raise conflict("You already have a category with that name.", "name") from None
+
+    def before_delete(self, session: Session, user: User, row: Category, params) -> None:
+        target_id = getattr(params, "reassign_to", None)
+        if target_id is not None:
+            target = session.execute(
+                select(Category).where(Category.id == target_id, Category.user_id == user.id)
+            ).scalar_one_or_none()
+            if target is None:
+                raise invalid("reassign_to", f"no category with id {target_id}")
+            if target.id == row.id:
+                raise invalid("reassign_to", "must be another category")
+            if target.kind != row.kind:
+                raise invalid("reassign_to", f"must be an {row.kind} category like the one deleted")
+            session.execute(update(Transaction).where(Transaction.category_id == row.id)
+                            .values(category_id=target.id, updated_at=utcnow()))
+        else:
+            uses = _count(session, select(Transaction.id).where(Transaction.category_id == row.id))
+            if uses:
+                raise conflict(f"This category is used by {uses} transaction(s); pass ?reassign_to=<id> to move "
+                               "them to another category first.")
+        # A budget is a plan for the category, not a money record: it goes with it.
+        session.execute(delete(Budget).where(Budget.category_id == row.id))
+
+
+def month_bounds(month: str) -> tuple[dt.date, dt.date]:
+    year, number = int(month[:4]), int(month[5:7])
+    return dt.date(year, number, 1), dt.date(year, number, calendar.monthrange(year, number)[1])
+
+
+def spent_in(category_id, start, end):
+    """Expenses of a category between two dates (inclusive): a correlated scalar subquery."""
+    return (
+        select(func.coalesce(func.sum(Transaction.amount), Decimal(0)))
+        .where(Transaction.category_id == category_id, Transaction.type == "expense",
+               Transaction.date >= start, Transaction.date <= end)
+        .scalar_subquery()
+    )
+
+
+class Budgets(Resource[Budget]):
+    model, noun, path = Budget, "budget", "budgets"
+    create_schema, update_schema, out_schema = s.BudgetIn, s.BudgetPatch, s.BudgetOut
+    list_query = s.BudgetQuery
+    conflict_statuses = (409,)
+
+    def filter(self, stmt, params):
+        if params.month:
+            stmt = stmt.where(Budget.month == params.month)
+        return stmt
+
+    def order_by(self, params) -> list[Any]:
+        return [Budget.month.desc(), Budget.category_id, Budget.id]
+
+    def to_columns(self, values: dict[str, Any]) -> dict[str, Any]:
+        if values.get("month"):
+            start, end = month_bounds(values["month"])
+            values = {**values, "start_date": start, "end_date": end}
+        return values
+
+    def validate_row(self, session: Session, user: User, values: dict[str, Any], row: Budget | None) -> None:
+        kind = session.execute(select(Category.kind).where(
+            Category.id == values["category_id"], Category.user_id == user.id)).scalar_one_or_none()
+        if kind is None:
+            raise invalid("category_id", f"no category with id {values['category_id']}")
+        if kind != "expense":
+            raise invalid("category_id", "a budget needs an expense category")
+        clash = select(Budget.id).where(Budget.user_id == user.id, Budget.category_id == values["category_id"],
+                                        Budget.month == values["month"])
+        if row is not None:
+            clash = clash.where(Budget.id != row.id)
+        if session.execute(clash).first() is not None:
+            raise conflict("There is already a budget for that category and month.", "category_id")
+
+    def create(self, session: Session, user: User, data) -> Budget:
+        try:
+            with session.begin_nested():
+                return super().create(session, user, data)
+        except IntegrityError:
+            raise conflict("There is already a budget for that category and month.", "category_id") from None
+
+    def to_out(self, session: Session, user: User, rows: list[Budget]) -> list[Output]:
+        if not rows:
+            return []
+        spent = dict(session.execute(
+            select(Budget.id, spent_in(Budget.category_id, Budget.start_date, Budget.end_date))
+            .where(Budget.id.in_([r.id for r in rows]))
+        ).all())
+        return [s.BudgetOut.model_validate({**_columns(r), "spent": spent.get(r.id) or Decimal(0)}) for r in rows]
+
+
+def _columns(row) -> dict[str, Any]:
+    return {c.key: getattr(row, c.key) for c in row.__table__.columns}
+
+
+class Goals(Resource[Goal]):
+    model, noun, path = Goal, "goal", "goals"
+    create_schema, update_schema, out_schema = s.GoalIn, s.GoalPatch, s.GoalOut
+
+    def contribute(self, session: Session, user: User, goal_id: int, data: s.ContributionIn) -> s.ContributionOut:
+        goal = self.get(session, user, goal_id)
+        # One atomic UPDATE: concurrent contributions all count (no read-modify-write).
+        session.execute(update(Goal).where(Goal.id == goal.id, Goal.user_id == user.id)
+                        .values(current_savings=Goal.current_savings + data.amount, updated_at=utcnow()))
+        contribution = GoalContribution(goal_id=goal.id, user_id=user.id, amount=data.amount,
+                                        date=data.date or dt.date.today())
+        session.add(contribution)
+        session.flush()
+        session.refresh(goal)
+        out = s.GoalOut.model_validate(goal)
+        return s.ContributionOut(id=contribution.id, goal_id=goal.id, amount=contribution.amount,
+                                 date=contribution.date, goal=out)
+
+    def before_delete(self, session: Session, user: User, row: Goal, params) -> None:
+        session.execute(delete(GoalContribution).where(GoalContribution.goal_id == row.id))
+
+
+__all__ = ["Accounts", "CreditCards", "IncomeSources", "Categories", "Budgets", "Goals", "month_bounds",
+           "spent_in", "ApiError", "not_found", "and_"]

@@ -1,0 +1,346 @@
+"""Bodies and answers of the money resources (API.md, "Money resources")."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Annotated, Literal
+
+from pydantic import Field, Strict, StringConstraints, computed_field, model_validator
+
+from shared.schemas import (
+    CENT,
+    Date,
+    DayOfMonth,
+    FractionOut,
+    Id,
+    Input,
+    Month,
+    MoneyOut,
+    Name,
+    Output,
+    NonNegativeMoney,
+    PageQuery,
+    Patch,
+    Percent,
+    PositiveMoney,
+    Query,
+    Resource,
+    SignedMoney,
+    Text,
+)
+
+AccountType = Literal["checking", "savings", "cash", "investment", "other"]
+Frequency = Literal["weekly", "biweekly", "monthly", "quarterly", "yearly", "one_time"]
+CategoryKind = Literal["income", "expense"]
+TransactionType = Literal["income", "expense", "transfer"]
+Last4 = Annotated[str, Strict(), StringConstraints(pattern=r"^\d{4}$")]
+Color = Annotated[str, Strict(), StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
+Description = Text(500, min_length=0)
+Institution = Text(100)
+CategoryName = Text(64)
+GoalTitle = Text(200)
+
+# --- accounts -------------------------------------------------------------------------------
+
+
+class AccountIn(Input):
+    name: Name = Field(examples=["Everyday checking"])
+    type: AccountType
+    institution: Institution | None = None
+    opening_balance: SignedMoney = Decimal("0")
+
+
+class AccountPatch(Patch):
+    required_fields = frozenset({"name", "type", "opening_balance"})
+    name: Name | None = None
+    type: AccountType | None = None
+    institution: Institution | None = None
+    opening_balance: SignedMoney | None = None
+
+
+class AccountOut(Resource):
+    name: str
+    type: str
+    institution: str | None
+    opening_balance: MoneyOut
+    balance: MoneyOut = Field(description="opening balance + income − expenses − transfers out + transfers in")
+
+
+# --- credit cards ---------------------------------------------------------------------------
+
+
+class CreditCardIn(Input):
+    name: Name
+    issuer: Institution | None = None
+    last4: Last4 | None = None
+    credit_limit: PositiveMoney
+    apr: Percent | None = Field(default=None, description="Annual percentage rate, in percent")
+    statement_day: DayOfMonth
+    due_day: DayOfMonth
+
+
+class CreditCardPatch(Patch):
+    required_fields = frozenset({"name", "credit_limit", "statement_day", "due_day"})
+    name: Name | None = None
+    issuer: Institution | None = None
+    last4: Last4 | None = None
+    credit_limit: PositiveMoney | None = None
+    apr: Percent | None = None
+    statement_day: DayOfMonth | None = None
+    due_day: DayOfMonth | None = None
+
+
+class CreditCardOut(Resource):
+    name: str
+    issuer: str | None
+    last4: str | None
+    credit_limit: MoneyOut
+    apr: Percent | None = None
+    statement_day: int
+    due_day: int
+    balance: MoneyOut = Field(description="charges (expenses on the card) − payments (transfers to it)")
+
+    @computed_field(description="credit_limit − balance")  # type: ignore[prop-decorator]
+    @property
+    def available_credit(self) -> MoneyOut:
+        return self.credit_limit - self.balance
+
+    @computed_field(description="balance / credit_limit, a fraction (0–1 while within the limit)")  # type: ignore[prop-decorator]
+    @property
+    def utilization(self) -> FractionOut:
+        return max(Decimal(0), self.balance) / self.credit_limit
+
+
+# --- income sources -------------------------------------------------------------------------
+
+_PER_MONTH = {
+    "weekly": Decimal(52) / Decimal(12),
+    "biweekly": Decimal(26) / Decimal(12),
+    "monthly": Decimal(1),
+    "quarterly": Decimal(1) / Decimal(3),
+    "yearly": Decimal(1) / Decimal(12),
+    "one_time": Decimal(0),
+}
+
+
+def monthly_equivalent(amount: Decimal, frequency: str) -> Decimal:
+    return (amount * _PER_MONTH[frequency]).quantize(CENT, rounding=ROUND_HALF_EVEN)
+
+
+class IncomeSourceIn(Input):
+    name: Name
+    amount: PositiveMoney
+    frequency: Frequency
+    next_date: Date | None = None
+    account_id: Id | None = None
+
+
+class IncomeSourcePatch(Patch):
+    required_fields = frozenset({"name", "amount", "frequency"})
+    name: Name | None = None
+    amount: PositiveMoney | None = None
+    frequency: Frequency | None = None
+    next_date: Date | None = None
+    account_id: Id | None = None
+
+
+class IncomeSourceOut(Resource):
+    name: str
+    amount: MoneyOut
+    frequency: str
+    next_date: dt.date | None
+    account_id: int | None
+
+    @computed_field(description="weekly × 52/12, biweekly × 26/12, quarterly / 3, yearly / 12, one_time 0; "
+                                "rounded half-even to cents")  # type: ignore[prop-decorator]
+    @property
+    def monthly_equivalent(self) -> MoneyOut:
+        return monthly_equivalent(self.amount, self.frequency)
+
+
+# --- categories -----------------------------------------------------------------------------
+
+
+class CategoryIn(Input):
+    name: CategoryName = Field(examples=["Groceries"])
+    kind: CategoryKind
+    color: Color | None = Field(default=None, examples=["#4CAF50"])
+
+
+class CategoryPatch(Patch):
+    required_fields = frozenset({"name", "kind"})
+    name: CategoryName | None = None
+    kind: CategoryKind | None = None
+    color: Color | None = None
+
+
+class CategoryOut(Resource):
+    name: str
+    kind: str
+    color: str | None
+
+
+class CategoryDeleteQuery(Query):
+    reassign_to: Annotated[int, Field(gt=0, lt=2**31)] | None = Field(
+        default=None, description="Move this category's transactions to that category first")
+
+
+# --- transactions ---------------------------------------------------------------------------
+
+
+class TransactionIn(Input):
+    type: TransactionType
+    amount: PositiveMoney
+    date: Date
+    description: Description | None = None
+    category_id: Id | None = None
+    account_id: Id | None = None
+    credit_card_id: Id | None = None
+    to_account_id: Id | None = None
+    to_credit_card_id: Id | None = None
+    income_source_id: Id | None = None
+
+
+class TransactionPatch(Patch):
+    required_fields = frozenset({"type", "amount", "date"})
+    type: TransactionType | None = None
+    amount: PositiveMoney | None = None
+    date: Date | None = None
+    description: Description | None = None
+    category_id: Id | None = None
+    account_id: Id | None = None
+    credit_card_id: Id | None = None
+    to_account_id: Id | None = None
+    to_credit_card_id: Id | None = None
+    income_source_id: Id | None = None
+
+
+class TransactionOut(Resource):
+    type: str
+    amount: MoneyOut
+    date: dt.date
+    description: str | None
+    category_id: int | None
+    account_id: int | None
+    credit_card_id: int | None
+    to_account_id: int | None
+    to_credit_card_id: int | None
+    income_source_id: int | None
+
+
+class TransactionQuery(PageQuery):
+    type: TransactionType | None = None
+    category_id: Annotated[int, Field(gt=0, lt=2**31)] | None = None
+    account_id: Annotated[int, Field(gt=0, lt=2**31)] | None = None
+    credit_card_id: Annotated[int, Field(gt=0, lt=2**31)] | None = None
+    date_from: Date | None = None
+    date_to: Date | None = None
+    min_amount: NonNegativeMoney | None = None
+    max_amount: NonNegativeMoney | None = None
+    q: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    sort: Literal["date", "-date", "amount", "-amount"] = "-date"
+
+    @model_validator(mode="after")
+    def _ranges(self):
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ValueError("date_from must be on or before date_to")
+        if self.min_amount is not None and self.max_amount is not None and self.min_amount > self.max_amount:
+            raise ValueError("min_amount must not exceed max_amount")
+        return self
+
+
+# --- budgets --------------------------------------------------------------------------------
+
+
+class BudgetIn(Input):
+    category_id: Id
+    month: Month
+    amount: PositiveMoney
+
+
+class BudgetPatch(Patch):
+    required_fields = frozenset({"category_id", "month", "amount"})
+    category_id: Id | None = None
+    month: Month | None = None
+    amount: PositiveMoney | None = None
+
+
+class BudgetOut(Resource):
+    category_id: int
+    month: str
+    amount: MoneyOut
+    spent: MoneyOut = Field(description="expenses in this category during the month")
+
+    @computed_field(description="amount − spent; negative when over budget")  # type: ignore[prop-decorator]
+    @property
+    def remaining(self) -> MoneyOut:
+        return self.amount - self.spent
+
+
+class BudgetQuery(PageQuery):
+    month: Month | None = None
+
+
+# --- goals ----------------------------------------------------------------------------------
+
+
+class GoalIn(Input):
+    title: GoalTitle
+    target_amount: PositiveMoney
+    current_savings: NonNegativeMoney = Decimal("0")
+    target_date: Date | None = None
+
+
+class GoalPatch(Patch):
+    required_fields = frozenset({"title", "target_amount", "current_savings"})
+    title: GoalTitle | None = None
+    target_amount: PositiveMoney | None = None
+    current_savings: NonNegativeMoney | None = None
+    target_date: Date | None = None
+
+
+def months_between(start: dt.date, end: dt.date) -> int:
+    """Whole months from `start` up to `end`, counting a started month: Jan 15 → Mar 1 is 2."""
+    months = (end.year - start.year) * 12 + (end.month - start.month)
+    return months + (1 if end.day >= start.day else 0)
+
+
+class GoalOut(Resource):
+    title: str
+    target_amount: MoneyOut
+    current_savings: MoneyOut
+    target_date: dt.date | None
+
+    @computed_field(description="current_savings / target_amount, capped at 1")  # type: ignore[prop-decorator]
+    @property
+    def progress(self) -> FractionOut:
+        return min(Decimal(1), self.current_savings / self.target_amount)
+
+    @computed_field(description="target_amount − current_savings, never below 0")  # type: ignore[prop-decorator]
+    @property
+    def remaining(self) -> MoneyOut:
+        return max(Decimal(0), self.target_amount - self.current_savings)
+
+    @computed_field(description="what to save each month, from this month on, to reach the target by "
+                                "target_date (the whole remainder once the date has come); null without a "
+                                "target_date")  # type: ignore[prop-decorator]
+    @property
+    def monthly_needed(self) -> MoneyOut | None:
+        if self.target_date is None:
+            return None
+        remaining = max(Decimal(0), self.target_amount - self.current_savings)
+        months = max(1, months_between(dt.date.today(), self.target_date))
+        return (remaining / months).quantize(CENT, rounding="ROUND_CEILING")
+
+
+class ContributionIn(Input):
+    amount: PositiveMoney
+    date: Date | None = None
+
+
+class ContributionOut(Output):
+    id: int
+    goal_id: int
+    amount: MoneyOut
+    date: dt.date
+    goal: GoalOut

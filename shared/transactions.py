@@ -1,0 +1,149 @@
+"""Transactions: the shape rules of income, expense and transfer, and the ledger effects that keep
+account and card balances exactly in step with every write (same database transaction)."""
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from shared.crud import Resource
+from shared.http import ApiError
+from shared.models import Account, Category, CreditCard, IncomeSource, Transaction, User
+from shared.schemas import money as s
+
+_ONLY_FOR = {
+    "income": {"category_id", "account_id", "income_source_id"},
+    "expense": {"category_id", "account_id", "credit_card_id"},
+    "transfer": {"account_id", "to_account_id", "to_credit_card_id"},
+}
+_LINKS = ("category_id", "account_id", "credit_card_id", "to_account_id", "to_credit_card_id", "income_source_id")
+
+
+def ledger_effects(values: dict[str, Any]) -> dict[tuple[type, int], Decimal]:
+    """How a transaction moves balances: {(Account or CreditCard, id): delta}."""
+    amount: Decimal = values["amount"]
+    kind = values["type"]
+    effects: dict[tuple[type, int], Decimal] = defaultdict(Decimal)
+    if kind == "income" and values.get("account_id"):
+        effects[(Account, values["account_id"])] += amount
+    elif kind == "expense":
+        if values.get("account_id"):
+            effects[(Account, values["account_id"])] -= amount
+        if values.get("credit_card_id"):
+            effects[(CreditCard, values["credit_card_id"])] += amount  # a charge raises what is owed
+    elif kind == "transfer":
+        effects[(Account, values["account_id"])] -= amount
+        if values.get("to_account_id"):
+            effects[(Account, values["to_account_id"])] += amount
+        if values.get("to_credit_card_id"):
+            effects[(CreditCard, values["to_credit_card_id"])] -= amount  # a payment lowers it
+    return effects
+
+
+def apply_effects(session: Session, effects: dict[tuple[type, int], Decimal], sign: int = 1) -> None:
+    # Sorted so two concurrent writes lock rows in the same order (no deadlock between them).
+    for (model, row_id), delta in sorted(effects.items(), key=lambda kv: (kv[0][0].__name__, kv[0][1])):
+        if delta:
+            session.execute(update(model).where(model.id == row_id)
+                            .values(balance=model.balance + delta * sign))
+
+
+def _diff(before: dict, after: dict) -> dict[tuple[type, int], Decimal]:
+    merged: dict[tuple[type, int], Decimal] = defaultdict(Decimal)
+    for key, delta in before.items():
+        merged[key] -= delta
+    for key, delta in after.items():
+        merged[key] += delta
+    return {k: v for k, v in merged.items() if v}
+
+
+class Transactions(Resource[Transaction]):
+    model, noun, path = Transaction, "transaction", "transactions"
+    create_schema, update_schema, out_schema = s.TransactionIn, s.TransactionPatch, s.TransactionOut
+    list_query = s.TransactionQuery
+    idempotent_create = True
+    references = {
+        "account_id": Account,
+        "to_account_id": Account,
+        "credit_card_id": CreditCard,
+        "to_credit_card_id": CreditCard,
+        "income_source_id": IncomeSource,
+    }
+
+    def filter(self, stmt, params: s.TransactionQuery):
+        t = Transaction
+        if params.type:
+            stmt = stmt.where(t.type == params.type)
+        if params.category_id:
+            stmt = stmt.where(t.category_id == params.category_id)
+        if params.account_id:
+            stmt = stmt.where(or_(t.account_id == params.account_id, t.to_account_id == params.account_id))
+        if params.credit_card_id:
+            stmt = stmt.where(or_(t.credit_card_id == params.credit_card_id,
+                                  t.to_credit_card_id == params.credit_card_id))
+        if params.date_from:
+            stmt = stmt.where(t.date >= params.date_from)
+        if params.date_to:
+            stmt = stmt.where(t.date <= params.date_to)
+        if params.min_amount is not None:
+            stmt = stmt.where(t.amount >= params.min_amount)
+        if params.max_amount is not None:
+            stmt = stmt.where(t.amount <= params.max_amount)
+        if params.q:
+            stmt = stmt.where(func.lower(t.description).contains(params.q.lower(), autoescape=True))
+        return stmt
+
+    def order_by(self, params: s.TransactionQuery) -> list[Any]:
+        column = Transaction.amount if params.sort.endswith("amount") else Transaction.date
+        if params.sort.startswith("-"):
+            return [column.desc(), Transaction.id.desc()]
+        return [column.asc(), Transaction.id.asc()]
+
+    def validate_row(self, session: Session, user: User, values: dict[str, Any], row) -> None:
+        kind = values["type"]
+        allowed = _ONLY_FOR[kind]
+        errors = [
+            {"field": name, "message": f"is not used by a {kind} transaction"}
+            for name in _LINKS if values.get(name) is not None and name not in allowed
+        ]
+        if kind == "expense" and values.get("account_id") and values.get("credit_card_id"):
+            errors.append({"field": "credit_card_id", "message": "an expense is paid from an account or a card, "
+                                                                 "not both"})
+        if kind == "transfer":
+            if not values.get("account_id"):
+                errors.append({"field": "account_id", "message": "a transfer needs the account the money leaves"})
+            destinations = [n for n in ("to_account_id", "to_credit_card_id") if values.get(n)]
+            if len(destinations) != 1:
+                errors.append({"field": "to_account_id",
+                               "message": "a transfer needs exactly one of to_account_id or to_credit_card_id"})
+            if values.get("to_account_id") and values.get("to_account_id") == values.get("account_id"):
+                errors.append({"field": "to_account_id", "message": "must be a different account"})
+        if values.get("category_id") is not None and not errors:
+            category_kind = session.execute(select(Category.kind).where(
+                Category.id == values["category_id"], Category.user_id == user.id)).scalar_one_or_none()
+            if category_kind is None:
+                errors.append({"field": "category_id", "message": f"no category with id {values['category_id']}"})
+            elif category_kind != kind:
+                errors.append({"field": "category_id",
+                               "message": f"an {kind} needs an {kind} category, not an {category_kind} one"})
+        if errors:
+            raise ApiError(422, "The transaction is not valid: " + "; ".join(
+                f"{e['field']} {e['message']}" for e in errors) + ".", errors=errors)
+
+    def create(self, session: Session, user: User, data) -> Transaction:
+        row = super().create(session, user, data)
+        apply_effects(session, ledger_effects(self.current_values(row)))
+        return row
+
+    def update(self, session: Session, user: User, row: Transaction, changes: dict[str, Any]) -> Transaction:
+        before = ledger_effects(self.current_values(row))
+        row = super().update(session, user, row, changes)
+        apply_effects(session, _diff(before, ledger_effects(self.current_values(row))))
+        return row
+
+    def delete(self, session: Session, user: User, row: Transaction, params) -> None:
+        apply_effects(session, ledger_effects(self.current_values(row)), sign=-1)
+        super().delete(session, user, row, params)
