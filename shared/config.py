@@ -31,16 +31,40 @@ def _int(env: dict[str, str], name: str, default: int, low: int, high: int) -> i
 
 
 def _dev_secret() -> str:
-    """A random secret made once per checkout and kept under .data/ (development only)."""
+    """A random secret made once per checkout and kept under .data/ (development only).
+
+    The file appears whole or not at all (written aside, then linked into place), so a second
+    process starting at the same moment never reads it half-written and signs with an empty key;
+    a stored secret that is somehow too short is replaced rather than used.
+    """
     path = DATA_DIR / "jwt_secret"
-    if path.exists():
-        return path.read_text().strip()
+    stored = _read_secret(path)
+    if stored is not None and len(stored.encode()) >= MIN_SECRET_BYTES:
+        return stored
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     secret = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    staged = path.with_name(f"jwt_secret.{os.getpid()}.tmp")
+    fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(secret)
-    return secret
+    try:
+        if stored is not None:  # present but too short: replace it
+            os.replace(staged, path)
+            return secret
+        try:
+            os.link(staged, path)  # atomic: fails if another process got there first
+        except FileExistsError:
+            return _dev_secret()
+        return secret
+    finally:
+        staged.unlink(missing_ok=True)
+
+
+def _read_secret(path: Path) -> str | None:
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        return None
 
 
 @dataclass(frozen=True)
