@@ -124,6 +124,10 @@ def is_transient(exc: BaseException) -> bool:
         return False
     if exc.connection_invalidated:
         return True
+    if isinstance(exc, OperationalError) and exc.statement is None:
+        # No statement: the connection could not be opened (refused, DNS, login timeout) or the
+        # commit itself failed. Either way the database is unavailable, not the request wrong.
+        return True
     orig = exc.orig
     text = " ".join(str(a) for a in getattr(orig, "args", ()) or (str(orig),))
     numbers = {int(n) for n in _MSSQL_NUMBER.findall(text)}

@@ -1,0 +1,174 @@
+"""The retry rule: transient errors before COMMIT are retried; a failed COMMIT never is (503)."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from shared import db
+from shared.config import Settings
+from shared.db import DatabaseUnavailable, get_engine, is_transient, run_unit_of_work
+from tests.conftest import assert_problem, unique_name
+
+AZURE_SQL_TRANSIENT = [40613, 40197, 40501, 49918, 4060, 10928, 10929, 233, 10053, 10054, 10060]
+PROBE = "SELECT 1 AS retry_probe"
+
+
+def driver_error(number: int, sqlstate: str = "HY000") -> Exception:
+    """What pyodbc raises for a SQL Server error: (sqlstate, message ending in '(number)'), as the
+    loaded driver's own OperationalError so SQLAlchemy wraps it exactly as it wraps real ones."""
+    base = get_engine().dialect.loaded_dbapi.OperationalError
+    fake = type("PyodbcStyleError", (base,), {})
+    return fake(sqlstate, f"[{sqlstate}] [Microsoft][ODBC Driver 18 for SQL Server][SQL Server]"
+                          f"Simulated server error. ({number}) (SQLExecDirectW)")
+
+
+@pytest.fixture
+def failing_execute(monkeypatch):
+    """Make the next `n` executions of PROBE fail at the driver with `error`."""
+    dialect = get_engine().dialect
+    real = dialect.do_execute
+    plan = {"left": 0, "error": None}
+
+    def do_execute(cursor, statement, parameters, context=None):
+        if "retry_probe" in statement and plan["left"] > 0:
+            plan["left"] -= 1
+            raise plan["error"]
+        return real(cursor, statement, parameters, context)
+
+    monkeypatch.setattr(dialect, "do_execute", do_execute)
+
+    def arm(error: Exception, times: int) -> None:
+        plan.update(left=times, error=error)
+
+    return arm
+
+
+@pytest.fixture
+def failing_commit(monkeypatch):
+    dialect = get_engine().dialect
+    real = dialect.do_commit
+    plan = {"left": 0, "error": None, "seen": 0}
+
+    def do_commit(dbapi_connection):
+        plan["seen"] += 1
+        if plan["left"] > 0:
+            plan["left"] -= 1
+            raise plan["error"]
+        return real(dbapi_connection)
+
+    monkeypatch.setattr(dialect, "do_commit", do_commit)
+
+    def arm(error: Exception, times: int = 1) -> dict:
+        plan.update(left=times, error=error)
+        return plan
+
+    return arm
+
+
+def probing_work(calls: list[int]):
+    def work(session):
+        calls.append(1)
+        return session.execute(text(PROBE)).scalar_one()
+    return work
+
+
+@pytest.mark.parametrize("number", AZURE_SQL_TRANSIENT)
+def test_azure_sql_transient_error_is_retried_then_succeeds(failing_execute, number):
+    failing_execute(driver_error(number), times=2)
+    calls: list[int] = []
+    assert run_unit_of_work(probing_work(calls), base_delay=0) == 1
+    assert len(calls) == 3
+
+
+@pytest.mark.parametrize("number", AZURE_SQL_TRANSIENT)
+def test_azure_sql_error_number_is_classified_transient(failing_execute, number):
+    failing_execute(driver_error(number), times=1)
+    with get_engine().connect() as conn, pytest.raises(DBAPIError) as caught:
+        conn.execute(text(PROBE))
+    assert is_transient(caught.value)
+
+
+@pytest.mark.parametrize("number", [2627, 547, 8152, 207])  # duplicate key, FK, truncation, bad column
+def test_non_transient_error_is_not_retried(failing_execute, number):
+    failing_execute(driver_error(number), times=1)
+    calls: list[int] = []
+    with pytest.raises(DBAPIError):
+        run_unit_of_work(probing_work(calls), base_delay=0)
+    assert len(calls) == 1
+
+
+def test_transient_error_on_every_attempt_gives_database_unavailable(failing_execute):
+    failing_execute(driver_error(40613), times=10)
+    calls: list[int] = []
+    with pytest.raises(DatabaseUnavailable):
+        run_unit_of_work(probing_work(calls), attempts=4, base_delay=0)
+    assert len(calls) == 4
+
+
+def test_transient_failure_during_commit_is_not_retried(failing_commit):
+    failing_commit(driver_error(40613))
+    calls: list[int] = []
+    with pytest.raises(DatabaseUnavailable):
+        run_unit_of_work(probing_work(calls), base_delay=0)
+    assert len(calls) == 1
+
+
+def test_failed_commit_answers_503_with_retry_after(failing_commit, anon):
+    plan = failing_commit(driver_error(10054))
+    body = {"username": unique_name(), "password": "long-enough-1", "first_name": "A", "last_name": "B"}
+    response = anon.post("/api/register", json=body)
+    assert_problem(response, 503)
+    assert response.header("Retry-After") and plan["seen"] == 1
+
+
+def test_work_after_failed_commit_was_rolled_back(failing_commit, anon):
+    failing_commit(driver_error(10054))
+    body = {"username": unique_name(), "password": "long-enough-1", "first_name": "A", "last_name": "B"}
+    assert anon.post("/api/register", json=body).status == 503
+    assert anon.post("/api/register", json=body).status == 201
+
+
+def test_connection_refused_is_transient():
+    engine = db.build_engine("postgresql+psycopg://postgres@127.0.0.1:1/none")
+    try:
+        with pytest.raises(DBAPIError) as caught, engine.connect():
+            pass
+    finally:
+        engine.dispose()
+    assert is_transient(caught.value)
+
+
+def test_unresolvable_database_host_counts_as_unavailable():
+    engine = db.build_engine("postgresql+psycopg://postgres@db.invalid/none")
+    try:
+        with pytest.raises(DBAPIError) as caught, engine.connect():
+            pass
+    finally:
+        engine.dispose()
+    assert is_transient(caught.value)
+
+
+@pytest.fixture(params=["postgresql+psycopg://postgres@127.0.0.1:1/none",
+                        "postgresql+psycopg://postgres@db.invalid/none"], ids=["closed-port", "unknown-host"])
+def unreachable_database(request, monkeypatch):
+    """Point a fresh engine at a database that cannot be reached; the real engine comes back afterwards."""
+    settings = Settings.from_env({"APP_ENV": "development", "JWT_SECRET": "x" * 40,
+                                  "DATABASE_URL": request.param})
+    db.reset_engine()
+    monkeypatch.setattr(db, "get_settings", lambda: settings)
+    try:
+        yield
+    finally:
+        monkeypatch.undo()
+        db.reset_engine()
+
+
+def test_health_answers_503_problem_when_database_is_unreachable(unreachable_database, anon):
+    response = anon.get("/api/health")
+    assert_problem(response, 503)
+    assert response.header("Retry-After")
+
+
+def test_health_answers_200_again_once_database_is_back(anon):
+    assert anon.get("/api/health").json() == {"status": "ok", "database": "ok"}
