@@ -122,8 +122,7 @@ class Transactions(Resource[Transaction]):
             if values.get("to_account_id") and values.get("to_account_id") == values.get("account_id"):
                 errors.append({"field": "to_account_id", "message": "must be a different account"})
         if values.get("category_id") is not None and not errors:
-            category_kind = session.execute(select(Category.kind).where(
-                Category.id == values["category_id"], Category.user_id == user.id)).scalar_one_or_none()
+            category_kind = self.category_kind(session, user, values["category_id"])
             if category_kind is None:
                 errors.append({"field": "category_id", "message": f"no category with id {values['category_id']}"})
             elif category_kind != kind:
@@ -132,6 +131,11 @@ class Transactions(Resource[Transaction]):
         if errors:
             raise ApiError(422, "The transaction is not valid: " + "; ".join(
                 f"{e['field']} {e['message']}" for e in errors) + ".", errors=errors)
+
+    def category_kind(self, session: Session, user: User, category_id: int) -> str | None:
+        """The kind of one of the caller's categories (None when it is not theirs)."""
+        return session.execute(select(Category.kind).where(
+            Category.id == category_id, Category.user_id == user.id)).scalar_one_or_none()
 
     def create(self, session: Session, user: User, data) -> Transaction:
         row = super().create(session, user, data)
