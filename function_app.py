@@ -4,6 +4,7 @@ import azure.functions as func
 
 from blueprints import (
     accounts,
+    assets,
     auth,
     budgets,
     categories,
@@ -11,6 +12,7 @@ from blueprints import (
     goals,
     health,
     income_sources,
+    portfolios,
     transactions,
 )
 
@@ -26,5 +28,7 @@ for blueprint in (
     transactions.bp,
     budgets.bp,
     goals.bp,
+    portfolios.bp,
+    assets.bp,
 ):
     app.register_functions(blueprint)

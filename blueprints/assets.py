@@ -1,0 +1,78 @@
+"""Routes of the assets in a portfolio (/api/portfolios/{id}/assets, /api/assets/{id}) and of each
+asset's price history (/api/assets/{id}/prices). Rules in shared/investments.py."""
+import azure.functions as func
+
+from shared.auth import authenticated
+from shared.crud import ListOf
+from shared.http import Context, Reply, page_of
+from shared.investments import Assets, Prices
+from shared.schemas import PageQuery
+from shared.schemas.investments import AssetIn, AssetOut, AssetPatch, PriceBatchOut, PriceIn, PriceOut, PriceQuery
+
+bp = func.Blueprint()
+assets = Assets()
+prices = Prices(assets)
+
+
+def _page(rows, total: int, params, schema) -> dict:
+    return page_of([schema.model_validate(r).model_dump(mode="json") for r in rows], params.page,
+                   params.page_size, total)
+
+
+@bp.route(route="portfolios/{id:int}/assets", methods=["GET"])
+@authenticated(query=PageQuery, response=ListOf(AssetOut))
+def list_assets(ctx: Context):
+    """The assets of one of your portfolios, a page at a time."""
+    rows, total = assets.list_in(ctx.session, ctx.user, ctx.route_int(), ctx.params)
+    return _page(rows, total, ctx.params, AssetOut)
+
+
+@bp.route(route="portfolios/{id:int}/assets", methods=["POST"])
+@authenticated(body=AssetIn, response=AssetOut, status=201)
+def create_asset(ctx: Context) -> AssetOut:
+    """Add an asset to one of your portfolios."""
+    return AssetOut.model_validate(assets.create_in(ctx.session, ctx.user, ctx.route_int(), ctx.data))
+
+
+@bp.route(route="assets/{id:int}", methods=["GET"])
+@authenticated(response=AssetOut)
+def get_asset(ctx: Context) -> AssetOut:
+    """One of your assets."""
+    return AssetOut.model_validate(assets.get(ctx.session, ctx.user, ctx.route_int()))
+
+
+@bp.route(route="assets/{id:int}", methods=["PATCH"])
+@authenticated(body=AssetPatch, response=AssetOut)
+def update_asset(ctx: Context) -> AssetOut:
+    """Change some fields of an asset; fields not sent stay as they are."""
+    row = assets.get(ctx.session, ctx.user, ctx.route_int(), for_update=True)
+    return AssetOut.model_validate(assets.update(ctx.session, ctx.user, row, ctx.data.changes()))
+
+
+@bp.route(route="assets/{id:int}", methods=["DELETE"])
+@authenticated(status=204)
+def delete_asset(ctx: Context) -> None:
+    """Delete an asset and its price history."""
+    row = assets.get(ctx.session, ctx.user, ctx.route_int(), for_update=True)
+    assets.delete(ctx.session, ctx.user, row, None)
+
+
+@bp.route(route="assets/{id:int}/prices", methods=["GET"])
+@authenticated(query=PriceQuery, response=ListOf(PriceOut))
+def list_asset_prices(ctx: Context):
+    """An asset's price history (date_from and date_to inclusive; newest first unless sort=date)."""
+    rows, total = prices.list(ctx.session, ctx.user, ctx.route_int(), ctx.params)
+    return _page(rows, total, ctx.params, PriceOut)
+
+
+@bp.route(route="assets/{id:int}/prices", methods=["POST"])
+@authenticated(body=PriceIn, body_is_list=PriceIn, response=PriceOut, status=201)
+def add_asset_prices(ctx: Context):
+    """Record a price `{"date", "price"}` (201, the price), or a JSON array of up to 1,000
+    (201, `{"items", "count"}`), in one statement. One price per asset and date: a price for a date
+    that already has one replaces it. An array naming the same date twice is refused (422)."""
+    if isinstance(ctx.data, list):
+        stored = prices.put(ctx.session, ctx.user, ctx.route_int(), ctx.data)
+        items = [PriceOut.model_validate(row) for row in stored]
+        return Reply(PriceBatchOut(items=items, count=len(items)), 201)
+    return PriceOut.model_validate(prices.put(ctx.session, ctx.user, ctx.route_int(), [ctx.data])[0])

@@ -1,0 +1,30 @@
+"""Routes of /api/portfolios: list, create, get, patch, delete, and what a portfolio is worth
+(rules in shared/investments.py)."""
+import azure.functions as func
+
+from shared.auth import authenticated
+from shared.crud import add_routes
+from shared.http import Context
+from shared.investments import Portfolios, history, valuation
+from shared.schemas.investments import HistoryOut, HistoryQuery, ValuationOut, ValuationQuery
+
+bp = func.Blueprint()
+add_routes(bp, Portfolios())
+
+
+@bp.route(route="portfolios/{id:int}/valuation", methods=["GET"])
+@authenticated(query=ValuationQuery, response=ValuationOut)
+def portfolio_valuation(ctx: Context) -> ValuationOut:
+    """The portfolio as of `date` (default today, UTC): each asset at its latest price on or before
+    that day (market_value = quantity × price, gain, return_pct), and totals. An asset with no price
+    yet is valued at its amount invested (`priced: false`); assets purchased after the day are left out."""
+    return valuation(ctx.session, ctx.user, ctx.route_int(), ctx.params.date)
+
+
+@bp.route(route="portfolios/{id:int}/history", methods=["GET"])
+@authenticated(query=HistoryQuery, response=HistoryOut)
+def portfolio_history(ctx: Context) -> HistoryOut:
+    """The portfolio's market value at the end of each day or month from date_from to date_to, every
+    period present (the last one as of date_to). Defaults: granularity=month, date_to=today (UTC),
+    date_from 12 months (or 30 days) back. At most 3,660 days or 600 months per request."""
+    return history(ctx.session, ctx.user, ctx.route_int(), ctx.params)

@@ -1,0 +1,348 @@
+"""Investments: portfolios, their assets, each asset's price history, and what a portfolio is worth.
+
+Rules (also in the OpenAPI descriptions of the routes):
+- An asset belongs to one portfolio of the caller; a price to one asset. Deleting a portfolio deletes
+  its assets and their prices (explicitly here, and by the foreign keys' ON DELETE CASCADE too).
+- One price per asset and date: writing a price for a date that has one replaces it (an upsert in one
+  statement). A JSON array that names the same date twice is refused (422) rather than guessing
+  which one the client meant.
+- Valuation as of a day: each asset at its latest price on or before that day; an asset with no
+  price yet is valued at its amount invested (`priced: false`); an asset purchased after the day
+  is left out (it was not in the portfolio then). Each asset's market value is rounded half-even
+  to cents, and the totals add the rounded values, so the lines always add up to the total.
+- History: the same valuation at the end of each day or month (the last period as of `date_to`).
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+from sqlalchemy import bindparam, delete, func, select, text, update
+from sqlalchemy.orm import Session, aliased
+
+from shared.crud import Resource
+from shared.http import ApiError, invalid
+from shared.models import Asset, AssetPrice, Portfolio, User
+from shared.schemas import CENT, PageQuery
+from shared.schemas import investments as s
+from shared.types import utcnow
+
+HUNDRED = Decimal(100)
+
+
+def today() -> dt.date:
+    return utcnow().date()
+
+
+def _page(session: Session, stmt, order_by: list[Any], params: PageQuery) -> tuple[list[Any], int]:
+    total = session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
+    rows = session.execute(
+        stmt.order_by(*order_by).limit(params.page_size).offset((params.page - 1) * params.page_size)
+    ).scalars().all()
+    return list(rows), total
+
+
+# --- portfolios -----------------------------------------------------------------------------
+
+
+class Portfolios(Resource[Portfolio]):
+    model, noun, path = Portfolio, "portfolio", "portfolios"
+    create_schema, update_schema, out_schema = s.PortfolioIn, s.PortfolioPatch, s.PortfolioOut
+
+    def before_delete(self, session: Session, user: User, row: Portfolio, params) -> None:
+        asset_ids = select(Asset.id).where(Asset.portfolio_id == row.id).scalar_subquery()
+        session.execute(delete(AssetPrice).where(AssetPrice.asset_id.in_(asset_ids)))
+        session.execute(delete(Asset).where(Asset.portfolio_id == row.id))
+
+
+# --- assets ---------------------------------------------------------------------------------
+
+
+class Assets(Resource[Asset]):
+    model, noun, path = Asset, "asset", "assets"
+    create_schema, update_schema, out_schema = s.AssetIn, s.AssetPatch, s.AssetOut
+
+    def __init__(self, portfolios: Portfolios | None = None):
+        self.portfolios = portfolios or Portfolios()
+
+    def list_in(self, session: Session, user: User, portfolio_id: int,
+                params: PageQuery) -> tuple[list[Asset], int]:
+        portfolio = self.portfolios.get(session, user, portfolio_id)
+        return _page(session, self.owned(user).where(Asset.portfolio_id == portfolio.id), [Asset.id], params)
+
+    def create_in(self, session: Session, user: User, portfolio_id: int, data: s.AssetIn) -> Asset:
+        portfolio = self.portfolios.get(session, user, portfolio_id)
+        return self.create(session, user, {**dict(data), "portfolio_id": portfolio.id})
+
+    def before_delete(self, session: Session, user: User, row: Asset, params) -> None:
+        session.execute(delete(AssetPrice).where(AssetPrice.asset_id == row.id))
+
+
+# --- prices ---------------------------------------------------------------------------------
+
+
+class Prices:
+    """Price history of an asset; reads and writes go through the owning asset (404 otherwise)."""
+
+    def __init__(self, assets: Assets | None = None):
+        self.assets = assets or Assets()
+
+    def list(self, session: Session, user: User, asset_id: int,
+             params: s.PriceQuery) -> tuple[list[AssetPrice], int]:
+        asset = self.assets.get(session, user, asset_id)
+        stmt = select(AssetPrice).where(AssetPrice.asset_id == asset.id)
+        if params.date_from:
+            stmt = stmt.where(AssetPrice.date >= params.date_from)
+        if params.date_to:
+            stmt = stmt.where(AssetPrice.date <= params.date_to)
+        order = AssetPrice.date.desc() if params.sort == "-date" else AssetPrice.date
+        return _page(session, stmt, [order], params)
+
+    def put(self, session: Session, user: User, asset_id: int, prices: list[s.PriceIn]) -> list[AssetPrice]:
+        """Store the prices (insert, or replace the one of the same date); answer them in the order sent."""
+        asset = self.assets.get(session, user, asset_id)
+        seen: dict[dt.date, int] = {}
+        for index, item in enumerate(prices):
+            if item.date in seen:
+                raise ApiError(422, "The array names the same date twice; send one price per date.",
+                               errors=[{"field": f"{index}.date",
+                                        "message": f"repeats the date of item {seen[item.date]}"}])
+            seen[item.date] = index
+        upsert_prices(session, asset.id, [(p.date, p.price) for p in prices])
+        stored = session.execute(
+            select(AssetPrice).where(AssetPrice.asset_id == asset.id, AssetPrice.date.in_(list(seen)))
+            .execution_options(populate_existing=True)
+        ).scalars().all()
+        by_date = {row.date: row for row in stored}
+        return [by_date[p.date] for p in prices]
+
+
+def upsert_prices(session: Session, asset_id: int, prices: list[tuple[dt.date, Decimal]]) -> None:
+    """One statement that inserts each (date, price) of the asset or replaces the price stored for it."""
+    dialect = session.get_bind().dialect.name
+    _UPSERTS.get(dialect, _upsert_portable)(session, asset_id, prices, utcnow())
+
+
+def _upsert_on_conflict(session: Session, asset_id: int, prices, now: dt.datetime) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(AssetPrice).values([
+        {"asset_id": asset_id, "date": day, "price": price, "created_at": now, "updated_at": now}
+        for day, price in prices
+    ])
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[AssetPrice.asset_id, AssetPrice.date],
+        set_={"price": stmt.excluded.price, "updated_at": stmt.excluded.updated_at},
+    )
+    session.execute(stmt)
+
+
+# SQL Server: MERGE with the rows as one JSON parameter (a VALUES list of 1,000 rows would pass
+# SQL Server's limit of 2,100 parameters). HOLDLOCK keeps two concurrent merges of one date from
+# both inserting.
+MSSQL_MERGE = text("""
+MERGE asset_prices WITH (HOLDLOCK) AS target
+USING (
+    SELECT [date], price FROM OPENJSON(:rows) WITH ([date] DATE '$.date', price DECIMAL(28, 8) '$.price')
+) AS source
+ON target.asset_id = :asset_id AND target.[date] = source.[date]
+WHEN MATCHED THEN UPDATE SET price = source.price, updated_at = :now
+WHEN NOT MATCHED THEN INSERT (asset_id, [date], price, created_at, updated_at)
+    VALUES (:asset_id, source.[date], source.price, :now, :now);
+""")
+
+
+def _upsert_merge(session: Session, asset_id: int, prices, now: dt.datetime) -> None:
+    rows = json.dumps([{"date": day.isoformat(), "price": format(price, "f")} for day, price in prices])
+    session.execute(MSSQL_MERGE, {"rows": rows, "asset_id": asset_id, "now": now.replace(tzinfo=None)})
+
+
+def _upsert_portable(session: Session, asset_id: int, prices, now: dt.datetime) -> None:
+    """Any other database: update the dates that exist (one executemany), insert the rest (one INSERT)."""
+    wanted = dict(prices)
+    existing = set(session.execute(
+        select(AssetPrice.date).where(AssetPrice.asset_id == asset_id, AssetPrice.date.in_(list(wanted)))
+    ).scalars())
+    if existing:
+        session.connection().execute(
+            update(AssetPrice.__table__)
+            .where(AssetPrice.asset_id == asset_id, AssetPrice.date == bindparam("day"))
+            .values(price=bindparam("new_price"), updated_at=now),
+            [{"day": day, "new_price": wanted[day]} for day in sorted(existing)],
+        )
+    fresh = [{"asset_id": asset_id, "date": day, "price": price, "created_at": now, "updated_at": now}
+             for day, price in prices if day not in existing]
+    if fresh:
+        session.connection().execute(AssetPrice.__table__.insert(), fresh)
+
+
+_UPSERTS = {"postgresql": _upsert_on_conflict, "sqlite": _upsert_on_conflict, "mssql": _upsert_merge}
+
+
+# --- valuation ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Holding:
+    """An asset and the price it is valued at (None: no price yet)."""
+
+    asset: Asset
+    price: Decimal | None = None
+    price_date: dt.date | None = None
+
+    @property
+    def market_value(self) -> Decimal:
+        if self.price is None:
+            return self.asset.amount_invested
+        return (self.asset.quantity * self.price).quantize(CENT, rounding=ROUND_HALF_EVEN)
+
+
+def return_pct(gain: Decimal, invested: Decimal) -> Decimal | None:
+    return None if not invested else gain / invested * HUNDRED
+
+
+def latest_prices(portfolio_id: int, on: dt.date):
+    """Each asset's latest price on or before `on`: one window-function subquery for the portfolio."""
+    ranked = (
+        select(
+            AssetPrice.asset_id,
+            AssetPrice.date,
+            AssetPrice.price,
+            func.row_number().over(partition_by=AssetPrice.asset_id, order_by=AssetPrice.date.desc()).label("rank"),
+        )
+        .join(Asset, Asset.id == AssetPrice.asset_id)
+        .where(Asset.portfolio_id == portfolio_id, AssetPrice.date <= on)
+        .subquery()
+    )
+    return select(ranked.c.asset_id, ranked.c.date, ranked.c.price).where(ranked.c.rank == 1).subquery()
+
+
+def valuation(session: Session, user: User, portfolio_id: int, on: dt.date | None) -> s.ValuationOut:
+    portfolio = Portfolios().get(session, user, portfolio_id)
+    on = on or today()
+    latest = latest_prices(portfolio.id, on)
+    rows = session.execute(
+        select(Asset, latest.c.price, latest.c.date)
+        .outerjoin(latest, latest.c.asset_id == Asset.id)
+        .where(Asset.portfolio_id == portfolio.id, Asset.purchase_date <= on)
+        .order_by(Asset.id)
+    ).all()
+    holdings = [Holding(asset, price, day) for asset, price, day in rows]
+    lines = []
+    for h in holdings:
+        a, value = h.asset, h.market_value
+        gain = value - a.amount_invested
+        lines.append(s.AssetValuation(
+            asset_id=a.id, name=a.name, type=a.type, symbol=a.symbol, quantity=a.quantity,
+            purchase_date=a.purchase_date, priced=h.price is not None, price=h.price, price_date=h.price_date,
+            amount_invested=a.amount_invested, market_value=value, gain=gain,
+            return_pct=return_pct(gain, a.amount_invested),
+        ))
+    value = sum((line.market_value for line in lines), Decimal("0.00"))
+    invested = sum((line.amount_invested for line in lines), Decimal("0.00"))
+    totals = s.Totals(market_value=value, amount_invested=invested, gain=value - invested,
+                      return_pct=return_pct(value - invested, invested))
+    return s.ValuationOut(portfolio_id=portfolio.id, date=on, assets=lines, totals=totals)
+
+
+# --- history --------------------------------------------------------------------------------
+
+
+def _month_end(day: dt.date) -> dt.date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+def _months_before(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 - months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def history_range(params: s.HistoryQuery) -> tuple[dt.date, dt.date]:
+    """The documented defaults and the cap on the number of periods."""
+    end = params.date_to or today()
+    if params.date_from is not None:
+        start = params.date_from
+    elif params.granularity == "day":
+        start = end - dt.timedelta(days=29)
+    else:
+        start = _months_before(end, 11)
+    if start > end:
+        raise invalid("date_to", "must be on or after date_from")
+    if params.granularity == "day":
+        count, cap = (end - start).days + 1, s.MAX_HISTORY_DAYS
+    else:
+        count, cap = (end.year - start.year) * 12 + end.month - start.month + 1, s.MAX_HISTORY_MONTHS
+    if count > cap:
+        raise invalid("date_from", f"the range spans {count} {params.granularity}s; at most {cap} per request")
+    return start, end
+
+
+def periods(start: dt.date, end: dt.date, granularity: str) -> Iterator[tuple[str, dt.date]]:
+    """(label, the day the period is valued on): its last day, or `end` for the period holding it."""
+    if granularity == "day":
+        for offset in range((end - start).days + 1):
+            day = start + dt.timedelta(days=offset)
+            yield day.isoformat(), day
+        return
+    month = start.replace(day=1)
+    while month <= end:
+        yield month.strftime("%Y-%m"), min(_month_end(month), end)
+        month = _next_month(month)
+
+
+def history(session: Session, user: User, portfolio_id: int, params: s.HistoryQuery) -> s.HistoryOut:
+    portfolio = Portfolios().get(session, user, portfolio_id)
+    start, end = history_range(params)
+    assets = session.execute(
+        select(Asset).where(Asset.portfolio_id == portfolio.id, Asset.purchase_date <= end)
+        .order_by(Asset.purchase_date, Asset.id)
+    ).scalars().all()
+    # The prices that matter, in one query: each asset's latest on or before `start`, and all after it.
+    earlier = aliased(AssetPrice)
+    floor = (select(func.max(earlier.date))
+             .where(earlier.asset_id == AssetPrice.asset_id, earlier.date <= start)
+             .correlate(AssetPrice).scalar_subquery())
+    prices = session.execute(
+        select(AssetPrice.asset_id, AssetPrice.date, AssetPrice.price)
+        .join(Asset, Asset.id == AssetPrice.asset_id)
+        .where(Asset.portfolio_id == portfolio.id, Asset.purchase_date <= end, AssetPrice.date <= end,
+               AssetPrice.date >= func.coalesce(floor, start))
+        .order_by(AssetPrice.date, AssetPrice.asset_id)
+    ).all()
+
+    # Walk the periods in order, keeping each held asset's value and their running total.
+    holdings = {a.id: Holding(a) for a in assets}
+    held: dict[int, Decimal] = {}
+    total = Decimal("0.00")
+    next_asset = next_price = 0
+    items = []
+    for label, day in periods(start, end, params.granularity):
+        while next_price < len(prices) and prices[next_price].date <= day:
+            asset_id, price_date, price = prices[next_price]
+            holdings[asset_id] = Holding(holdings[asset_id].asset, price, price_date)
+            if asset_id in held:
+                total += holdings[asset_id].market_value - held[asset_id]
+                held[asset_id] = holdings[asset_id].market_value
+            next_price += 1
+        while next_asset < len(assets) and assets[next_asset].purchase_date <= day:
+            asset_id = assets[next_asset].id
+            held[asset_id] = holdings[asset_id].market_value
+            total += held[asset_id]
+            next_asset += 1
+        items.append(s.HistoryPoint(period=label, market_value=total))
+    return s.HistoryOut(portfolio_id=portfolio.id, granularity=params.granularity, date_from=start,
+                        date_to=end, items=items)
+
+
+__all__ = ["Portfolios", "Assets", "Prices", "valuation", "history", "upsert_prices"]
