@@ -1,0 +1,411 @@
+"""What a chat message asks for, read by rules (no model, no network, no database).
+
+    understand("how much did I spend on groceries last month?", today=date(2026, 11, 25),
+               categories=[CategoryRef(1, "Groceries", "expense"), ...])
+    → Understanding(intent="spending", category_id=1,
+                    period=Period(date(2026, 10, 1), date(2026, 10, 31), "last month"), ...)
+
+The caller answers the Understanding from the user's own data; nothing here knows any data but the
+names it is handed. Defaults, stated once:
+- spending, income, net_savings, top_spending and budget_status questions that name no period are
+  about this month so far (`period_is_default` is then True);
+- balance, goal_progress and advice carry a period only when the message names one;
+- top_spending's `limit` is 5 unless a number is said ("top 3");
+- a recording's `date` is today unless a day is said; a recording that names a longer period
+  ("last week") is asked about rather than guessed;
+- a greeting on its own ("hi") is answered with help.
+Periods are described in `periods`, amounts in `amounts`, name matching in `matching`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
+from decimal import Decimal
+
+from . import vocabulary
+from .amounts import find_amounts, pick_amount
+from .matching import EVERYDAY_WORDS, Match, Name, choose, find_names, normalize, prepare, singular
+from .periods import Found, Period, default_period, find_period
+
+INTENTS = ("spending", "income", "net_savings", "balance", "budget_status", "goal_progress", "top_spending",
+           "record_expense", "record_income", "advice", "help", "clarify", "unknown")
+ADVICE_TOPICS = ("savings_rate", "50_30_20", "budgets", "goals", "unusual")
+MAX_MESSAGE_CHARS = 2000
+DEFAULT_TOP_LIMIT = 5
+_PERIOD_INTENTS = frozenset({"spending", "income", "net_savings", "top_spending", "budget_status"})
+
+
+@dataclass(frozen=True)
+class CategoryRef:
+    id: int
+    name: str
+    kind: str  # "income" | "expense"
+
+
+@dataclass(frozen=True)
+class NamedRef:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Understanding:
+    intent: str
+    period: Period | None = None
+    period_is_default: bool = False
+    category_id: int | None = None
+    category_candidates: tuple[int, ...] = ()
+    account_id: int | None = None
+    goal_id: int | None = None
+    amount: Decimal | None = None
+    date: dt.date | None = None
+    description: str | None = None
+    limit: int | None = None
+    advice_topic: str | None = None
+    question: str | None = None
+
+    def as_dict(self) -> dict:
+        """JSON-ready: dates as ISO strings, the amount as a string."""
+        data = asdict(self)
+        if self.period is not None:
+            data["period"] = {"start": self.period.start.isoformat(), "end": self.period.end.isoformat(),
+                              "label": self.period.label}
+        data["amount"] = None if self.amount is None else str(self.amount)
+        data["date"] = None if self.date is None else self.date.isoformat()
+        data["category_candidates"] = list(self.category_candidates)
+        return data
+
+
+def _rx(pattern: str) -> re.Pattern:
+    return re.compile(pattern)
+
+
+# All patterns below run on `normalize()`d text: lower case, no punctuation, "what's" → "whats".
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_HELP = _rx(r"^(?:help(?: me)?|menu|commands?|options|hi|hello|hey|hiya|yo|start|good (?:morning|afternoon|evening)"
+            r")(?: there)?(?: please)?$"
+            r"|\bwhat (?:can|do|else can) you (?:do|help with)\b|\bhow can you help\b|\bwhat can i (?:ask|say|do here)\b"
+            r"|\b(?:kinds?|sorts?|types?) of (?:questions|things) (?:can|do|should) i ask\b"
+            r"|\bhow (?:do|does|should) (?:i use (?:this|you|it)|this work|it work)\b|\bwho are you\b|\bwhat are you\b"
+            r"|\bshow (?:me )?(?:the )?(?:commands|help)\b")
+_QUESTION_START = _rx(r"^(?:how|what|whats|did|do|does|am|is|are|was|were|when|where|why|which|can|could|should|would"
+                      r"|will|shall|show|tell|list|give|have|has|any)\b|\bhow much\b|\bhow many\b")
+_50_30_20 = _rx(r"\b50 30 20\b|\bfifty thirty twenty\b")
+_SAVINGS_RATE = _rx(r"\bsavings? rate\b|\brate of sav|\b(?:percent|percentage|share|fraction|portion|proportion)"
+                    r" of (?:my |our )?(?:income|pay|salary|earnings)\b.*\bsav|\bhow much of (?:my |our )?income\b.*\bsav")
+_UNUSUAL = _rx(r"\b(?:unusual|unusually|anomal\w*|weird|strange|odd|suspicious|irregular|spikes?|unexpected|abnormal)\b"
+               r"|\bout of the ordinary\b|\bstand out\b|\bstands out\b")
+_GOAL_PACE = _rx(r"\b(?:on track|on pace|behind|ahead of schedule|in time|reach|hit|achieve|meet|make it)\b")
+_ADVICE = _rx(r"\b(?:advice|advise|tips?|suggestions?|suggest|recommend\w*|guidance|pointers|insights?)\b"
+              r"|\bhow (?:can|could|do|should|might) (?:i|we) (?:save|spend less|cut|reduce|improve|budget|do better"
+              r"|stop overspending)\b|\bhelp me (?:save|budget|spend less|cut)\b|\bimprove (?:my|our) finances\b"
+              r"|\bwhat should (?:i|we) (?:do|change|cut)\b|\bhow am i doing\b|\bwhere can i (?:save|cut)\b")
+_TOP = _rx(r"\btop\b(?! up)|\bbiggest\b|\blargest\b|\bhighest\b|\bspen[dt] (?:the )?most\b|\bmost (?:money|spending)\b"
+           r"|\bwhere (?:does|did|do|has|is) (?:all )?(?:most of )?(?:my|our|the) money (?:go|gone|going|went)\b"
+           r"|\bmost of (?:my|our) money\b")
+_TOP_N = re.compile(r"\btop\s+(\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty)\b"
+                    r"|\b(\d{1,2}|three|four|five|six|seven|eight|nine|ten) (?:biggest|largest|highest|top)\b")
+_WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+                 "ten": 10, "twelve": 12, "fifteen": 15, "twenty": 20}
+_BUDGET = _rx(r"\bbudget")
+_GOALS = _rx(r"\bgoals?\b")
+_GOAL_CUE = _rx(r"\b(?:sav(?:e|ed|ing) (?:up )?(?:for|towards?)|put (?:aside|away) for|progress|close|far|how much more"
+                r"|need (?:for|to save)|status|left (?:for|to save)|towards?|target)\b")
+_BALANCE = _rx(r"\bbalances?\b|\bhow much (?:money |cash )?(?:do|did) (?:i|we) (?:have|got)\b"
+               r"|\bhow much (?:money |cash )?(?:is|s) (?:there )?(?:left )?in\b|\bwhats in\b"
+               r"|\bwhat (?:do|did) (?:i|we) have in\b|\bmoney (?:do i have|in (?:my|the|our))\b|\bin the bank\b"
+               r"|\bnet worth\b|\bhow much (?:money |cash )?(?:have i|do i) got\b")
+_ACCOUNT = _rx(r"\baccounts?\b")
+_NET = _rx(r"\bnet\b|\bsav(?:e|ed|ing)\b|\bsavings\b|\bcash ?flow\b|\bincome minus\b|\bminus (?:my |our )?(?:expenses|spending)\b"
+           r"|\bspen[dt] more than (?:i|we) (?:earn|earned|made|make)\b|\bearn(?:ed)? more than (?:i|we) spen[dt]\b"
+           r"|\bsurplus\b|\bdeficit\b|\bleft over\b|\bin the (?:red|black)\b")
+_INCOME = _rx(r"\bearn\w*|\bincome\b|\bmade\b|\bmake\b|\breceived?\b|\b(?:get|got|getting) paid\b|\bpaid me\b"
+              r"|\bpaychecks?\b|\bwages?\b|\bcame in\b|\bcome in\b|\bcoming in\b|\brevenue\b")
+_SPENDING = _rx(r"\bspen[dt]\w*|\bexpenses?\b|\bexpenditures?\b|\bcosts?\b|\bcosted\b|\bpaid\b|\bpurchases?\b"
+                r"|\bmoney (?:went|go|goes)\b|\bbought\b|\boutgoings?\b|\bcharges?\b")
+# Recording: a statement with an amount and one of these verbs (or a category with no verb at all).
+_RECORD_INCOME = _rx(r"\b(?:got paid|get paid|received|receive|earned|earn|paid me|came in|add(?:ed)? income"
+                     r"|record(?:ed)? income|log(?:ged)? income|income of|deposited|deposit|got my|got a)\b")
+_RECORD_EXPENSE = _rx(r"\b(?:spent|spend|paid|pay|bought|buy|purchased|add|added|log|logged|record|recorded|expense"
+                      r"|cost|charged|dropped)\b")
+_GOT = _rx(r"\bgot\b")
+_ON_WHAT = re.compile(r"\b(?:on|for|at)\s+(?:the\s+|my\s+|a\s+|an\s+|our\s+)?([a-z][a-z]+(?:\s[a-z]+)?)")
+_NOT_A_THING = EVERYDAY_WORDS | frozenset(
+    "average everything anything overall whole groceries total it that them things stuff".split())
+# Words dropped from either end of a recording's description.
+_FILLER = frozenset("""
+i we ive just spent spend paid pay bought buy purchased got get received receive earned earn made add added
+log logged record recorded expense expenses income an a the my our on for at of from to in came me with
+dollars dollar bucks euros euro pounds usd eur gbp some new new today this morning and an
+""".split())
+
+
+def understand(message: str, *, today: dt.date, categories: Sequence[CategoryRef],
+               accounts: Sequence[NamedRef] = (), goals: Sequence[NamedRef] = ()) -> Understanding:
+    """Read one chat message. Never raises on any text; what is not understood is intent "unknown"."""
+    text = _CONTROL.sub(" ", (message or "")[:MAX_MESSAGE_CHARS])
+    low = " ".join(text.lower().split())
+    norm = normalize(low)
+    if not re.search(r"[a-z0-9]", norm):
+        return Understanding("unknown")
+    return _Reader(low, norm, today, categories, accounts, goals).read()
+
+
+class _Reader:
+    """One message being read; the steps share what was found in it."""
+
+    def __init__(self, low: str, norm: str, today: dt.date, categories: Sequence[CategoryRef],
+                 accounts: Sequence[NamedRef], goals: Sequence[NamedRef]):
+        self.low, self.norm, self.today = low, norm, today
+        self.categories = {c.id: c for c in categories}
+        self.accounts, self.goals = accounts, goals
+        self.found: Found | None = find_period(low, today)
+        rest = _blank(low, self.found.span) if self.found else low
+        self.limit: int | None = None
+        top_n = _TOP_N.search(rest)
+        if top_n:
+            raw = top_n.group(1) or top_n.group(2)
+            self.limit = _WORD_NUMBERS.get(raw) or int(raw)
+            rest = _blank(rest, top_n.span())
+        rest = re.sub(r"\b50\s*[/\-\s]\s*30\s*[/\-\s]\s*20\b", " ", rest)
+        self.amount = pick_amount(find_amounts(rest))
+        if self.amount:
+            rest = _blank(rest, self.amount.span)
+        self.rest_tokens = normalize(rest).split()
+        self.category_matches = self._category_matches()
+
+    # -- the decision ---------------------------------------------------------------------
+
+    def read(self) -> Understanding:
+        n = self.norm
+        if _HELP.search(n) and not _ADVICE.search(n):
+            return Understanding("help")
+        recording = self._recording()
+        if recording is not None:
+            return recording
+        if _50_30_20.search(n):
+            return self._advice("50_30_20")
+        if _SAVINGS_RATE.search(n):
+            return self._advice("savings_rate")
+        if _UNUSUAL.search(n):
+            return self._advice("unusual")
+        if (_GOALS.search(n) or self._goal_matches()) and _GOAL_PACE.search(n) and not _BUDGET.search(n):
+            return self._advice("goals")
+        if _ADVICE.search(n):
+            topic = "budgets" if _BUDGET.search(n) else "goals" if _GOALS.search(n) else None
+            return self._advice(topic)
+        if _TOP.search(n):
+            return self._with_period(Understanding("top_spending", limit=self.limit or DEFAULT_TOP_LIMIT))
+        if _BUDGET.search(n):
+            return self._about_category("budget_status", "expense")
+        goal = self._goal()
+        if goal is not None:
+            return goal
+        if _BALANCE.search(n) or (self._account_matches() and (_ACCOUNT.search(n) or (
+                _QUESTION_START.search(n) and not (_SPENDING.search(n) or _INCOME.search(n) or _NET.search(n))))):
+            return self._balance()
+        if _NET.search(n):
+            return self._with_period(Understanding("net_savings"))
+        kind = self._best_kind()
+        if _INCOME.search(n) or (kind == "income" and not _SPENDING.search(n)):
+            return self._about_category("income", "income")
+        if _SPENDING.search(n) or (kind == "expense" and _QUESTION_START.search(n)):
+            return self._about_category("spending", "expense")
+        return Understanding("unknown")
+
+    # -- intents --------------------------------------------------------------------------
+
+    def _with_period(self, u: Understanding) -> Understanding:
+        if self.found:
+            return replace(u, period=self.found.period)
+        return replace(u, period=default_period(self.today), period_is_default=True)
+
+    def _advice(self, topic: str | None) -> Understanding:
+        return Understanding("advice", advice_topic=topic, period=self.found.period if self.found else None)
+
+    def _about_category(self, intent: str, kind: str) -> Understanding:
+        category_id, tied = self._pick_category(kind)
+        if tied:
+            return self._ask_which(tied)
+        if category_id is None and intent != "budget_status":
+            unknown = self._unknown_thing(kind)
+            if unknown is not None:
+                return unknown
+        return self._with_period(Understanding(intent, category_id=category_id))
+
+    def _balance(self) -> Understanding:
+        account_id, tied = choose(self._account_matches())
+        if tied:
+            names = [a.name for a in self.accounts if a.id in tied]
+            return Understanding("clarify", question=f"Which account do you mean: {_or_list(names)}?")
+        period = self.found.period if self.found else None
+        return Understanding("balance", account_id=account_id, period=period)
+
+    def _goal(self) -> Understanding | None:
+        matches = self._goal_matches()
+        named_alone = len(self.rest_tokens) <= 3  # "emergency fund?"
+        if not (_GOALS.search(self.norm) or (matches and (_GOAL_CUE.search(self.norm) or named_alone))):
+            return None
+        goal_id, tied = choose(matches)
+        if tied:
+            names = [g.name for g in self.goals if g.id in tied]
+            return Understanding("clarify", question=f"Which goal do you mean: {_or_list(names)}?")
+        return Understanding("goal_progress", goal_id=goal_id)
+
+    def _recording(self) -> Understanding | None:
+        n = self.norm
+        if self.amount is None or _QUESTION_START.search(n) or self.low.rstrip().endswith("?"):
+            return None
+        kind = self._best_kind(include_items=True)
+        if _RECORD_INCOME.search(n):
+            intent = "record_income"
+        elif _GOT.search(n):
+            intent = "record_expense" if kind == "expense" else "record_income"
+        elif _RECORD_EXPENSE.search(n):
+            intent = "record_expense"
+        elif kind == "income":
+            intent = "record_income"
+        elif kind == "expense":
+            intent = "record_expense"
+        else:
+            return None
+        if self.amount.value is None:
+            return Understanding("clarify", question=_amount_question(self.amount.raw, self.amount.problem))
+        if self.found is None:
+            day = self.today
+        elif self.found.single_day:
+            day = self.found.period.start
+        else:
+            return Understanding("clarify", question='On which day? Say "today", "yesterday" or a date like "on March 3".')
+        category_kind = "income" if intent == "record_income" else "expense"
+        category_id, tied = self._pick_category(category_kind, include_items=True)
+        if tied:
+            return self._ask_which(tied)
+        account_id, _ = choose(self._account_matches())
+        return Understanding(intent, amount=self.amount.value, date=day, category_id=category_id,
+                             account_id=account_id, description=self._description())
+
+    # -- names ----------------------------------------------------------------------------
+
+    def _category_matches(self) -> list[tuple[Match, str]]:
+        """Matches of the caller's category names and of the aliases of default names; each with
+        the category's kind."""
+        names = prepare((c.id, c.name) for c in self.categories.values())
+        matches = find_names(self.rest_tokens, names)
+        by_id = {m.id: m for m in matches}
+        for category_id, phrase in self._vocabulary_hits(vocabulary.ALIASES):
+            alias = Match(category_id, 1, 0, len(phrase.split()))
+            if category_id not in by_id or alias.key < by_id[category_id].key:
+                by_id[category_id] = alias
+        return sorted(((m, self.categories[m.id].kind) for m in by_id.values()), key=lambda mk: mk[0].key)
+
+    def _vocabulary_hits(self, table: dict[str, tuple[str, ...]]) -> list[tuple[int, str]]:
+        """(category id, phrase) for each phrase of `table` in the message whose category the caller has."""
+        by_name = {" ".join(singular(w) for w in normalize(c.name).split()): c.id for c in self.categories.values()}
+        padded = " " + " ".join(singular(t) for t in self.rest_tokens) + " "
+        hits = []
+        for name, phrases in table.items():
+            category_id = by_name.get(singular(name))
+            if category_id is None:
+                continue
+            for phrase in sorted(phrases, key=len, reverse=True):
+                key = " ".join(singular(w) for w in phrase.split())
+                if f" {key} " in padded:
+                    hits.append((category_id, phrase))
+                    break
+        return hits
+
+    def _item_hits(self, kind: str) -> list[tuple[int, str]]:
+        """Item words ("coffee") of categories of `kind`, longest phrase first ("gas bill" before "gas")."""
+        hits = [(cid, phrase) for cid, phrase in self._vocabulary_hits(vocabulary.ITEMS)
+                if self.categories[cid].kind == kind]
+        return sorted(hits, key=lambda hit: -len(hit[1]))
+
+    def _best_kind(self, include_items: bool = False) -> str | None:
+        if self.category_matches:
+            return self.category_matches[0][1]
+        if include_items:
+            for kind in ("income", "expense"):
+                if self._item_hits(kind) and not self._item_hits("expense" if kind == "income" else "income"):
+                    return kind
+            if self._item_hits("expense"):
+                return "expense"
+        return None
+
+    def _pick_category(self, kind: str, include_items: bool = False) -> tuple[int | None, tuple[int, ...]]:
+        category_id, tied = choose([m for m, k in self.category_matches if k == kind])
+        if category_id is None and not tied and include_items:
+            hits = self._item_hits(kind)
+            if hits:
+                longest = [cid for cid, phrase in hits if len(phrase) == len(hits[0][1])]
+                if len(set(longest)) == 1:
+                    return longest[0], ()
+                return None, tuple(dict.fromkeys(longest))
+        return category_id, tied
+
+    def _account_matches(self) -> list[Match]:
+        return find_names(self.rest_tokens, prepare((a.id, a.name) for a in self.accounts))
+
+    def _goal_matches(self) -> list[Match]:
+        return find_names(self.rest_tokens, prepare((g.id, g.name) for g in self.goals))
+
+    # -- questions back -------------------------------------------------------------------
+
+    def _ask_which(self, ids: tuple[int, ...]) -> Understanding:
+        names = [self.categories[i].name for i in ids]
+        return Understanding("clarify", category_candidates=ids,
+                             question=f"Which category do you mean: {_or_list(names)}?")
+
+    def _unknown_thing(self, kind: str) -> Understanding | None:
+        """A question about something that is not one of the caller's categories ("how much did I
+        spend on coffee"): ask, rather than answer with a total that is not what was asked."""
+        m = _ON_WHAT.search(" ".join(self.rest_tokens))
+        if not m:
+            return None
+        words = [w for w in m.group(1).split() if w not in _NOT_A_THING]
+        if not words or m.group(1).split()[0] in _NOT_A_THING:
+            return None
+        thing = " ".join(words)
+        hits = self._item_hits(kind)
+        if hits:
+            cid = hits[0][0]
+            return Understanding("clarify", category_candidates=(cid,),
+                                 question=f'You have no category called "{thing}". '
+                                          f"Did you mean {self.categories[cid].name}?")
+        own = sorted(c.name for c in self.categories.values() if c.kind == kind)
+        listing = f" Your {kind} categories are: {', '.join(own)}." if own else ""
+        return Understanding("clarify", question=f'You have no category called "{thing}".{listing}')
+
+    def _description(self) -> str | None:
+        words = list(self.rest_tokens)
+        while words and words[0] in _FILLER:
+            words.pop(0)
+        while words and words[-1] in _FILLER:
+            words.pop()
+        return " ".join(words)[:200] or None
+
+
+def _blank(text: str, span: tuple[int, int]) -> str:
+    start, end = span
+    return text[:start] + " " * (end - start) + text[end:]
+
+
+def _or_list(names: Sequence[str]) -> str:
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _amount_question(raw: str, problem: str | None) -> str:
+    raw = raw.strip()
+    if problem == "ambiguous":
+        return (f'Is "{raw}" a thousand-something or a little over one? Write it as 1234 or 1,234 for the first, '
+                f"and with two decimals (like 1.23) for the second.")
+    if problem == "not_positive":
+        return "The amount has to be more than zero. How much was it?"
+    if problem == "too_precise":
+        return f'"{raw}" has more than two decimal places. How much was it, to the cent?'
+    if problem == "too_large":
+        return f'"{raw}" is too large for an amount. How much was it?'
+    return f'I could not read "{raw}" as an amount. How much was it?'
