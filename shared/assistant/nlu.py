@@ -103,23 +103,24 @@ _ADVICE = _rx(r"\b(?:advice|advise|tips?|suggestions?|suggest|recommend\w*|guida
               r"|stop overspending)\b|\bhelp me (?:save|budget|spend less|cut)\b|\bimprove (?:my|our) finances\b"
               r"|\bwhat should (?:i|we) (?:do|change|cut)\b|\bhow am i doing\b|\bwhere can i (?:save|cut)\b")
 _TOP = _rx(r"\btop\b(?! up)|\bbiggest\b|\blargest\b|\bhighest\b|\bspen[dt] (?:the )?most\b|\bmost (?:money|spending)\b"
-           r"|\bwhere (?:does|did|do|has|is) (?:all )?(?:most of )?(?:my|our|the) money (?:go|gone|going|went)\b"
-           r"|\bmost of (?:my|our) money\b")
+           r"|\bwhere(?:s| (?:does|did|do|has|is)) (?:all )?(?:most of )?(?:my|our|the) money (?:go|gone|going|went)\b"
+           r"|\bmost of (?:my|our) money\b|\bbreak ?down\b|\b(?:by|per|each) category\b")
 _TOP_N = re.compile(r"\btop\s+(\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty)\b"
                     r"|\b(\d{1,2}|three|four|five|six|seven|eight|nine|ten) (?:biggest|largest|highest|top)\b")
 _WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
                  "ten": 10, "twelve": 12, "fifteen": 15, "twenty": 20}
-_BUDGET = _rx(r"\bbudget")
+# Overspending and money "left to spend" are measured against a budget.
+_BUDGET = _rx(r"\bbudget|\bover ?spen(?:d|t|ding)\b|\bleft to spend\b")
 _GOALS = _rx(r"\bgoals?\b")
 _GOAL_CUE = _rx(r"\b(?:sav(?:e|ed|ing) (?:up )?(?:for|towards?)|put (?:aside|away) for|progress|close|far|how much more"
-                r"|need (?:for|to save)|status|left (?:for|to save)|towards?|target)\b")
+                r"|need (?:for|to save)|status|left (?:for|to save)|towards?|target|coming along|doing|going|hows|how is)\b")
 _BALANCE = _rx(r"\bbalances?\b|\bhow much (?:money |cash )?(?:do|did) (?:i|we) (?:have|got)\b"
                r"|\bhow much (?:money |cash )?(?:is|s) (?:there )?(?:left )?in\b|\bwhats in\b"
                r"|\bwhat (?:do|did) (?:i|we) have in\b|\bmoney (?:do i have|in (?:my|the|our))\b|\bin the bank\b"
                r"|\bnet worth\b|\bhow much (?:money |cash )?(?:have i|do i) got\b")
 _ACCOUNT = _rx(r"\baccounts?\b")
 _NET = _rx(r"\bnet\b|\bsav(?:e|ed|ing)\b|\bsavings\b|\bcash ?flow\b|\bincome minus\b|\bminus (?:my |our )?(?:expenses|spending)\b"
-           r"|\bspen[dt] more than (?:i|we) (?:earn|earned|made|make)\b|\bearn(?:ed)? more than (?:i|we) spen[dt]\b"
+           r"|\bspen(?:d|t|ding) more than (?:i|we) (?:earn|earned|made|make)\b|\bearn(?:ed)? more than (?:i|we) spen[dt]\b"
            r"|\bsurplus\b|\bdeficit\b|\bleft over\b|\bin the (?:red|black)\b")
 _INCOME = _rx(r"\bearn\w*|\bincome\b|\bmade\b|\bmake\b|\breceived?\b|\b(?:get|got|getting) paid\b|\bpaid me\b"
               r"|\bpaychecks?\b|\bwages?\b|\bcame in\b|\bcome in\b|\bcoming in\b|\brevenue\b")

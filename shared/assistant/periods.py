@@ -15,6 +15,9 @@ The rules, in one place:
   A weekday ("on Saturday") is its most recent occurrence up to today; "last Saturday" is the most
   recent one before today.
 - "since X" runs from X to today; "between X and Y" / "from X to Y" are inclusive and put in order.
+- Quarters are calendar quarters: "Q3" / "the third quarter" is the most recent one that has begun
+  (ending today when it is the current one), "Q3 2026" the whole of it, "this quarter" from its first
+  day to today, "last quarter" the whole previous one.
 - Slash dates (3/4) are not understood: day-first and month-first readers disagree about them.
 """
 from __future__ import annotations
@@ -22,7 +25,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 _MONTHS = {
     "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
@@ -72,6 +75,11 @@ _MONTH_ALONE = re.compile(rf"\b(?P<prep>in|during|for|of|over|throughout)\s+{_MO
                           r"|november|december)\b(?!\s+\d)")
 # Not "for 2025": "bought a TV for 2000" is an amount.
 _YEAR_ALONE = re.compile(rf"\b(?:in|during|over|throughout)\s+(?:the\s+year\s+)?{_YEAR.format(g='y')}\b")
+_QUARTER_WORDS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
+_QUARTER = re.compile(r"\b(?:(?P<rel>this|current|last|previous)\s+quarter"
+                      r"|q(?P<q>[1-4])(?:\s*,?\s*(?P<y>(?:19|20)\d\d))?"
+                      r"|(?:the\s+)?(?P<qw>first|1st|second|2nd|third|3rd|fourth|4th)\s+quarter"
+                      r"(?:\s+(?:of\s+)?(?P<qy>(?:19|20)\d\d))?)\b")
 _DAY = re.compile(rf"\b(?:on\s+)?{_date_pattern('1')}(?![\w-])")
 
 
@@ -153,6 +161,28 @@ def _this(unit: str, today: dt.date) -> Period:
     if unit == "month":
         return this_month(today)
     return Period(dt.date(today.year, 1, 1), today, "this year")
+
+
+def _quarter(year: int, quarter: int, today: dt.date, clip: bool) -> Period:
+    start = dt.date(year, 3 * quarter - 2, 1)
+    end = month_bounds(year, 3 * quarter)[1]
+    if clip and end > today:
+        end = today
+    return Period(start, end, f"Q{quarter} {year}")
+
+
+def _find_quarter(m: re.Match, today: dt.date) -> Period:
+    current = (today.month - 1) // 3 + 1
+    if m.group("rel"):
+        if m.group("rel") in ("this", "current"):
+            return replace(_quarter(today.year, current, today, clip=True), label="this quarter")
+        year, quarter = (today.year, current - 1) if current > 1 else (today.year - 1, 4)
+        return replace(_quarter(year, quarter, today, clip=False), label="last quarter")
+    quarter = int(m.group("q")) if m.group("q") else _QUARTER_WORDS[m.group("qw")]
+    year = m.group("y") or m.group("qy")
+    if year:
+        return _quarter(int(year), quarter, today, clip=False)
+    return _quarter(today.year if quarter <= current else today.year - 1, quarter, today, clip=True)
 
 
 def _most_recent_month(month: int, today: dt.date) -> int:
@@ -258,6 +288,9 @@ def find_period(text: str, today: dt.date) -> Found | None:
     if m:
         unit = m.group("unit") or m.group("todate") or {"ytd": "year", "mtd": "month", "wtd": "week"}[m.group("abbr")]
         return Found(_this(unit, today), m.span(), False)
+    m = _QUARTER.search(text)
+    if m:
+        return Found(_find_quarter(m, today), m.span(), False)
     m = _MONTH_YEAR.search(text)
     if m:
         return Found(_month_period(int(m.group("y")), _MONTHS[m.group("m")], today), m.span(), False)
