@@ -135,6 +135,7 @@ _GOT = _rx(r"\bgot\b")
 _ON_WHAT = re.compile(r"\b(?:on|for|at)\s+(?:the\s+|my\s+|a\s+|an\s+|our\s+)?([a-z][a-z]+(?:\s[a-z]+)?)")
 _NOT_A_THING = EVERYDAY_WORDS | frozenset(
     "average everything anything overall whole groceries total it that them things stuff".split())
+_TRAILING = frozenset("last this since between and or so far please all".split())
 # Words dropped from either end of a recording's description.
 _FILLER = frozenset("""
 i we ive just spent spend paid pay bought buy purchased got get received receive earned earn made add added
@@ -365,9 +366,11 @@ class _Reader:
         m = _ON_WHAT.search(" ".join(self.rest_tokens))
         if not m:
             return None
-        words = [w for w in m.group(1).split() if w not in _NOT_A_THING]
-        if not words or m.group(1).split()[0] in _NOT_A_THING:
+        words = m.group(1).split()
+        if words[0] in _NOT_A_THING:
             return None
+        if len(words) > 1 and (words[1] in _FILLER or words[1] in _TRAILING):
+            words = words[:1]
         thing = " ".join(words)
         hits = self._item_hits(kind)
         if hits:

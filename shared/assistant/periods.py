@@ -277,6 +277,7 @@ def find_period(text: str, today: dt.date) -> Found | None:
             start = _resolve_date(m, "1", today)
         if start and start <= today:
             return Found(Period(start, today, f"since {_day_label(start, today)}"), m.span(), False)
+        return None  # "since" a day still to come names no period (and is not that day either)
     m = _LAST_N.search(text)
     if m:
         raw = m.group("n")
