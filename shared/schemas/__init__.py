@@ -56,19 +56,21 @@ def _as_decimal(value: Any) -> Decimal:
 
 
 def _decimal_checks(places: int, low: Decimal | None, low_inclusive: bool, high: Decimal):
+    unit = Decimal(1).scaleb(-places)
+
     def check(value: Decimal) -> Decimal:
-        if abs(value.adjusted()) > 40:
-            raise ValueError(f"must be at most {high}")
-        if value.as_tuple().exponent < -places and value != value.quantize(Decimal(1).scaleb(-places)):
-            raise ValueError(f"must have at most {places} digits after the decimal point")
+        # The range first: quantizing a huge value needs more digits than the decimal context has
+        # (decimal.InvalidOperation, a 500); within the range it always fits.
         if value > high or value < -high:
-            raise ValueError(f"must be at most {high}")
+            raise ValueError(f"must be between {-high} and {high}")
+        if value.as_tuple().exponent < -places and value != value.quantize(unit):
+            raise ValueError(f"must have at most {places} digits after the decimal point")
         if low is not None:
             if low_inclusive and value < low:
                 raise ValueError(f"must be at least {low}")
             if not low_inclusive and value <= low:
                 raise ValueError(f"must be greater than {low}")
-        return value.quantize(Decimal(1).scaleb(-places))
+        return value.quantize(unit)
     return check
 
 
@@ -122,7 +124,8 @@ PreciseOut = Annotated[Decimal, _PRECISE_OUT, WithJsonSchema({"type": "string"})
 Percent = Annotated[
     Decimal,
     BeforeValidator(_as_decimal),
-    AfterValidator(_decimal_checks(3, Decimal(0), True, Decimal("999.999"))),
+    # Two fraction digits in, two out: a third digit would be stored but rounded away in answers.
+    AfterValidator(_decimal_checks(2, Decimal(0), True, Decimal("999.99"))),
     PlainSerializer(lambda v: format(Decimal(v).quantize(Decimal("0.01")), "f"), return_type=str),
     WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "number"}], "examples": ["19.99"]}, mode="validation"),
     WithJsonSchema({"type": "string", "examples": ["19.99"]}, mode="serialization"),

@@ -113,18 +113,22 @@ class CreditCardOut(Resource):
 
 # --- income sources -------------------------------------------------------------------------
 
+# Payments per month as (numerator, denominator). Dividing once, last, keeps a half-cent tie exact
+# (0.03 biweekly is exactly 0.065 → 0.06): a pre-rounded factor such as 26/12 = 2.1666…67 would
+# push it to 0.07.
 _PER_MONTH = {
-    "weekly": Decimal(52) / Decimal(12),
-    "biweekly": Decimal(26) / Decimal(12),
-    "monthly": Decimal(1),
-    "quarterly": Decimal(1) / Decimal(3),
-    "yearly": Decimal(1) / Decimal(12),
-    "one_time": Decimal(0),
+    "weekly": (52, 12),
+    "biweekly": (26, 12),
+    "monthly": (1, 1),
+    "quarterly": (1, 3),
+    "yearly": (1, 12),
+    "one_time": (0, 1),
 }
 
 
 def monthly_equivalent(amount: Decimal, frequency: str) -> Decimal:
-    return (amount * _PER_MONTH[frequency]).quantize(CENT, rounding=ROUND_HALF_EVEN)
+    numerator, denominator = _PER_MONTH[frequency]
+    return (amount * numerator / denominator).quantize(CENT, rounding=ROUND_HALF_EVEN)
 
 
 class IncomeSourceIn(Input):
@@ -300,9 +304,12 @@ class GoalPatch(Patch):
 
 
 def months_between(start: dt.date, end: dt.date) -> int:
-    """Whole months from `start` up to `end`, counting a started month: Jan 15 → Mar 1 is 2."""
+    """Months from `start` to `end`, counting a started month: Jan 15 → Mar 15 is 2, → Mar 16 is 3.
+
+    A month ends on the same day of the next month (or its last day when shorter: Jan 31 → Feb 28 is 1).
+    """
     months = (end.year - start.year) * 12 + (end.month - start.month)
-    return months + (1 if end.day >= start.day else 0)
+    return months + (1 if end.day > start.day else 0)
 
 
 class GoalOut(Resource):
