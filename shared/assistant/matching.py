@@ -20,6 +20,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+MAX_TOKENS = 120
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
 # Words of the questions themselves: never read as a typo of a name.
@@ -103,17 +104,17 @@ def prepare(items: Iterable[tuple[int, str]]) -> list[Name]:
     return names
 
 
-def _compare(tokens: Sequence[str], name: Name) -> int | None:
+def _compare(tokens: Sequence[str], sing: Sequence[str], name: Name) -> int | None:
+    """`sing` holds the singular of each of `tokens`, worked out once per message."""
     if tuple(tokens) == name.words:
         return 0
-    sing = tuple(singular(t) for t in tokens)
-    if sing == name.singular_words:
+    if tuple(sing) == name.singular_words:
         return 1
-    if len(tokens) != len(name.words):
-        return None
+    text, target = " ".join(sing), " ".join(name.singular_words)
+    if text[0] != target[0] or abs(len(text) - len(target)) > 0.4 * len(target) + 2:
+        return None  # cheap exit: stems and typos keep the first letter and roughly the length
     if all(t in EVERYDAY_WORDS for t in tokens):
         return None
-    text, target = " ".join(sing), " ".join(name.singular_words)
     shorter, longer = sorted((text, target), key=len)
     common = 0
     for x, y in zip(shorter, longer):
@@ -123,26 +124,36 @@ def _compare(tokens: Sequence[str], name: Name) -> int | None:
     if common >= 5 and common >= len(shorter) - 1 and len(shorter) >= 0.6 * len(longer):
         return 2
     letters = len(target.replace(" ", ""))
-    if letters < 4 or len(text) < 4 or text[0] != target[0]:
+    if letters < 4 or len(text) < 4:
         return None
     limit = 1 if letters <= 6 else 2
     distance = edit_distance(text, target, limit)
     return 3 + distance if distance <= limit else None
 
 
-def find_names(tokens: Sequence[str], names: Sequence[Name], max_words: int = 4) -> list[Match]:
-    """Every name that some stretch of `tokens` matches, with its best score, best first."""
+def find_names(tokens: Sequence[str], names: Sequence[Name]) -> list[Match]:
+    """Every name that some stretch of `tokens` matches, with its best score, best first. Only the
+    first MAX_TOKENS words are searched: a question is short, and the cost grows with words × names."""
+    tokens = tokens[:MAX_TOKENS]
     best: dict[int, Match] = {}
+    sing = [singular(t) for t in tokens]
+    by_first_letter: dict[str, list[Name]] = {}
+    for name in names:  # every kind of match keeps the first letter, so only those are compared
+        by_first_letter.setdefault(name.words[0][0], []).append(name)
+    for start, token in enumerate(tokens):
+        for name in by_first_letter.get(token[0], ()):
+            width = len(name.words)
+            if start + width <= len(tokens):
+                score = _compare(tokens[start:start + width], sing[start:start + width], name)
+                if score is not None:
+                    _keep(best, Match(name.id, score, start, start + width))
     for name in names:
         width = len(name.words)
-        for start in range(0, len(tokens) - width + 1):
-            score = _compare(tokens[start:start + width], name)
-            if score is not None:
-                _keep(best, Match(name.id, score, start, start + width))
         if width > 1:
-            distinctive = [w for w in name.words if w not in EVERYDAY_WORDS and len(w) >= 4]
+            distinctive = {w for w in name.words if w not in EVERYDAY_WORDS and len(w) >= 4}
+            distinctive |= {singular(w) for w in distinctive}
             for start, token in enumerate(tokens):
-                if token in distinctive or singular(token) in distinctive:
+                if token in distinctive or sing[start] in distinctive:
                     _keep(best, Match(name.id, 5, start, start + 1))
     return sorted(best.values(), key=lambda m: m.key)
 
