@@ -26,7 +26,7 @@ from decimal import Decimal
 
 from . import vocabulary
 from .amounts import find_amounts, pick_amount
-from .matching import EVERYDAY_WORDS, Match, Name, choose, find_names, normalize, prepare, singular
+from .matching import EVERYDAY_WORDS, Match, choose, find_names, normalize, prepare, singular
 from .periods import Found, Period, default_period, find_period
 
 INTENTS = ("spending", "income", "net_savings", "balance", "budget_status", "goal_progress", "top_spending",
