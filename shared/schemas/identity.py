@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints, Strict
 
-from shared.schemas import Date, Input, NonNegativeMoney, Output, Patch, Text, Timestamp, MoneyOut
+from shared.schemas import Date, Input, NonNegativeMoney, Output, Patch, Text, Timestamp, MoneyOut, _clean_text
 
 ISO_4217 = frozenset(
     "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD CAD "
@@ -46,7 +46,10 @@ def _dob(value: dt.date) -> dt.date:
 Username = Annotated[str, Strict(), StringConstraints(min_length=3, max_length=32, pattern=r"^[A-Za-z0-9_.\-]+$")]
 Password = Annotated[str, Strict(), StringConstraints(min_length=8, max_length=MAX_PASSWORD_CHARS)]
 AnyPassword = Annotated[str, Strict(), StringConstraints(min_length=1, max_length=MAX_PASSWORD_CHARS)]
-Email = Annotated[str, Strict(), StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_email)]
+# Control characters are refused in anything that reaches a query: PostgreSQL rejects NUL outright
+# (a 500 otherwise), and no username or address can contain one.
+Email = Annotated[str, Strict(), StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_clean_text),
+                  AfterValidator(_email)]
 Currency = Annotated[str, Strict(), StringConstraints(min_length=3, max_length=3), AfterValidator(_currency)]
 PersonName = Text(100)
 BirthDate = Annotated[Date, AfterValidator(_dob)]
@@ -64,7 +67,7 @@ class RegisterIn(Input):
 
 
 class LoginIn(Input):
-    username: Annotated[str, Strict(), StringConstraints(min_length=1, max_length=254)] = Field(
+    username: Annotated[str, Strict(), StringConstraints(min_length=1, max_length=254), AfterValidator(_clean_text)] = Field(
         description="The username, or the email address", examples=["ana_lopez"])
     password: AnyPassword
 
