@@ -78,7 +78,8 @@ def compile_template(template: str) -> tuple[re.Pattern[str], int]:
             raise ValueError(f"unsupported route constraint {constraint!r} in {template!r}")
         segment = f"/(?P<{name}>{body})"
         regex += f"(?:{segment})?" if (optional or catch_all) else segment
-    return re.compile(regex or "/?"), literals
+    # The host's routing (ASP.NET Core) matches literal segments case-insensitively.
+    return re.compile(regex or "/?", re.IGNORECASE), literals
 
 
 _ROUTES: dict[int, list[Route]] = {}
@@ -121,7 +122,8 @@ class Dispatcher:
 
     def resolve(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         if self.prefix != "/":
-            if path != self.prefix and not path.startswith(self.prefix + "/"):
+            folded = path.lower()
+            if folded != self.prefix.lower() and not folded.startswith(self.prefix.lower() + "/"):
                 return None
             path = path[len(self.prefix):] or "/"
         path = "/" + path.strip("/") if path.strip("/") else ""
