@@ -82,7 +82,7 @@ class Resource(Generic[R]):
         values = dict(data)  # raw values (model_dump would apply the answer serializers)
         self.check_references(session, user, values)
         self.validate_row(session, user, values, None)
-        row = self.model(user_id=user.id, **self.to_columns(values))
+        row = self.new_row(user, values)
         session.add(row)
         session.flush()
         self.after_create(session, user, row)
@@ -107,6 +107,10 @@ class Resource(Generic[R]):
     # --- hooks ---------------------------------------------------------------------------------
     def to_columns(self, values: dict[str, Any]) -> dict[str, Any]:
         return values
+
+    def new_row(self, user: User, values: dict[str, Any]) -> R:
+        """The row a create inserts (override to set derived columns in the same INSERT)."""
+        return self.model(user_id=user.id, **self.to_columns(values))
 
     def current_values(self, row: R) -> dict[str, Any]:
         return {name: getattr(row, name) for name in self.create_schema.model_fields if hasattr(row, name)}

@@ -43,13 +43,9 @@ class Accounts(Resource[Account]):
     create_schema, update_schema, out_schema = s.AccountIn, s.AccountPatch, s.AccountOut
     conflict_statuses = (409,)
 
-    def to_columns(self, values: dict[str, Any]) -> dict[str, Any]:
-        return values
-
-    def create(self, session: Session, user: User, data) -> Account:
-        row = super().create(session, user, data)
-        row.balance = row.opening_balance
-        session.flush()
+    def new_row(self, user: User, values: dict[str, Any]) -> Account:
+        row = super().new_row(user, values)
+        row.balance = row.opening_balance  # in the INSERT itself, not a second statement
         return row
 
     def after_update(self, session: Session, user: User, row: Account, before: dict[str, Any]) -> None:

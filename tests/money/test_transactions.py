@@ -6,7 +6,9 @@ import datetime as dt
 import pytest
 
 from tests.conftest import assert_problem
-from tests.money.conftest import fetch, new_account, new_card, new_category, new_income_source, new_transaction, ok
+from tests.money.conftest import (
+    fetch, new_account, new_card, new_category, new_income_source, new_transaction, ok, postgres_only,
+)
 
 
 def balance(api, account) -> str:
@@ -260,6 +262,12 @@ def test_sort(api, ledger, sort, expected):
 ])
 def test_filters(api, ledger, params, expected):
     assert set(names(api, ledger, **params)) == expected
+
+
+@postgres_only  # SQLite's lower() folds ASCII only; PostgreSQL and Azure SQL fold every letter
+def test_q_ignores_case_beyond_ascii(api):
+    new_transaction(api, description="Café CRÈME")
+    assert ok(api.get("/api/transactions", params={"q": "crème"}))["total"] == 1
 
 
 def test_filter_by_category(api, ledger):
