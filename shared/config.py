@@ -84,6 +84,7 @@ class Settings:
     azure_openai_deployment: str = ""
     azure_openai_api_version: str = "2024-10-21"
     azure_openai_timeout_seconds: int = 10
+    azure_openai_api_key: str = field(default="", repr=False)  # empty: a managed-identity token instead
     log_level: str = "INFO"
 
     @property
@@ -122,6 +123,7 @@ class Settings:
             azure_openai_deployment=env.get("AZURE_OPENAI_DEPLOYMENT", "").strip(),
             azure_openai_api_version=env.get("AZURE_OPENAI_API_VERSION", "").strip() or cls.azure_openai_api_version,
             azure_openai_timeout_seconds=_int(env, "AZURE_OPENAI_TIMEOUT_SECONDS", 10, 1, 120),
+            azure_openai_api_key=env.get("AZURE_OPENAI_API_KEY", "").strip(),
             log_level=(env.get("LOG_LEVEL", "").strip() or "INFO").upper(),
         )
 
