@@ -1,0 +1,364 @@
+"""The OpenAPI 3.1 document, built from what the app already knows: the function app's route table
+(the same function metadata devhost routes by) and each handler's `EndpointSpec` (the same pydantic models that validate
+requests and shape answers). A route added anywhere shows up here without anyone editing a spec.
+
+Built on the first request that asks for it and cached per app; nothing heavy runs at import.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+TITLE = "Personal Finance API"
+VERSION = "1.0.0"
+SECURITY_SCHEME = "bearerAuth"
+COMPONENT_REF = "#/components/schemas/{model}"
+
+# Why each error status can come back; the contract's table, in the words a client reads.
+ERROR_REASONS = {
+    400: "The body is not valid JSON, or not a JSON object where one is expected.",
+    401: "Missing, malformed, expired, wrongly signed or revoked access token; or bad credentials.",
+    404: "No such resource for this caller (another user's id answers 404 too).",
+    409: "Uniqueness conflict, or a delete that would orphan data.",
+    413: "The body is over 1 MiB.",
+    422: "Well-formed JSON, query string or header that fails validation; field errors are listed.",
+    429: "Too many failed logins; wait for the number of seconds in Retry-After.",
+    503: "The database is unreachable right now; retry after Retry-After seconds.",
+}
+_PARAM = re.compile(r"\{(\*?)([A-Za-z_][A-Za-z0-9_]*)(?::([a-z]+))?(\?)?\}")
+_PATH_TYPES = {"int": {"type": "integer"}, "long": {"type": "integer"}, "bool": {"type": "boolean"},
+               "guid": {"type": "string", "format": "uuid"}, "alpha": {"type": "string", "pattern": "^[A-Za-z]+$"}}
+
+
+@dataclass(frozen=True)
+class Raw:
+    """A declared answer that is not JSON from a model (a page, a script): media type -> schema."""
+
+    media_types: dict[str, dict[str, Any]]
+    description: str = "OK"
+
+
+@dataclass(frozen=True)
+class PathParam:
+    """Extra facts about a route parameter (an enum of names, a description) for the document."""
+
+    schema: dict[str, Any]
+    description: str = ""
+
+
+@dataclass
+class _Components:
+    """Collects the models the operations use, then renders them all in one pydantic pass so that
+    shared models become one `$ref`, whether they are read (validation) or written (serialization)."""
+
+    wanted: list[tuple[Any, str]] = field(default_factory=list)
+    extra: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def ref(self, model: Any, mode: str) -> dict[str, Any]:
+        key = (model, mode)
+        if key not in self.wanted:
+            self.wanted.append(key)
+        return {"$ref": f"#/x-pending/{self.wanted.index(key)}"}
+
+    def render(self) -> tuple[dict[str, dict[str, Any]], dict[int, dict[str, Any]]]:
+        from pydantic.json_schema import models_json_schema
+
+        if not self.wanted:
+            return dict(self.extra), {}
+        mapping, top = models_json_schema(self.wanted, ref_template=COMPONENT_REF)
+        schemas = dict(top.get("$defs", {}))
+        refs = {index: mapping[key] for index, key in enumerate(self.wanted)}
+        schemas.update(self.extra)
+        return schemas, refs
+
+
+def _resolve_pending(node: Any, refs: dict[int, dict[str, Any]]) -> Any:
+    if isinstance(node, dict):
+        target = node.get("$ref")
+        if isinstance(target, str) and target.startswith("#/x-pending/"):
+            return dict(refs[int(target.rsplit("/", 1)[1])])
+        return {k: _resolve_pending(v, refs) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_resolve_pending(v, refs) for v in node]
+    return node
+
+
+def _problem_schema() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": "RFC 9457 problem details.",
+        "required": ["type", "title", "status"],
+        "properties": {
+            "type": {"type": "string", "examples": ["https://finance-api.example/problems/validation-error"]},
+            "title": {"type": "string", "examples": ["Validation failed"]},
+            "status": {"type": "integer", "minimum": 400, "maximum": 599, "examples": [422]},
+            "detail": {"type": "string", "examples": ["The request has invalid fields: amount."]},
+            "errors": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["field", "message"],
+                    "properties": {"field": {"type": "string", "examples": ["amount"]},
+                                   "message": {"type": "string", "examples": ["must be greater than 0"]}},
+                },
+            },
+        },
+    }
+
+
+def openapi_path(template: str) -> tuple[str, list[tuple[str, dict[str, Any], bool]]]:
+    """`accounts/{id:int}` -> (`/accounts/{id}`, [(name, schema, required)])."""
+    segments, params = [], []
+    for part in (p for p in template.strip("/").split("/") if p):
+        m = _PARAM.fullmatch(part)
+        if m is None:
+            segments.append(part)
+            continue
+        _, name, constraint, optional = m.groups()
+        segments.append("{" + name + "}")
+        params.append((name, dict(_PATH_TYPES.get(constraint or "", {"type": "string"})), not optional))
+    return "/" + "/".join(segments), params
+
+
+def _query_parameters(model: Any) -> list[dict[str, Any]]:
+    """Each field of a query model is one parameter; `null` is not sendable in a query string."""
+    schema = model.model_json_schema(mode="validation", ref_template=COMPONENT_REF)
+    required = set(schema.get("required", ()))
+    params = []
+    for name, prop in schema.get("properties", {}).items():
+        prop = _without_null(prop)
+        description = prop.pop("description", None)
+        prop.pop("title", None)
+        param = {"name": name, "in": "query", "required": name in required, "schema": prop}
+        if description:
+            param["description"] = description
+        params.append(param)
+    return params
+
+
+def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    schema = dict(schema)
+    options = schema.get("anyOf")
+    if options:
+        kept = [o for o in options if o.get("type") != "null"]
+        if len(kept) == 1:
+            schema.pop("anyOf")
+            schema = {**kept[0], **schema}
+        else:
+            schema["anyOf"] = kept
+    if schema.get("default", 0) is None:
+        schema.pop("default")
+    return schema
+
+
+def _summary(endpoint: Any, name: str) -> tuple[str, str]:
+    doc = (getattr(endpoint, "__doc__", None) or "").strip()
+    if not doc:
+        return name.replace("_", " ").capitalize() + ".", ""
+    first, _, rest = doc.partition("\n")
+    return first.strip(), rest.strip()
+
+
+def _tag(endpoint: Any, path: str) -> str:
+    module = getattr(endpoint, "__module__", "") or ""
+    if module.startswith("blueprints."):
+        return module.rsplit(".", 1)[1].replace("_", "-")
+    return path.strip("/").split("/", 1)[0] or "default"
+
+
+def _problem(status: int) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "description": ERROR_REASONS.get(status, "Error."),
+        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    if status in (429, 503):
+        response["headers"] = {"Retry-After": {"description": "Seconds to wait before retrying.",
+                                               "schema": {"type": "integer"}}}
+    if status == 401:
+        response["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}}}
+    return response
+
+
+def _success(spec: Any, components: _Components) -> dict[str, Any]:
+    from shared.crud import ListOf
+
+    answer = spec.response
+    status_text = {200: "OK", 201: "Created", 202: "Accepted", 204: "No content"}.get(spec.status, "OK")
+    if spec.status == 204 or answer is None:
+        return {"description": status_text}
+    if isinstance(answer, Raw):
+        return {"description": answer.description,
+                "content": {media: {"schema": schema} for media, schema in answer.media_types.items()}}
+    if isinstance(answer, ListOf):
+        item = components.ref(answer.item, "serialization")
+        schema: dict[str, Any] = {
+            "type": "object",
+            "description": "One page of the list.",
+            "required": ["items", "page", "page_size", "total"],
+            "properties": {
+                "items": {"type": "array", "items": item},
+                "page": {"type": "integer", "minimum": 1, "examples": [1]},
+                "page_size": {"type": "integer", "minimum": 1, "maximum": 100, "examples": [50]},
+                "total": {"type": "integer", "minimum": 0, "examples": [137]},
+            },
+        }
+    elif isinstance(answer, dict):
+        schema = answer
+    elif getattr(answer, "__origin__", None) is list:
+        schema = {"type": "array", "items": components.ref(answer.__args__[0], "serialization")}
+    else:
+        schema = components.ref(answer, "serialization")
+    return {"description": status_text, "content": {"application/json": {"schema": schema}}}
+
+
+def _operation(route: Any, path: str, path_params: list, components: _Components) -> dict[str, Any]:
+    function = route.function
+    spec = getattr(function, "spec", None)
+    endpoint = getattr(function, "endpoint", function)
+    summary, description = _summary(endpoint, route.name)
+    op: dict[str, Any] = {"operationId": route.name, "summary": summary, "tags": [_tag(endpoint, path)]}
+    if description:
+        op["description"] = description
+
+    extra_params: dict[str, PathParam] = getattr(function, "path_params", {}) or {}
+    parameters = []
+    for name, schema, required in path_params:
+        declared = extra_params.get(name)
+        param = {"name": name, "in": "path", "required": True, "schema": declared.schema if declared else schema}
+        if declared and declared.description:
+            param["description"] = declared.description
+        parameters.append(param)
+
+    if spec is None:  # a plain function: all we know is that it answers
+        if parameters:
+            op["parameters"] = parameters
+        op["responses"] = {"200": {"description": "OK"}}
+        return op
+
+    if spec.query is not None:
+        parameters.extend(_query_parameters(spec.query))
+    for header in spec.headers:
+        parameters.append({
+            "name": header, "in": "header", "required": False,
+            "description": "Makes a retry safe: the same key with the same body within 24 hours answers "
+                           "the first answer again and creates nothing; with another body it is a 422. "
+                           "Up to 255 printable characters; a blank key counts as none.",
+            "schema": {"type": "string", "maxLength": 255, "examples": ["5f0c6a2e-2b7e-4a8e-9d55-3c1e0f6b9a10"]},
+        })
+    if parameters:
+        op["parameters"] = parameters
+
+    errors: set[int] = set(spec.extra_statuses)
+    if spec.body is not None:
+        body_schema = components.ref(spec.body, "validation")
+        if spec.body_is_list is not None:
+            body_schema = {"oneOf": [body_schema, {
+                "type": "array", "minItems": 1, "maxItems": 1000,
+                "items": components.ref(spec.body_is_list, "validation")}]}
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body_schema}}}
+        errors |= {400, 413, 422}
+    if spec.query is not None or spec.headers:
+        errors.add(422)
+    if spec.auth:
+        errors.add(401)
+        op["security"] = [{SECURITY_SCHEME: []}]
+    else:
+        op["security"] = []
+    if path_params:
+        errors.add(404)
+
+    responses = {str(spec.status): _success(spec, components)}
+    for status in sorted(errors):
+        responses[str(status)] = _problem(status)
+    op["responses"] = responses
+    return op
+
+
+def build(routes: list[Any], prefix: str = "api") -> dict[str, Any]:
+    components = _Components(extra={"Problem": _problem_schema()})
+    paths: dict[str, dict[str, Any]] = {}
+    for route in sorted(routes, key=lambda r: (r.template, sorted(r.methods))):
+        path, path_params = openapi_path(route.template)
+        item = paths.setdefault(path, {})
+        for method in sorted(route.methods):
+            if method in ("HEAD", "OPTIONS"):
+                continue
+            item[method.lower()] = _operation(route, path, path_params, components)
+    schemas, refs = components.render()
+    document = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": TITLE,
+            "version": VERSION,
+            "description": "Accounts, cards, income, categories, transactions, budgets, goals, investments "
+                           "and reports of one person. Log in with POST /login, then send "
+                           "`Authorization: Bearer <access_token>` (the **Authorize** button here). Money is "
+                           "a decimal string with two fraction digits; errors are RFC 9457 problem details.",
+        },
+        "servers": [{"url": "/" + prefix.strip("/") if prefix.strip("/") else "/"}],
+        "paths": _resolve_pending(paths, refs),
+        "components": {
+            "schemas": dict(sorted(schemas.items())),
+            "securitySchemes": {SECURITY_SCHEME: {
+                "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                "description": "The access_token from POST /login or POST /token/refresh."}},
+        },
+        "tags": [],
+    }
+    tags = sorted({t for item in paths.values() for op in item.values() for t in op["tags"]})
+    document["tags"] = [{"name": t} for t in tags]
+    return document
+
+
+@dataclass(frozen=True)
+class HttpFunction:
+    """One row of the route table (the fields of devhost.Route that the document needs)."""
+
+    template: str
+    methods: frozenset[str]
+    function: Any
+    name: str
+
+
+ALL_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
+
+
+def http_functions(app: Any) -> list[HttpFunction]:
+    """The app's HTTP functions, read from its function builders.
+
+    Not `app.get_functions()`: the Functions worker (or devhost) has already called it, and the library
+    refuses to index an app twice. `build()` only validates and returns the function it already holds.
+    """
+    rows = []
+    for builder in app._function_builders:
+        fn = builder.build()
+        trigger = fn.get_trigger()
+        if trigger is None or trigger.get_binding_name() != "httpTrigger":
+            continue
+        methods = frozenset(str(getattr(m, "value", m)).upper() for m in (trigger.methods or [])) or ALL_METHODS
+        rows.append(HttpFunction(trigger.route or fn.get_function_name(), methods, fn.get_user_function(),
+                                 fn.get_function_name()))
+    return rows
+
+
+def route_prefix() -> str:
+    """`routePrefix` from host.json, as the host reads it."""
+    import json
+    from pathlib import Path
+
+    try:
+        host = json.loads((Path(__file__).resolve().parents[1] / "host.json").read_text())
+        return host.get("extensions", {}).get("http", {}).get("routePrefix", "api").strip("/")
+    except (OSError, ValueError):
+        return "api"
+
+
+_CACHE: dict[int, dict[str, Any]] = {}
+
+
+def document_for(app: Any) -> dict[str, Any]:
+    """The document of `app`, built on first use and kept for the life of the process."""
+    if id(app) not in _CACHE:
+        _CACHE[id(app)] = build(http_functions(app), route_prefix())
+    return _CACHE[id(app)]
