@@ -242,3 +242,24 @@ def test_odbc_connection_string_keeps_extra_options_and_braces_unsafe_values():
 def test_odbc_connection_string_needs_a_server_and_a_database():
     with pytest.raises(ValueError):
         odbc_connection_string("mssql+pyodbc:///finance")
+
+
+# --- the postprovision script's T-SQL ----------------------------------------------------------
+
+def test_setup_grants_the_identity_read_write_only_and_can_run_twice():
+    from scripts.azure_sql_setup import grant_statements
+
+    statements = grant_statements("id-abc123")
+    assert statements[0] == ("IF DATABASE_PRINCIPAL_ID(N'id-abc123') IS NULL "
+                             "CREATE USER [id-abc123] FROM EXTERNAL PROVIDER")
+    assert [s.rsplit(" ", 1)[-1] for s in statements[1:]] == ["[id-abc123]", "[id-abc123]"]
+    assert "db_datareader" in statements[1] and "db_datawriter" in statements[2]
+    assert not any("db_owner" in s or "db_ddladmin" in s for s in statements)
+
+
+@pytest.mark.parametrize("name", ["x]; DROP TABLE users; --", "a'b", "", "id abc"])
+def test_setup_refuses_a_name_that_could_break_out_of_the_brackets(name):
+    from scripts.azure_sql_setup import grant_statements
+
+    with pytest.raises(ValueError):
+        grant_statements(name)
