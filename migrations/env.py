@@ -19,11 +19,24 @@ def _url() -> str:
     return get_settings().database_url
 
 
+AZURE_SQL_VERSION = (16, 0)  # what an Azure SQL Database reports; offline there is no server to ask
+
+
 def run_offline() -> None:
+    url = _url()
+    options = {"paramstyle": "named"}
+    if url.startswith("mssql"):
+        options["deprecate_large_types"] = True  # NVARCHAR(max), not the deprecated TEXT
     context.configure(
-        url=_url(), target_metadata=target_metadata, literal_binds=True, render_as_batch=True,
-        dialect_opts={"paramstyle": "named"},
+        url=url, target_metadata=target_metadata, literal_binds=True, render_as_batch=True,
+        dialect_opts=options,
     )
+    dialect = context.get_context().dialect
+    if dialect.name == "mssql":
+        # Without a connection the dialect assumes SQL Server 2000 and renders DATE as DATETIME.
+        dialect.server_version_info = AZURE_SQL_VERSION
+        dialect._setup_version_attributes()
+        dialect._supports_nvarchar_max = True
     with context.begin_transaction():
         context.run_migrations()
 

@@ -12,8 +12,8 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
-    String,
-    Text,
+    Unicode,
+    UnicodeText,
     UniqueConstraint,
     text,
 )
@@ -48,17 +48,17 @@ class Timestamps:
 class User(Timestamps, Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    username: Mapped[str] = mapped_column(String(32), nullable=False)
-    username_key: Mapped[str] = mapped_column(String(32), nullable=False, unique=True)
-    email: Mapped[str | None] = mapped_column(String(254))
-    email_key: Mapped[str | None] = mapped_column(String(254))
-    first_name: Mapped[str] = mapped_column(String(100), nullable=False)
-    last_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    username: Mapped[str] = mapped_column(Unicode(32), nullable=False)
+    username_key: Mapped[str] = mapped_column(Unicode(32), nullable=False, unique=True)
+    email: Mapped[str | None] = mapped_column(Unicode(254))
+    email_key: Mapped[str | None] = mapped_column(Unicode(254))
+    first_name: Mapped[str] = mapped_column(Unicode(100), nullable=False)
+    last_name: Mapped[str] = mapped_column(Unicode(100), nullable=False)
     dob: Mapped[dt.date | None] = mapped_column(Date)
     monthly_income: Mapped[Decimal | None] = mapped_column(Money())
-    currency: Mapped[str] = mapped_column(String(3), nullable=False, default="USD")
-    role: Mapped[str] = mapped_column(String(16), nullable=False, default="user")
-    password_hash: Mapped[str] = mapped_column(String(100), nullable=False)
+    currency: Mapped[str] = mapped_column(Unicode(3), nullable=False, default="USD")
+    role: Mapped[str] = mapped_column(Unicode(16), nullable=False, default="user")
+    password_hash: Mapped[str] = mapped_column(Unicode(100), nullable=False)
     token_version: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     failed_logins: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     lockouts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
@@ -91,7 +91,7 @@ class RefreshToken(Base):
     session_id: Mapped[int] = mapped_column(
         ForeignKey("auth_sessions.id", ondelete="CASCADE"), nullable=False, index=True
     )
-    token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    token_hash: Mapped[str] = mapped_column(Unicode(64), nullable=False, unique=True)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False)
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
@@ -101,7 +101,7 @@ class LoginFailureWindow(Base):
     """Failed logins per client address in a fixed 15-minute window (shared by every instance)."""
 
     __tablename__ = "login_failure_windows"
-    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    address: Mapped[str] = mapped_column(Unicode(64), primary_key=True)
     window_start: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False)
     failures: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
@@ -110,11 +110,11 @@ class IdempotencyRecord(Base):
     __tablename__ = "idempotency_records"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = _owner()
-    scope: Mapped[str] = mapped_column(String(200), nullable=False)
-    key: Mapped[str] = mapped_column(String(255), nullable=False)
-    request_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    scope: Mapped[str] = mapped_column(Unicode(200), nullable=False)
+    key: Mapped[str] = mapped_column(Unicode(255), nullable=False)
+    request_hash: Mapped[str] = mapped_column(Unicode(64), nullable=False)
     status_code: Mapped[int] = mapped_column(Integer, nullable=False)
-    response_body: Mapped[str] = mapped_column(Text, nullable=False)
+    response_body: Mapped[str] = mapped_column(UnicodeText, nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False, index=True)
     __table_args__ = (UniqueConstraint("user_id", "scope", "key"),)
 
@@ -125,9 +125,9 @@ class Account(Timestamps, Base):
     __tablename__ = "accounts"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = _owner()
-    name: Mapped[str] = mapped_column(String(100), nullable=False)
-    type: Mapped[str] = mapped_column(String(16), nullable=False)
-    institution: Mapped[str | None] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(Unicode(100), nullable=False)
+    type: Mapped[str] = mapped_column(Unicode(16), nullable=False)
+    institution: Mapped[str | None] = mapped_column(Unicode(100))
     opening_balance: Mapped[Decimal] = mapped_column(Money(), nullable=False, default=Decimal("0"))
     # opening_balance + income - expenses - transfers out + transfers in, kept in step by every write
     balance: Mapped[Decimal] = mapped_column(Money(), nullable=False, default=Decimal("0"))
@@ -137,9 +137,9 @@ class CreditCard(Timestamps, Base):
     __tablename__ = "credit_cards"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = _owner()
-    name: Mapped[str] = mapped_column(String(100), nullable=False)
-    issuer: Mapped[str | None] = mapped_column(String(100))
-    last4: Mapped[str | None] = mapped_column(String(4))
+    name: Mapped[str] = mapped_column(Unicode(100), nullable=False)
+    issuer: Mapped[str | None] = mapped_column(Unicode(100))
+    last4: Mapped[str | None] = mapped_column(Unicode(4))
     credit_limit: Mapped[Decimal] = mapped_column(Money(), nullable=False)
     apr: Mapped[Decimal | None] = mapped_column(ExactDecimal(7, 3))
     statement_day: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -152,10 +152,10 @@ class Category(Timestamps, Base):
     __tablename__ = "categories"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = _owner()
-    name: Mapped[str] = mapped_column(String(64), nullable=False)
-    name_key: Mapped[str] = mapped_column(String(64), nullable=False)
-    kind: Mapped[str] = mapped_column(String(8), nullable=False)
-    color: Mapped[str | None] = mapped_column(String(7))
+    name: Mapped[str] = mapped_column(Unicode(64), nullable=False)
+    name_key: Mapped[str] = mapped_column(Unicode(64), nullable=False)
+    kind: Mapped[str] = mapped_column(Unicode(8), nullable=False)
+    color: Mapped[str | None] = mapped_column(Unicode(7))
     __table_args__ = (UniqueConstraint("user_id", "name_key"),)
 
 
@@ -163,9 +163,9 @@ class IncomeSource(Timestamps, Base):
     __tablename__ = "income_sources"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = _owner()
-    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    name: Mapped[str] = mapped_column(Unicode(100), nullable=False)
     amount: Mapped[Decimal] = mapped_column(Money(), nullable=False)
-    frequency: Mapped[str] = mapped_column(String(16), nullable=False)
+    frequency: Mapped[str] = mapped_column(Unicode(16), nullable=False)
     next_date: Mapped[dt.date | None] = mapped_column(Date)
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
 
@@ -174,10 +174,10 @@ class Transaction(Timestamps, Base):
     __tablename__ = "transactions"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
-    type: Mapped[str] = mapped_column(String(8), nullable=False)
+    type: Mapped[str] = mapped_column(Unicode(8), nullable=False)
     amount: Mapped[Decimal] = mapped_column(Money(), nullable=False)
     date: Mapped[dt.date] = mapped_column(Date, nullable=False)
-    description: Mapped[str | None] = mapped_column(String(500))
+    description: Mapped[str | None] = mapped_column(Unicode(500))
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     credit_card_id: Mapped[int | None] = mapped_column(ForeignKey("credit_cards.id"))
@@ -200,8 +200,10 @@ class Budget(Timestamps, Base):
     __tablename__ = "budgets"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = _owner()
-    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"), nullable=False)
-    month: Mapped[str] = mapped_column(String(7), nullable=False)
+    # No cascade: SQL Server allows one cascade path per table (users -> budgets); the service
+    # deletes a category's budgets itself.
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), nullable=False)
+    month: Mapped[str] = mapped_column(Unicode(7), nullable=False)
     # The month's first and last day, derived from `month`, so spending joins on plain date ranges.
     start_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
     end_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
@@ -213,7 +215,7 @@ class Goal(Timestamps, Base):
     __tablename__ = "goals"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = _owner()
-    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    title: Mapped[str] = mapped_column(Unicode(200), nullable=False)
     target_amount: Mapped[Decimal] = mapped_column(Money(), nullable=False)
     current_savings: Mapped[Decimal] = mapped_column(Money(), nullable=False, default=Decimal("0"))
     target_date: Mapped[dt.date | None] = mapped_column(Date)
@@ -235,7 +237,7 @@ class Portfolio(Timestamps, Base):
     __tablename__ = "portfolios"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = _owner()
-    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    name: Mapped[str] = mapped_column(Unicode(100), nullable=False)
 
 
 class Asset(Timestamps, Base):
@@ -243,9 +245,9 @@ class Asset(Timestamps, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     portfolio_id: Mapped[int] = mapped_column(ForeignKey("portfolios.id", ondelete="CASCADE"), nullable=False, index=True)
     user_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
-    name: Mapped[str] = mapped_column(String(100), nullable=False)
-    type: Mapped[str] = mapped_column(String(16), nullable=False)
-    symbol: Mapped[str | None] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(Unicode(100), nullable=False)
+    type: Mapped[str] = mapped_column(Unicode(16), nullable=False)
+    symbol: Mapped[str | None] = mapped_column(Unicode(20))
     quantity: Mapped[Decimal] = mapped_column(Quantity(), nullable=False)
     amount_invested: Mapped[Decimal] = mapped_column(Money(), nullable=False)
     purchase_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
@@ -266,12 +268,12 @@ class PeriodSummary(Base):
     __tablename__ = "period_summaries"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = _owner()
-    granularity: Mapped[str] = mapped_column(String(8), nullable=False)
-    period: Mapped[str] = mapped_column(String(7), nullable=False)
+    granularity: Mapped[str] = mapped_column(Unicode(8), nullable=False)
+    period: Mapped[str] = mapped_column(Unicode(7), nullable=False)
     income: Mapped[Decimal] = mapped_column(Money(), nullable=False)
     expenses: Mapped[Decimal] = mapped_column(Money(), nullable=False)
     net: Mapped[Decimal] = mapped_column(Money(), nullable=False)
-    outcome: Mapped[str] = mapped_column(String(8), nullable=False)
+    outcome: Mapped[str] = mapped_column(Unicode(8), nullable=False)
     generated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     __table_args__ = (UniqueConstraint("user_id", "granularity", "period"),)
 
@@ -279,9 +281,9 @@ class PeriodSummary(Base):
 class SummaryRun(Base):
     __tablename__ = "summary_runs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    instance_id: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
-    period: Mapped[str] = mapped_column(String(7), nullable=False)
-    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    instance_id: Mapped[str] = mapped_column(Unicode(64), nullable=False, index=True)
+    period: Mapped[str] = mapped_column(Unicode(7), nullable=False)
+    status: Mapped[str] = mapped_column(Unicode(16), nullable=False)
     batches: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     users: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     rows_written: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

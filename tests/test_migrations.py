@@ -89,15 +89,10 @@ def test_booleans_render_as_bit(tsql):
                 assert re.search(rf"\b{column.name} BIT\b", tsql), f"{table.name}.{column.name}"
 
 
-@pytest.mark.xfail(strict=True, reason="migrations/env.py run_offline: the offline mssql dialect leaves "
-                   "deprecate_large_types unset, so Text renders as the deprecated TEXT, not NVARCHAR(max)")
 def test_no_column_renders_as_deprecated_text_type(tsql):
     assert not re.search(r"\s(N?TEXT|IMAGE)\b", tsql)
 
 
-@pytest.mark.xfail(strict=True, reason="migrations/env.py run_offline: the offline mssql dialect has "
-                   "server_version_info=() so Date renders as DATETIME (and Text as TEXT); pass "
-                   "deprecate_large_types and a 2008+ server version for mssql")
 def test_dates_render_as_date(tsql):
     for table in Base.metadata.sorted_tables:
         for column in table.columns:
@@ -105,9 +100,6 @@ def test_dates_render_as_date(tsql):
                 assert re.search(rf"\b{column.name} DATE\b", tsql), f"{table.name}.{column.name}"
 
 
-@pytest.mark.xfail(strict=True, reason="shared/models.py uses String, which SQL Server creates as VARCHAR: "
-                   "with the default Azure SQL collation, names outside Latin-1 are stored as '?'; "
-                   "use Unicode/NVARCHAR (or a UTF-8 collation)")
 def test_text_columns_are_unicode_on_sql_server(tsql):
     assert not re.search(r"\b(?<!N)VARCHAR\(", tsql.split("-- Running upgrade", 1)[1])
 
@@ -204,9 +196,5 @@ def cascade_paths() -> dict[tuple[str, str], int]:
     return counts
 
 
-@pytest.mark.xfail(strict=True, reason="shared/models.py Budget: budgets.user_id and budgets.category_id both "
-                   "cascade, and categories cascade from users, so deleting a user reaches budgets by two "
-                   "paths; SQL Server refuses the second FK (error 1785). Make category_id NO ACTION "
-                   "(delete_user_data already deletes budgets explicitly)")
 def test_cascades_reach_each_table_by_one_path_only():
     assert {pair: n for pair, n in cascade_paths().items() if n > 1} == {}
