@@ -13,6 +13,8 @@ from blueprints import (
     health,
     income_sources,
     portfolios,
+    reports,
+    summaries,
     transactions,
 )
 
@@ -30,5 +32,7 @@ for blueprint in (
     goals.bp,
     portfolios.bp,
     assets.bp,
+    reports.bp,
+    summaries.bp,
 ):
     app.register_functions(blueprint)

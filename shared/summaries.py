@@ -1,0 +1,213 @@
+"""Scheduled period summaries: which periods a run closes, the batches of users, the set-based
+aggregate that stores one batch, and the run's record. The Durable activities in
+blueprints/summaries.py and the local runner (scripts/run_summaries.py) call these same functions.
+
+A run is for one closed calendar month ("2026-10"). It stores every user's month summary, plus the
+quarter's when the month closes one (March, June, September, December) and the year's in December.
+Storing is idempotent: a batch replaces its users' rows for (granularity, period) in one database
+transaction (DELETE then INSERT … SELECT: the same statements on SQLite, PostgreSQL and SQL Server),
+so running a period twice leaves the same rows once, and re-running a period picks up transactions
+that arrived late. If two runs of the same batch ever overlap, the unique key (user, granularity,
+period) refuses the second insert and the activity's retry simply replaces the rows again.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import String, and_, case, delete, func, insert, literal, literal_column, select, update
+from sqlalchemy.orm import Session
+
+from shared.models import PeriodSummary, SummaryRun, Transaction, User
+from shared.reports import Period, month_period, quarter_period, year_period
+from shared.types import UTCDateTime, utcnow
+
+DEFAULT_SCHEDULE = "0 0 2 1 * *"  # NCRONTAB: 02:00 UTC on the 1st of every month
+
+
+def timer_schedule() -> str:
+    """The timer's schedule: the SUMMARY_SCHEDULE app setting when it is set (the host resolves
+    `%SUMMARY_SCHEDULE%`), otherwise the default written out, because the host refuses to index a
+    function whose `%setting%` does not exist."""
+    return "%SUMMARY_SCHEDULE%" if os.environ.get("SUMMARY_SCHEDULE", "").strip() else DEFAULT_SCHEDULE
+
+
+class InvalidPeriod(ValueError):
+    pass
+
+
+def parse_closed_month(text: str, today: dt.date | None = None) -> Period:
+    """A YYYY-MM month that has ended (before the current UTC month); InvalidPeriod otherwise."""
+    if not isinstance(text, str) or len(text) != 7 or text[4] != "-" or not (text[:4] + text[5:]).isdigit():
+        raise InvalidPeriod("must be a month written YYYY-MM")
+    year, month = int(text[:4]), int(text[5:])
+    if not 1 <= month <= 12 or year < 1:
+        raise InvalidPeriod("is not a real month (01 to 12)")
+    today = today or utcnow().date()
+    if (year, month) >= (today.year, today.month):
+        raise InvalidPeriod("has not closed yet; summaries are made for months that have ended")
+    return month_period(year, month)
+
+
+def last_closed_month(now: dt.datetime | None = None) -> str:
+    first = (now or utcnow()).date().replace(day=1)
+    previous = first - dt.timedelta(days=1)
+    return f"{previous.year:04d}-{previous.month:02d}"
+
+
+def closing_periods(month: str) -> list[Period]:
+    """The month, and its quarter and year when this month is their last."""
+    period = month_period(int(month[:4]), int(month[5:7]))
+    year, number = period.start.year, period.start.month
+    periods = [period]
+    if number % 3 == 0:
+        periods.append(quarter_period(year, number // 3))
+    if number == 12:
+        periods.append(year_period(year))
+    return periods
+
+
+# --- batches ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Batch:
+    low: int  # user ids low..high, inclusive
+    high: int
+    users: int
+
+
+def user_batches_query(batch_size: int):
+    numbered = select(User.id, ((func.row_number().over(order_by=User.id) - 1) // batch_size).label("bucket")) \
+        .subquery("numbered")
+    return (
+        select(func.min(numbered.c.id).label("low"), func.max(numbered.c.id).label("high"),
+               func.count().label("users"))
+        .group_by(numbered.c.bucket)
+        .order_by(func.min(numbered.c.id))
+    )
+
+
+def user_batches(session: Session, batch_size: int) -> list[Batch]:
+    """Consecutive id ranges of at most `batch_size` users, from one query (ROW_NUMBER over ids)."""
+    rows = session.execute(user_batches_query(batch_size))
+    return [Batch(int(r.low), int(r.high), int(r.users)) for r in rows]
+
+
+# --- one batch ----------------------------------------------------------------------------------
+
+def summary_select(period: Period, low: int, high: int, now: dt.datetime):
+    """Every user of the batch with the period's income, expenses, net and outcome: one aggregate
+    (users LEFT JOIN their transactions of the period, GROUP BY user), zeros for users without any."""
+    t = Transaction
+    per_user = (
+        select(
+            User.id.label("user_id"),
+            func.coalesce(func.sum(case((t.type == "income", t.amount))), literal_column("0")).label("income"),
+            func.coalesce(func.sum(case((t.type == "expense", t.amount))), literal_column("0")).label("expenses"),
+        )
+        .select_from(User)
+        .outerjoin(t, and_(t.user_id == User.id, t.date >= period.start, t.date <= period.end,
+                           t.type.in_(["income", "expense"])))
+        .where(User.id >= low, User.id <= high)
+        .group_by(User.id)
+        .subquery("per_user")
+    )
+    return select(
+        per_user.c.user_id,
+        literal(period.granularity, String(8)),
+        literal(period.key, String(7)),
+        per_user.c.income,
+        per_user.c.expenses,
+        per_user.c.income - per_user.c.expenses,
+        case((per_user.c.income >= per_user.c.expenses, literal("savings", String(8))),
+             else_=literal("loss", String(8))),
+        literal(now, UTCDateTime()),
+    )
+
+
+_COLUMNS = ["user_id", "granularity", "period", "income", "expenses", "net", "outcome", "generated_at"]
+
+
+def store_batch(session: Session, month: str, low: int, high: int, now: dt.datetime | None = None) -> dict:
+    """Store the summaries of users low..high for `month` (and the quarter/year it closes)."""
+    now = now or utcnow()
+    users = session.execute(select(func.count()).where(User.id >= low, User.id <= high)).scalar_one()
+    periods = closing_periods(month)
+    for period in periods:
+        session.execute(delete(PeriodSummary).where(
+            PeriodSummary.user_id >= low, PeriodSummary.user_id <= high,
+            PeriodSummary.granularity == period.granularity, PeriodSummary.period == period.key))
+        session.execute(insert(PeriodSummary.__table__).from_select(_COLUMNS, summary_select(period, low, high, now)))
+    # One row per user and period by construction (users LEFT JOIN transactions); the drivers do not all
+    # report a row count for INSERT … SELECT (psycopg answers 0 here).
+    return {"low": low, "high": high, "users": int(users), "rows_written": int(users) * len(periods)}
+
+
+# --- the run's record ---------------------------------------------------------------------------
+
+def start_run(session: Session, instance_id: str, month: str, *, manual: bool) -> None:
+    """Record the run as running (once per instance id: an activity retried does not add another)."""
+    existing = session.execute(select(SummaryRun).where(SummaryRun.instance_id == instance_id)).scalar_one_or_none()
+    if existing is None:
+        session.add(SummaryRun(instance_id=instance_id, period=month, status="running", manual=manual,
+                               started_at=utcnow()))
+    else:
+        existing.status, existing.finished_at = "running", None
+    session.flush()
+
+
+def finish_run(session: Session, instance_id: str, *, status: str, batches: int, users: int,
+               rows_written: int) -> None:
+    session.execute(update(SummaryRun).where(SummaryRun.instance_id == instance_id).values(
+        status=status, batches=batches, users=users, rows_written=rows_written, finished_at=utcnow()))
+
+
+@dataclass(frozen=True)
+class RunResult:
+    instance_id: str
+    period: str
+    status: str
+    batches: int
+    users: int
+    rows_written: int
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def run_locally(month: str, *, batch_size: int, manual: bool = True, instance_id: str | None = None,
+                progress: Callable[[Iterable[Batch], int], Iterable[Batch]] | None = None) -> RunResult:
+    """The whole job in this process, batch by batch, with the same code the activities run
+    (used by `python -m scripts.run_summaries` and, without a Durable host, by the admin route)."""
+    from shared.db import run_unit_of_work
+
+    instance_id = instance_id or f"local-{uuid.uuid4().hex}"
+    batches = run_unit_of_work(lambda s: (start_run(s, instance_id, month, manual=manual),
+                                          user_batches(s, batch_size))[1])
+    users = rows = 0
+    status = "failed"
+    try:
+        for batch in (progress(batches, len(batches)) if progress else batches):
+            done = run_unit_of_work(lambda s, b=batch: store_batch(s, month, b.low, b.high))
+            users += done["users"]
+            rows += done["rows_written"]
+        status = "completed"
+    finally:
+        run_unit_of_work(lambda s: finish_run(s, instance_id, status=status, batches=len(batches), users=users,
+                                              rows_written=rows))
+    return RunResult(instance_id, month, status, len(batches), users, rows)
+
+
+def list_summaries(session: Session, user_id: int, granularity: str, page: int, page_size: int):
+    owned = select(PeriodSummary).where(PeriodSummary.user_id == user_id, PeriodSummary.granularity == granularity)
+    total = session.execute(select(func.count()).select_from(owned.subquery())).scalar_one()
+    rows = session.execute(owned.order_by(PeriodSummary.period.desc()).limit(page_size)
+                           .offset((page - 1) * page_size)).scalars().all()
+    return list(rows), int(total)
+
+
+def run_status(session: Session, instance_id: str) -> SummaryRun | None:
+    return session.execute(select(SummaryRun).where(SummaryRun.instance_id == instance_id)).scalar_one_or_none()

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import delete, select, update
+
+import function_app  # noqa: F401 - the app as the tests' client serves it
+from blueprints import summaries as summaries_blueprint
+from shared.db import run_unit_of_work
+from shared.models import PeriodSummary, SummaryRun, User
+
+
+def app_function(name: str):
+    """A function of the summaries blueprint as the host would call it (the app indexes only once)."""
+    for builder in summaries_blueprint.bp._function_builders:
+        if builder._function.get_function_name() == name:
+            return builder._function.get_user_function()
+    raise KeyError(name)
+
+
+def make_admin(user) -> None:
+    run_unit_of_work(lambda s: s.execute(update(User).where(User.id == user.id).values(role="admin")))
+
+
+def stored(user_id: int) -> dict[tuple[str, str], tuple[str, str, str, str]]:
+    def work(s):
+        rows = s.execute(select(PeriodSummary).where(PeriodSummary.user_id == user_id)).scalars().all()
+        return {(r.granularity, r.period): (format(r.income, "f"), format(r.expenses, "f"), format(r.net, "f"),
+                                            r.outcome) for r in rows}
+    return run_unit_of_work(work)
+
+
+def all_user_ids() -> list[int]:
+    return run_unit_of_work(lambda s: list(s.execute(select(User.id).order_by(User.id)).scalars()))
+
+
+@pytest.fixture
+def clean_runs():
+    run_unit_of_work(lambda s: (s.execute(delete(SummaryRun)), s.execute(delete(PeriodSummary))))
+    yield
