@@ -9,6 +9,7 @@ from blueprints import (
     budgets,
     categories,
     credit_cards,
+    docs,
     goals,
     health,
     income_sources,
@@ -23,6 +24,7 @@ app = df.DFApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 for blueprint in (
     auth.bp,
     health.bp,
+    docs.bp,
     accounts.bp,
     credit_cards.bp,
     income_sources.bp,
