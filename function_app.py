@@ -8,6 +8,7 @@ from blueprints import (
     auth,
     budgets,
     categories,
+    chat,
     credit_cards,
     docs,
     goals,
@@ -36,5 +37,6 @@ for blueprint in (
     assets.bp,
     reports.bp,
     summaries.bp,
+    chat.bp,
 ):
     app.register_functions(blueprint)
