@@ -7,7 +7,16 @@ from shared.crud import ListOf
 from shared.http import Context, Reply, page_of
 from shared.investments import Assets, Prices
 from shared.schemas import PageQuery
-from shared.schemas.investments import AssetIn, AssetOut, AssetPatch, PriceBatchOut, PriceIn, PriceOut, PriceQuery
+from shared.schemas.investments import (
+    AssetIn,
+    AssetOut,
+    AssetPatch,
+    PriceAnswer,
+    PriceBatchOut,
+    PriceIn,
+    PriceOut,
+    PriceQuery,
+)
 
 bp = func.Blueprint()
 assets = Assets()
@@ -66,7 +75,7 @@ def list_asset_prices(ctx: Context):
 
 
 @bp.route(route="assets/{id:int}/prices", methods=["POST"])
-@authenticated(body=PriceIn, body_is_list=PriceIn, response=PriceOut, status=201)
+@authenticated(body=PriceIn, body_is_list=PriceIn, response=PriceAnswer, status=201)
 def add_asset_prices(ctx: Context):
     """Record a price `{"date", "price"}` (201, the price), or a JSON array of up to 1,000
     (201, `{"items", "count"}`), in one statement. One price per asset and date: a price for a date

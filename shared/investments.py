@@ -76,7 +76,8 @@ class Assets(Resource[Asset]):
         return _page(session, self.owned(user).where(Asset.portfolio_id == portfolio.id), [Asset.id], params)
 
     def create_in(self, session: Session, user: User, portfolio_id: int, data: s.AssetIn) -> Asset:
-        portfolio = self.portfolios.get(session, user, portfolio_id)
+        # Locked, so a concurrent delete of the portfolio waits rather than orphaning the asset.
+        portfolio = self.portfolios.get(session, user, portfolio_id, for_update=True)
         return self.create(session, user, {**dict(data), "portfolio_id": portfolio.id})
 
     def before_delete(self, session: Session, user: User, row: Asset, params) -> None:
@@ -105,7 +106,8 @@ class Prices:
 
     def put(self, session: Session, user: User, asset_id: int, prices: list[s.PriceIn]) -> list[AssetPrice]:
         """Store the prices (insert, or replace the one of the same date); answer them in the order sent."""
-        asset = self.assets.get(session, user, asset_id)
+        # Locked: writes to one asset's prices (and its deletion) take turns, so they never deadlock.
+        asset = self.assets.get(session, user, asset_id, for_update=True)
         seen: dict[dt.date, int] = {}
         for index, item in enumerate(prices):
             if item.date in seen:
@@ -215,13 +217,13 @@ def latest_prices(portfolio_id: int, on: dt.date):
             AssetPrice.asset_id,
             AssetPrice.date,
             AssetPrice.price,
-            func.row_number().over(partition_by=AssetPrice.asset_id, order_by=AssetPrice.date.desc()).label("rank"),
+            func.row_number().over(partition_by=AssetPrice.asset_id, order_by=AssetPrice.date.desc()).label("recency"),
         )
         .join(Asset, Asset.id == AssetPrice.asset_id)
         .where(Asset.portfolio_id == portfolio_id, AssetPrice.date <= on)
         .subquery()
     )
-    return select(ranked.c.asset_id, ranked.c.date, ranked.c.price).where(ranked.c.rank == 1).subquery()
+    return select(ranked.c.asset_id, ranked.c.date, ranked.c.price).where(ranked.c.recency == 1).subquery()
 
 
 def valuation(session: Session, user: User, portfolio_id: int, on: dt.date | None) -> s.ValuationOut:
@@ -330,11 +332,13 @@ def history(session: Session, user: User, portfolio_id: int, params: s.HistoryQu
     for label, day in periods(start, end, params.granularity):
         while next_price < len(prices) and prices[next_price].date <= day:
             asset_id, price_date, price = prices[next_price]
+            next_price += 1
+            if asset_id not in holdings:  # an asset added between the two reads: not in this answer
+                continue
             holdings[asset_id] = Holding(holdings[asset_id].asset, price, price_date)
             if asset_id in held:
                 total += holdings[asset_id].market_value - held[asset_id]
                 held[asset_id] = holdings[asset_id].market_value
-            next_price += 1
         while next_asset < len(assets) and assets[next_asset].purchase_date <= day:
             asset_id = assets[next_asset].id
             held[asset_id] = holdings[asset_id].market_value

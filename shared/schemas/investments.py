@@ -9,7 +9,7 @@ import datetime as dt
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field, PlainSerializer, ValidationInfo, WithJsonSchema, field_validator
+from pydantic import Field, PlainSerializer, RootModel, ValidationInfo, WithJsonSchema, field_validator
 
 from shared.schemas import (
     Date,
@@ -117,6 +117,10 @@ class PriceBatchOut(Output):
 
     items: list[PriceOut]
     count: int
+
+
+class PriceAnswer(RootModel[PriceOut | PriceBatchOut]):
+    """A POST of one price answers the price; a POST of a JSON array answers `{"items", "count"}`."""
 
 
 class PriceQuery(PageQuery):
