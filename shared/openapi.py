@@ -7,8 +7,7 @@ Built on the first request that asks for it and cached per app; nothing heavy ru
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 TITLE = "Personal Finance API"
 VERSION = "1.0.0"
@@ -31,29 +30,28 @@ _PATH_TYPES = {"int": {"type": "integer"}, "long": {"type": "integer"}, "bool": 
                "guid": {"type": "string", "format": "uuid"}, "alpha": {"type": "string", "pattern": "^[A-Za-z]+$"}}
 
 
-@dataclass(frozen=True)
-class Raw:
+# NamedTuples rather than dataclasses: cheaper to define, and this module is imported at cold start.
+class Raw(NamedTuple):
     """A declared answer that is not JSON from a model (a page, a script): media type -> schema."""
 
     media_types: dict[str, dict[str, Any]]
     description: str = "OK"
 
 
-@dataclass(frozen=True)
-class PathParam:
+class PathParam(NamedTuple):
     """Extra facts about a route parameter (an enum of names, a description) for the document."""
 
     schema: dict[str, Any]
     description: str = ""
 
 
-@dataclass
 class _Components:
     """Collects the models the operations use, then renders them all in one pydantic pass so that
     shared models become one `$ref`, whether they are read (validation) or written (serialization)."""
 
-    wanted: list[tuple[Any, str]] = field(default_factory=list)
-    extra: dict[str, dict[str, Any]] = field(default_factory=dict)
+    def __init__(self, extra: dict[str, dict[str, Any]]):
+        self.wanted: list[tuple[Any, str]] = []
+        self.extra = extra
 
     def ref(self, model: Any, mode: str) -> dict[str, Any]:
         key = (model, mode)
@@ -311,8 +309,7 @@ def build(routes: list[Any], prefix: str = "api") -> dict[str, Any]:
     return document
 
 
-@dataclass(frozen=True)
-class HttpFunction:
+class HttpFunction(NamedTuple):
     """One row of the route table (the fields of devhost.Route that the document needs)."""
 
     template: str
