@@ -56,10 +56,13 @@ def build_engine(url: str) -> Engine:
             from pathlib import Path
 
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
         _configure_sqlite(engine)
         return engine
-    common = dict(pool_pre_ping=True, pool_size=5, max_overflow=5, pool_recycle=1800, pool_timeout=10)
+    # hide_parameters: a logged database error must never carry its bound values (password hashes,
+    # refresh-token hashes, emails) into the logs.
+    common = dict(pool_pre_ping=True, pool_size=5, max_overflow=5, pool_recycle=1800, pool_timeout=10,
+                  hide_parameters=True)
     if backend == "mssql":
         from shared.azure_sql import create_mssql_engine
 

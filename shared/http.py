@@ -145,12 +145,43 @@ def parse_json_bytes(raw: bytes) -> Any:
     except UnicodeDecodeError:
         raise ApiError(400, "The body is not valid UTF-8.") from None
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_constant,
+        data = json.loads(text, parse_float=Decimal, parse_constant=_constant,
                           object_pairs_hook=_reject_duplicates)
     except RecursionError:
         raise ApiError(400, "The JSON body is nested too deeply.") from None
     except ValueError as exc:
         raise ApiError(400, f"The body is not valid JSON: {exc.args[0] if exc.args else 'parse error'}.") from None
+    where = _nul_in(data)
+    if where is not None:
+        raise nul_refused(where)
+    return data
+
+
+def _nul_in(data: Any) -> str | None:
+    """Where a NUL character hides in a parsed body, if anywhere (an explicit stack: no recursion limit).
+
+    No field accepts one: PostgreSQL text cannot store it, so it would otherwise reach the driver and
+    fail there (a 500) for every string field without its own control-character rule."""
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return path or "body"
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                where = f"{path}.{key}" if path else str(key)
+                if "\x00" in key:
+                    return where.replace("\x00", "")
+                stack.append((where, item))
+        elif isinstance(value, list):
+            stack.extend((f"{path}.{i}" if path else str(i), item) for i, item in enumerate(value))
+    return None
+
+
+def nul_refused(where: str) -> ApiError:
+    return ApiError(422, f"{where}: must not contain NUL characters.",
+                    errors=[{"field": where, "message": "must not contain NUL characters"}])
 
 
 def validation_errors(exc: ValidationError) -> list[dict[str, str]]:
@@ -217,6 +248,8 @@ class Context:
         data: dict[str, Any] = {}
         for key in params:
             data[key] = params.get(key)
+            if "\x00" in key or "\x00" in (data[key] or ""):
+                raise nul_refused(key.replace("\x00", ""))
         return validate(model, data)
 
     def route_int(self, name: str = "id") -> int:
