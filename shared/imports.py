@@ -6,8 +6,6 @@ with executemany in chunks and the balances moved once per account or card.
 """
 from __future__ import annotations
 
-from collections import defaultdict
-from decimal import Decimal
 from typing import Any, Iterable
 
 from sqlalchemy import insert, select
@@ -16,7 +14,8 @@ from sqlalchemy.orm import Session
 from shared.http import ApiError
 from shared.models import Category, Transaction, User
 from shared.schemas.money import TransactionIn
-from shared.transactions import Transactions, apply_effects, ledger_effects
+from shared import ledger
+from shared.transactions import Transactions
 from shared.types import utcnow
 
 
@@ -45,7 +44,6 @@ class _ImportRules(Transactions):
 def import_transactions(session: Session, user: User, items: Iterable[TransactionIn], *,
                         chunk_size: int = 5000) -> int:
     rules = _ImportRules(session, user)
-    effects: dict[tuple[type, int], Decimal] = defaultdict(Decimal)
     rows: list[dict[str, Any]] = []
     now = utcnow()
     for index, item in enumerate(items):
@@ -56,10 +54,8 @@ def import_transactions(session: Session, user: User, items: Iterable[Transactio
         except ApiError as exc:
             errors = [{"field": f"{index}.{e['field']}", "message": e["message"]} for e in (exc.errors or [])]
             raise ApiError(422, f"Item {index}: {exc.detail}", errors=errors) from None
-        for key, delta in ledger_effects(values).items():
-            effects[key] += delta
         rows.append({**values, "user_id": user.id, "created_at": now, "updated_at": now})
     for start in range(0, len(rows), chunk_size):
         session.execute(insert(Transaction), rows[start:start + chunk_size])
-    apply_effects(session, effects)
+    ledger.apply_many(session, user.id, rows)
     return len(rows)

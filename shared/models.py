@@ -196,6 +196,24 @@ class Transaction(Timestamps, Base):
     )
 
 
+class MonthlyTotal(Base):
+    """Per user, month, type and category: the sum and count of transactions, kept exactly in step
+    with every write (shared/ledger.py), so reports over whole months never scan history."""
+
+    __tablename__ = "monthly_totals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = _owner()
+    month: Mapped[dt.date] = mapped_column(Date, nullable=False)  # the month's first day
+    type: Mapped[str] = mapped_column(Unicode(8), nullable=False)
+    category_key: Mapped[int] = mapped_column(Integer, nullable=False)  # the category id, 0 for none
+    total: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+    count: Mapped[int] = mapped_column(Integer, nullable=False)
+    __table_args__ = (
+        UniqueConstraint("user_id", "month", "type", "category_key"),
+        Index("ix_monthly_totals_user_category", "user_id", "category_key"),
+    )
+
+
 class Budget(Timestamps, Base):
     __tablename__ = "budgets"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -11,6 +11,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from shared import ledger
 from shared.crud import Resource
 from shared.http import ApiError, conflict, invalid, not_found
 from shared.models import (
@@ -24,7 +25,7 @@ from shared.models import (
     Transaction,
     User,
 )
-from shared.schemas import Output
+from shared.schemas import MAX_MONEY, Output
 from shared.schemas import money as s
 from shared.types import utcnow
 
@@ -131,11 +132,13 @@ class Categories(Resource[Category]):
                 raise invalid("reassign_to", f"must be an {row.kind} category like the one deleted")
             session.execute(update(Transaction).where(Transaction.category_id == row.id)
                             .values(category_id=target.id, updated_at=utcnow()))
+            ledger.move_category(session, user.id, row.id, target.id)
         else:
             uses = _count(session, select(Transaction.id).where(Transaction.category_id == row.id))
             if uses:
                 raise conflict(f"This category is used by {uses} transaction(s); pass ?reassign_to=<id> to move "
                                "them to another category first.")
+        ledger.forget_category(session, user.id, row.id)  # only empty totals are left by now
         # A budget is a plan for the category, not a money record: it goes with it.
         session.execute(delete(Budget).where(Budget.category_id == row.id))
 
@@ -216,9 +219,14 @@ class Goals(Resource[Goal]):
 
     def contribute(self, session: Session, user: User, goal_id: int, data: s.ContributionIn) -> s.ContributionOut:
         goal = self.get(session, user, goal_id)
-        # One atomic UPDATE: concurrent contributions all count (no read-modify-write).
-        session.execute(update(Goal).where(Goal.id == goal.id, Goal.user_id == user.id)
-                        .values(current_savings=Goal.current_savings + data.amount, updated_at=utcnow()))
+        # One atomic UPDATE: concurrent contributions all count (no read-modify-write). The bound is in
+        # the same statement, so savings never pass what a client may write (nor overflow the column).
+        added = session.execute(
+            update(Goal)
+            .where(Goal.id == goal.id, Goal.user_id == user.id, Goal.current_savings <= MAX_MONEY - data.amount)
+            .values(current_savings=Goal.current_savings + data.amount, updated_at=utcnow()))
+        if added.rowcount != 1:
+            raise invalid("amount", f"would take the goal's savings past {MAX_MONEY}")
         contribution = GoalContribution(goal_id=goal.id, user_id=user.id, amount=data.amount,
                                         date=data.date or dt.date.today())
         session.add(contribution)

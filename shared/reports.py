@@ -14,6 +14,9 @@ Rules shared by every figure:
   `date` (a date, not a timestamp, so "23:59 on the 31st, local time" is simply the 31st).
 - Transfers move money between the user's own accounts: never income, never expense. They count in
   `Totals.count` only (the summary's `transaction_count` is every transaction in the range).
+- Whole months are read from `monthly_totals` (kept in step with every write by shared/ledger.py),
+  and only the days of a partly covered first or last month from `transactions`: a report costs
+  what its range holds, not what the user's whole history holds.
 - Money stays exact: on SQLite the amount column is a scaled integer and SUM keeps it one, so nothing
   here multiplies or divides money inside SQL (ratios are taken in Python from exact aggregates).
 - The SQL is portable (SQLite, PostgreSQL, SQL Server): periods come from EXTRACT (rendered per
@@ -29,12 +32,12 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Literal
 
-from sqlalchemy import Date, Integer, and_, case, cast, extract, func, literal_column, select
+from sqlalchemy import Date, Integer, and_, case, cast, extract, func, literal, literal_column, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import FunctionElement
 
-from shared.models import Budget, Category, Transaction
+from shared.models import Budget, Category, MonthlyTotal, Transaction
 
 Granularity = Literal["month", "quarter", "year"]
 GRANULARITIES: tuple[str, ...] = ("month", "quarter", "year")
@@ -139,6 +142,32 @@ def _money_sum(condition, amount=None):
     return func.sum(case((condition, Transaction.amount if amount is None else amount)))
 
 
+def _month_after(day: dt.date) -> dt.date:
+    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def ledger(user_id: int, start: dt.date, end: dt.date):
+    """The user's money movements between two dates (inclusive), as rows of
+    (date, type, category_id, amount, n): whole months come pre-summed from monthly_totals (dated
+    the 1st), the days of a partly covered first or last month come from transactions (n = 1)."""
+    first_whole = start if start.day == 1 else _month_after(start)
+    last_day_of_end_month = _month_after(end) - dt.timedelta(days=1)
+    after_last_whole = _month_after(end) if end == last_day_of_end_month else end.replace(day=1)
+    raw = select(Transaction.date.label("date"), Transaction.type.label("type"),
+                 Transaction.category_id.label("category_id"), Transaction.amount.label("amount"),
+                 literal(1, Integer).label("n"))
+    if first_whole >= after_last_whole:  # no whole month inside the range
+        return raw.where(_owned_in_range(user_id, start, end)).subquery("ledger")
+    whole = select(MonthlyTotal.month.label("date"), MonthlyTotal.type.label("type"),
+                   func.nullif(MonthlyTotal.category_key, 0).label("category_id"), MonthlyTotal.total.label("amount"),
+                   MonthlyTotal.count.label("n")).where(
+        MonthlyTotal.user_id == user_id, MonthlyTotal.month >= first_whole, MonthlyTotal.month < after_last_whole)
+    edges = raw.where(Transaction.user_id == user_id, (
+        and_(Transaction.date >= start, Transaction.date < first_whole)
+        | and_(Transaction.date >= after_last_whole, Transaction.date <= end)))
+    return union_all(whole, edges).subquery("ledger")
+
+
 def _dec(value) -> Decimal:
     return ZERO if value is None else Decimal(value).quantize(ZERO)
 
@@ -169,13 +198,14 @@ class Totals:
 
 
 def totals_query(user_id: int, start: dt.date, end: dt.date, category_id: int | None = None):
+    rows = ledger(user_id, start, end)
     stmt = select(
-        _money_sum(Transaction.type == "income").label("income"),
-        _money_sum(Transaction.type == "expense").label("expenses"),
-        func.count(Transaction.id).label("count"),
-    ).where(_owned_in_range(user_id, start, end))
+        _money_sum(rows.c.type == "income", rows.c.amount).label("income"),
+        _money_sum(rows.c.type == "expense", rows.c.amount).label("expenses"),
+        func.coalesce(func.sum(rows.c.n), 0).label("count"),
+    )
     if category_id is not None:
-        stmt = stmt.where(Transaction.category_id == category_id)
+        stmt = stmt.where(rows.c.category_id == category_id)
     return stmt
 
 
@@ -203,15 +233,17 @@ UNCATEGORIZED = "Uncategorized"
 
 def by_category_query(user_id: int, start: dt.date, end: dt.date, kind: str | None = None):
     kinds = [kind] if kind else ["income", "expense"]
-    total = func.sum(Transaction.amount)
+    rows = ledger(user_id, start, end)
+    total = func.sum(rows.c.amount)
     return (
-        select(Transaction.category_id, Category.name, Transaction.type, total.label("total"),
-               func.count(Transaction.id).label("count"))
-        .select_from(Transaction)
-        .outerjoin(Category, Category.id == Transaction.category_id)
-        .where(_owned_in_range(user_id, start, end), Transaction.type.in_(kinds))
-        .group_by(Transaction.category_id, Category.name, Transaction.type)
-        .order_by(Transaction.type, total.desc(), Category.name, Transaction.category_id)  # expense < income
+        select(rows.c.category_id, Category.name, rows.c.type, total.label("total"),
+               func.sum(rows.c.n).label("count"))
+        .select_from(rows)
+        .outerjoin(Category, Category.id == rows.c.category_id)
+        .where(rows.c.type.in_(kinds))
+        .group_by(rows.c.category_id, Category.name, rows.c.type)
+        .having(func.sum(rows.c.n) > 0)
+        .order_by(rows.c.type, total.desc(), Category.name, rows.c.category_id)  # expense < income
     )
 
 
@@ -237,18 +269,14 @@ class BudgetLine:
 
 
 def budget_query(user_id: int, month: str):
-    spent = func.sum(Transaction.amount)
+    period = parse_month(month)
+    rows = ledger(user_id, period.start, period.end)
+    spent = func.sum(rows.c.amount)
     return (
         select(Budget.category_id, Category.name, Budget.amount, spent.label("actual"))
         .select_from(Budget)
         .join(Category, Category.id == Budget.category_id)
-        .outerjoin(Transaction, and_(
-            Transaction.user_id == Budget.user_id,
-            Transaction.category_id == Budget.category_id,
-            Transaction.type == "expense",
-            Transaction.date >= Budget.start_date,
-            Transaction.date <= Budget.end_date,
-        ))
+        .outerjoin(rows, and_(rows.c.category_id == Budget.category_id, rows.c.type == "expense"))
         .where(Budget.user_id == user_id, Budget.month == month)
         .group_by(Budget.id, Budget.category_id, Category.name, Budget.amount)
         .order_by(Category.name, Budget.category_id)
@@ -314,11 +342,12 @@ def trend_query(user_id: int, granularity: str, start: dt.date, end: dt.date):
     """(year, bucket, income, expenses) per period with activity; bucket is the month, the quarter, or 0."""
     if granularity not in GRANULARITIES:
         raise ValueError(f"unknown granularity {granularity!r}")
-    month = extract("month", Transaction.date)
+    rows = ledger(user_id, start, end)
+    month = extract("month", rows.c.date)
     bucket = {"month": month, "quarter": _quarter_of(month), "year": literal_column("0", Integer)}[granularity]
     labelled = (
-        select(extract("year", Transaction.date).label("y"), bucket.label("b"), Transaction.type, Transaction.amount)
-        .where(_owned_in_range(user_id, start, end), Transaction.type.in_(["income", "expense"]))
+        select(extract("year", rows.c.date).label("y"), bucket.label("b"), rows.c.type, rows.c.amount)
+        .where(rows.c.type.in_(["income", "expense"]))
         .subquery("labelled")
     )
     return (

@@ -1,14 +1,13 @@
-"""Transactions: the shape rules of income, expense and transfer, and the ledger effects that keep
-account and card balances exactly in step with every write (same database transaction)."""
+"""Transactions: the shape rules of income, expense and transfer. Every write goes through
+shared/ledger.py in the same database transaction, so balances and monthly totals stay exact."""
 from __future__ import annotations
 
-from collections import defaultdict
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from shared import ledger
 from shared.crud import Resource
 from shared.http import ApiError
 from shared.models import Account, Category, CreditCard, IncomeSource, Transaction, User
@@ -20,44 +19,6 @@ _ONLY_FOR = {
     "transfer": {"account_id", "to_account_id", "to_credit_card_id"},
 }
 _LINKS = ("category_id", "account_id", "credit_card_id", "to_account_id", "to_credit_card_id", "income_source_id")
-
-
-def ledger_effects(values: dict[str, Any]) -> dict[tuple[type, int], Decimal]:
-    """How a transaction moves balances: {(Account or CreditCard, id): delta}."""
-    amount: Decimal = values["amount"]
-    kind = values["type"]
-    effects: dict[tuple[type, int], Decimal] = defaultdict(Decimal)
-    if kind == "income" and values.get("account_id"):
-        effects[(Account, values["account_id"])] += amount
-    elif kind == "expense":
-        if values.get("account_id"):
-            effects[(Account, values["account_id"])] -= amount
-        if values.get("credit_card_id"):
-            effects[(CreditCard, values["credit_card_id"])] += amount  # a charge raises what is owed
-    elif kind == "transfer":
-        effects[(Account, values["account_id"])] -= amount
-        if values.get("to_account_id"):
-            effects[(Account, values["to_account_id"])] += amount
-        if values.get("to_credit_card_id"):
-            effects[(CreditCard, values["to_credit_card_id"])] -= amount  # a payment lowers it
-    return effects
-
-
-def apply_effects(session: Session, effects: dict[tuple[type, int], Decimal], sign: int = 1) -> None:
-    # Sorted so two concurrent writes lock rows in the same order (no deadlock between them).
-    for (model, row_id), delta in sorted(effects.items(), key=lambda kv: (kv[0][0].__name__, kv[0][1])):
-        if delta:
-            session.execute(update(model).where(model.id == row_id)
-                            .values(balance=model.balance + delta * sign))
-
-
-def _diff(before: dict, after: dict) -> dict[tuple[type, int], Decimal]:
-    merged: dict[tuple[type, int], Decimal] = defaultdict(Decimal)
-    for key, delta in before.items():
-        merged[key] -= delta
-    for key, delta in after.items():
-        merged[key] += delta
-    return {k: v for k, v in merged.items() if v}
 
 
 class Transactions(Resource[Transaction]):
@@ -139,15 +100,15 @@ class Transactions(Resource[Transaction]):
 
     def create(self, session: Session, user: User, data) -> Transaction:
         row = super().create(session, user, data)
-        apply_effects(session, ledger_effects(self.current_values(row)))
+        ledger.apply_change(session, user.id, None, self.current_values(row))
         return row
 
     def update(self, session: Session, user: User, row: Transaction, changes: dict[str, Any]) -> Transaction:
-        before = ledger_effects(self.current_values(row))
+        before = self.current_values(row)
         row = super().update(session, user, row, changes)
-        apply_effects(session, _diff(before, ledger_effects(self.current_values(row))))
+        ledger.apply_change(session, user.id, before, self.current_values(row))
         return row
 
     def delete(self, session: Session, user: User, row: Transaction, params) -> None:
-        apply_effects(session, ledger_effects(self.current_values(row)), sign=-1)
+        ledger.apply_change(session, user.id, self.current_values(row), None)
         super().delete(session, user, row, params)

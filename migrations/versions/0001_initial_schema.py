@@ -158,6 +158,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_idempotency_records_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_idempotency_records_user_id'), ['user_id'], unique=False)
 
+    op.create_table('monthly_totals',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('type', sa.Unicode(length=8), nullable=False),
+    sa.Column('category_key', sa.Integer(), nullable=False),
+    sa.Column('total', shared.types.ExactDecimal(precision=18, scale=2), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_monthly_totals_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_monthly_totals')),
+    sa.UniqueConstraint('user_id', 'month', 'type', 'category_key', name=op.f('uq_monthly_totals_user_id_month_type_category_key'))
+    )
+    with op.batch_alter_table('monthly_totals', schema=None) as batch_op:
+        batch_op.create_index('ix_monthly_totals_user_category', ['user_id', 'category_key'], unique=False)
+        batch_op.create_index(batch_op.f('ix_monthly_totals_user_id'), ['user_id'], unique=False)
+
     op.create_table('period_summaries',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -364,6 +380,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_period_summaries_user_id'))
 
     op.drop_table('period_summaries')
+    with op.batch_alter_table('monthly_totals', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_monthly_totals_user_id'))
+        batch_op.drop_index('ix_monthly_totals_user_category')
+
+    op.drop_table('monthly_totals')
     with op.batch_alter_table('idempotency_records', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_idempotency_records_user_id'))
         batch_op.drop_index(batch_op.f('ix_idempotency_records_created_at'))
