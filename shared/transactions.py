@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from shared import ledger
 from shared.crud import Resource
 from shared.http import ApiError
-from shared.models import Account, Category, CreditCard, IncomeSource, Transaction, User
+from shared.models import Account, Category, CreditCard, IncomeSource, MonthlyTotal, Transaction, User
 from shared.schemas import money as s
 
 _ONLY_FOR = {
@@ -56,6 +56,14 @@ class Transactions(Resource[Transaction]):
         if params.q:
             stmt = stmt.where(func.lower(t.description).contains(params.q.lower(), autoescape=True))
         return stmt
+
+    def count(self, session: Session, user: User, stmt, params: s.TransactionQuery) -> int:
+        filters = params.model_dump(exclude={"page", "page_size", "sort"}, exclude_none=True)
+        if filters:
+            return super().count(session, user, stmt, params)
+        # Unfiltered: the kept monthly counts (one row a month), not a scan of the whole history.
+        return session.execute(select(func.coalesce(func.sum(MonthlyTotal.count), 0))
+                               .where(MonthlyTotal.user_id == user.id)).scalar_one()
 
     def order_by(self, params: s.TransactionQuery) -> list[Any]:
         column = Transaction.amount if params.sort.endswith("amount") else Transaction.date

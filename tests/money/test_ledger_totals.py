@@ -74,6 +74,7 @@ def test_monthly_totals_equal_the_transactions_after_any_writes(ops):
         else:
             assert api.delete(f"/api/transactions/{made.pop(pick % len(made))}").status == 204
     assert _kept_totals(user.id) == _raw_totals(user.id)
+    assert api.get("/api/transactions", params={"page_size": 1}).json()["total"] == len(made)
 
 
 def test_reassigning_a_category_moves_its_totals(api, user):
