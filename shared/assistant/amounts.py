@@ -95,10 +95,10 @@ def _judge(m: re.Match) -> tuple[Decimal | None, str | None]:
         value *= 1000
     if m.group("neg") or value <= 0:
         return None, "not_positive"
+    if value > MAX_AMOUNT:  # first: quantizing a number of more than 28 digits raises InvalidOperation
+        return None, "too_large"
     if value != value.quantize(_CENT, rounding="ROUND_DOWN"):
         return None, "too_precise"
-    if value > MAX_AMOUNT:
-        return None, "too_large"
     return value.quantize(_CENT), None
 
 
