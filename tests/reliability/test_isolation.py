@@ -1,0 +1,223 @@
+"""Authorization over the whole route table: no token, a forged token, or another user's token
+gets anyone into a row that is not theirs; admin routes are invisible to normal users; and no
+answer to one user ever contains another user's data."""
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+import jwt
+import pytest
+
+from tests.conftest import Client, assert_problem, make_user
+from tests.reliability import _stats
+from tests.reliability._world import (
+    PREFIX,
+    World,
+    build_world,
+    changed_tables,
+    fill,
+    fingerprint,
+    is_admin,
+    is_public,
+    op_id,
+    operations,
+    params_of,
+    query_defaults,
+    spec,
+    valid_body,
+)
+
+OPS = operations()
+ITEM_OPS = [op for op in OPS if params_of(op[1].template) and not is_admin(op[1]) and not is_public(op[1])]
+PROTECTED_OPS = [op for op in OPS if not is_public(op[1])]
+ADMIN_OPS = [op for op in OPS if is_admin(op[1])]
+GET_OPS = [op for op in OPS if op[0] == "GET" and not is_admin(op[1])
+           and not (is_public(op[1]) and params_of(op[1].template))]
+
+
+@pytest.fixture(scope="module")
+def alice() -> World:
+    return build_world("Alice", "7391.37")
+
+
+@pytest.fixture(scope="module")
+def bob() -> World:
+    return build_world("Bob", "12.34")
+
+
+def _b64(data: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+def forged_tokens(victim: World) -> dict[str, str]:
+    """Tokens that claim to be `victim` without the server's key, or that are otherwise dead."""
+    from shared.auth import decode_access_token
+    from shared.config import get_settings
+
+    real = victim.client.token
+    claims = decode_access_token(real)
+    settings = get_settings()
+    now = int(time.time())
+    header, payload, signature = real.split(".")
+    return {
+        "alg none": f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{payload}.",
+        "wrong key": jwt.encode(claims, "not-the-server-key-" + "x" * 40, algorithm="HS256"),
+        "expired": jwt.encode({**claims, "iat": now - 7200, "nbf": now - 7200, "exp": now - 3600},
+                              settings.jwt_secret, algorithm="HS256"),
+        "wrong audience": jwt.encode({**claims, "aud": "someone-else"}, settings.jwt_secret, algorithm="HS256"),
+        "refresh type": jwt.encode({**claims, "typ": "refresh"}, settings.jwt_secret, algorithm="HS256"),
+        "tampered sub": f"{header}.{_b64({**claims, 'sub': str(int(claims['sub']) + 1)})}.{signature}",
+        "garbage": "not-a-token",
+        "empty bearer": "",
+    }
+
+
+def _call(client: Client, method: str, route, path: str, w: World, token: str | None = None):
+    body = valid_body(method, route, w)
+    return client.request(method, path, json=body, params=query_defaults(route) or None, token=token)
+
+
+@pytest.mark.parametrize("op", ITEM_OPS, ids=op_id)
+def test_another_users_id_is_404_and_changes_nothing(op, alice, bob):
+    method, route = op
+    path = fill(route.template, alice.ids)
+    # The id is real: its owner can read it (so the 404 below is about ownership, not existence).
+    collection, row_id = path[len(PREFIX):].split("/")[:2]
+    owner_view = alice.client.get(f"{PREFIX}{collection}/{row_id}")
+    assert owner_view.status == 200, owner_view
+    before = fingerprint()
+    response = _call(bob.client, method, route, path, bob)
+    assert_problem(response, 404)
+    assert changed_tables(before, fingerprint()) == []
+    _stats.bump("isolation", "cross-user requests answered 404")
+
+
+@pytest.mark.parametrize("op", PROTECTED_OPS, ids=op_id)
+def test_no_token_or_a_forged_token_gets_nowhere(op, alice):
+    method, route = op
+    path = fill(route.template, alice.ids) if not is_admin(route) else PREFIX + route.template.replace(
+        "{instance_id}", "x")
+    anon = Client(address="198.51.100.7")
+    before = fingerprint(exclude=("login_failure_windows",))
+    for name, token in {"no token": None, **forged_tokens(alice)}.items():
+        response = anon.request(method, path, json=valid_body(method, route, alice),
+                                params=query_defaults(route) or None,
+                                headers={"authorization": f"Bearer {token}"} if token is not None else None)
+        expected = 404 if is_admin(route) else 401
+        assert response.status == expected, (name, response)
+        assert response.content_type.startswith("application/problem+json"), (name, response.headers)
+        assert alice.marker.encode() not in response.body
+        _stats.bump("isolation", "anonymous or forged-token requests refused")
+    assert changed_tables(before, fingerprint(exclude=("login_failure_windows",))) == []
+
+
+def test_admin_routes_exist_or_say_why():
+    if not ADMIN_OPS:
+        pytest.skip("no admin routes yet (the contract's POST /api/admin/summaries/run is built elsewhere)")
+
+
+@pytest.mark.parametrize("op", ADMIN_OPS, ids=op_id)
+def test_admin_route_answers_a_normal_user_like_an_unknown_route(op, bob):
+    method, route = op
+    path = PREFIX + route.template.replace("{instance_id}", "summaries-2026-10")
+    before = fingerprint()
+    response = bob.client.request(method, path, json={"period": "2026-10"} if method == "POST" else None)
+    unknown = bob.client.request(method, "/api/no-such-route-at-all")
+    assert_problem(response, 404)
+    assert response.json() == unknown.json()
+    assert changed_tables(before, fingerprint()) == []
+    _stats.bump("isolation", "admin requests by a normal user answered 404")
+
+
+REFERENCES = [
+    # (route, body builder over (own world, victim world), field that names the victim's row)
+    ("transactions", lambda me, v: {"type": "expense", "amount": "1", "date": "2026-01-01",
+                                    "category_id": me.ids["categories"], "account_id": v.ids["accounts"]},
+     "account_id"),
+    ("transactions", lambda me, v: {"type": "expense", "amount": "1", "date": "2026-01-01",
+                                    "category_id": v.ids["categories"], "account_id": me.ids["accounts"]},
+     "category_id"),
+    ("transactions", lambda me, v: {"type": "expense", "amount": "1", "date": "2026-01-01",
+                                    "category_id": me.ids["categories"], "credit_card_id": v.ids["credit-cards"]},
+     "credit_card_id"),
+    ("transactions", lambda me, v: {"type": "transfer", "amount": "1", "date": "2026-01-01",
+                                    "account_id": me.ids["accounts"], "to_account_id": v.ids["accounts"]},
+     "to_account_id"),
+    ("transactions", lambda me, v: {"type": "transfer", "amount": "1", "date": "2026-01-01",
+                                    "account_id": me.ids["accounts"], "to_credit_card_id": v.ids["credit-cards"]},
+     "to_credit_card_id"),
+    ("transactions", lambda me, v: {"type": "income", "amount": "1", "date": "2026-01-01",
+                                    "category_id": me.extra["income_category"], "account_id": me.ids["accounts"],
+                                    "income_source_id": v.ids["income-sources"]}, "income_source_id"),
+    ("income-sources", lambda me, v: {"name": "x", "amount": "1", "frequency": "monthly",
+                                      "account_id": v.ids["accounts"]}, "account_id"),
+    ("budgets", lambda me, v: {"category_id": v.ids["categories"], "month": "2001-02", "amount": "1"},
+     "category_id"),
+]
+
+
+def _reference_fields() -> set[tuple[str, str]]:
+    """(collection, field) of every *_id field any create or patch body declares."""
+    found = set()
+    for method, route in OPS:
+        s = spec(route)
+        if s is None or s.body is None or method not in {"POST", "PATCH"} or params_of(route.template) and \
+                method == "POST":
+            continue
+        for name in s.body.model_fields:
+            if name.endswith("_id"):
+                found.add((route.template.split("/")[0], name))
+    return found
+
+
+def test_every_reference_field_is_covered_below():
+    covered = {(collection, name) for collection, _, name in REFERENCES}
+    assert _reference_fields() <= covered, f"add cases for {sorted(_reference_fields() - covered)} to REFERENCES"
+
+
+@pytest.mark.parametrize("collection,build,field_name", REFERENCES, ids=[f"{c}.{f}" for c, _, f in REFERENCES])
+def test_a_reference_to_another_users_row_is_422_on_create_and_patch(collection, build, field_name, alice, bob):
+    before = fingerprint()
+    created = bob.client.post(f"/api/{collection}", json=build(bob, alice))
+    assert_problem(created, 422, field_name)
+    patched = bob.client.patch(f"/api/{collection}/{bob.ids[collection]}", json={field_name: alice.ids[
+        {"account_id": "accounts", "to_account_id": "accounts", "category_id": "categories",
+         "credit_card_id": "credit-cards", "to_credit_card_id": "credit-cards",
+         "income_source_id": "income-sources"}[field_name]]})
+    assert patched.status == 422, patched
+    assert changed_tables(before, fingerprint()) == []
+    _stats.bump("isolation", "cross-user references refused")
+
+
+@pytest.mark.parametrize("op", GET_OPS, ids=op_id)
+def test_no_answer_to_one_user_contains_another_users_data(op, alice, bob):
+    method, route = op
+    path = fill(route.template, bob.ids)
+    response = bob.client.get(path, params=query_defaults(route) or None)
+    assert response.status == 200, response  # a refusal would make the scan below vacuous
+    leaked = [m for m in alice.markers if m.encode() in response.body]
+    assert not leaked, f"GET {path} shows {leaked} of another user: {response.body[:500]!r}"
+    _stats.bump("isolation", "GET answers scanned for another user's data")
+
+
+def test_the_assistant_answers_from_the_callers_data_only(alice, bob):
+    if not any(r.template == "chat" for _, r in OPS):
+        pytest.skip("no /api/chat route yet (the assistant is built elsewhere)")
+    for message in ("what are my balances?", "how much did I spend this month?", "how are my goals doing?",
+                    "what is my top spending?", "how are my budgets?", "how much did I earn this year?"):
+        response = bob.client.post("/api/chat", json={"message": message})
+        assert response.status < 500, response
+        leaked = [m for m in alice.markers if m.encode() in response.body]
+        assert not leaked, (message, response)
+        _stats.bump("isolation", "assistant answers scanned")
+
+
+def test_a_deleted_users_token_is_dead():
+    gone = make_user()
+    token = gone.client.token
+    assert gone.client.request("DELETE", "/api/me", json={"password": gone.password}).status == 204
+    assert_problem(Client(token=token).get("/api/me"), 401)
+    assert_problem(Client(token=token).get("/api/accounts"), 401)
+
