@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import String, and_, case, delete, func, insert, literal, literal_column, select, update
 from sqlalchemy.orm import Session
 
-from shared.models import PeriodSummary, SummaryRun, Transaction, User
+from shared.models import MonthlyTotal, PeriodSummary, SummaryRun, User
 from shared.reports import Period, month_period, quarter_period, year_period
 from shared.types import UTCDateTime, utcnow
 
@@ -100,16 +100,18 @@ def user_batches(session: Session, batch_size: int) -> list[Batch]:
 
 def summary_select(period: Period, low: int, high: int, now: dt.datetime):
     """Every user of the batch with the period's income, expenses, net and outcome: one aggregate
-    (users LEFT JOIN their transactions of the period, GROUP BY user), zeros for users without any."""
-    t = Transaction
+    (users LEFT JOIN their monthly totals of the period, GROUP BY user), zeros for users without any.
+    Periods are whole months, so the kept monthly totals (shared/ledger.py) hold exactly the sums of
+    the transactions, at a row per month and category instead of a row per transaction."""
+    t = MonthlyTotal
     per_user = (
         select(
             User.id.label("user_id"),
-            func.coalesce(func.sum(case((t.type == "income", t.amount))), literal_column("0")).label("income"),
-            func.coalesce(func.sum(case((t.type == "expense", t.amount))), literal_column("0")).label("expenses"),
+            func.coalesce(func.sum(case((t.type == "income", t.total))), literal_column("0")).label("income"),
+            func.coalesce(func.sum(case((t.type == "expense", t.total))), literal_column("0")).label("expenses"),
         )
         .select_from(User)
-        .outerjoin(t, and_(t.user_id == User.id, t.date >= period.start, t.date <= period.end,
+        .outerjoin(t, and_(t.user_id == User.id, t.month >= period.start, t.month <= period.end,
                            t.type.in_(["income", "expense"])))
         .where(User.id >= low, User.id <= high)
         .group_by(User.id)
