@@ -180,6 +180,7 @@ def _problem(status: int) -> dict[str, Any]:
 
 def _success(spec: Any, components: _Components) -> dict[str, Any]:
     from shared.crud import ListOf
+    from shared.schemas import OneOf
 
     answer = spec.response
     status_text = {200: "OK", 201: "Created", 202: "Accepted", 204: "No content"}.get(spec.status, "OK")
@@ -188,6 +189,9 @@ def _success(spec: Any, components: _Components) -> dict[str, Any]:
     if isinstance(answer, Raw):
         return {"description": answer.description,
                 "content": {media: {"schema": schema} for media, schema in answer.media_types.items()}}
+    if isinstance(answer, OneOf):
+        return {"description": status_text, "content": {"application/json": {"schema": {
+            "oneOf": [components.ref(model, "serialization") for model in answer.models]}}}}
     if isinstance(answer, ListOf):
         item = components.ref(answer.item, "serialization")
         schema: dict[str, Any] = {

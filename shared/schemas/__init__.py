@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, NamedTuple
 
 from pydantic import (
     AfterValidator,
@@ -183,7 +183,7 @@ Timestamp = Annotated[dt.datetime, PlainSerializer(
 class Input(BaseModel):
     """A request body: unknown fields are refused, so nobody sets user_id, role, id or a computed field."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class Patch(Input):
@@ -202,7 +202,7 @@ class Patch(Input):
 
 
 class Output(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, defer_build=True)
 
 
 class Resource(Output):
@@ -214,9 +214,15 @@ class Resource(Output):
 class Query(BaseModel):
     """Query-string parameters (always text on the wire): unknown ones are refused too."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class PageQuery(Query):
     page: Annotated[int, Field(ge=1, le=10_000_000)] = 1
     page_size: Annotated[int, Field(ge=1, le=100)] = 50
+
+
+class OneOf(NamedTuple):
+    """A declared answer that is one of several models, chosen by the request (for the OpenAPI document)."""
+
+    models: tuple[type[Output], ...]

@@ -9,9 +9,10 @@ import datetime as dt
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field, PlainSerializer, RootModel, ValidationInfo, WithJsonSchema, field_validator
+from pydantic import Field, PlainSerializer, ValidationInfo, WithJsonSchema, field_validator
 
 from shared.schemas import (
+    OneOf,
     Date,
     Input,
     MoneyOut,
@@ -119,8 +120,8 @@ class PriceBatchOut(Output):
     count: int
 
 
-class PriceAnswer(RootModel[PriceOut | PriceBatchOut]):
-    """A POST of one price answers the price; a POST of a JSON array answers `{"items", "count"}`."""
+# A POST of one price answers the price; a POST of a JSON array answers `{"items", "count"}`.
+PriceAnswer = OneOf((PriceOut, PriceBatchOut))
 
 
 class PriceQuery(PageQuery):
