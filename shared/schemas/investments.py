@@ -20,7 +20,7 @@ from shared.schemas import (
     NonNegativeMoney,
     Output,
     PageQuery,
-    Patch,
+    patch_of,
     PositivePrecise,
     PreciseOut,
     Query,
@@ -58,9 +58,7 @@ class PortfolioIn(Input):
     name: Name = Field(examples=["Retirement"])
 
 
-class PortfolioPatch(Patch):
-    required_fields = frozenset({"name"})
-    name: Name | None = None
+PortfolioPatch = patch_of(PortfolioIn)
 
 
 class PortfolioOut(Resource):
@@ -79,14 +77,7 @@ class AssetIn(Input):
     purchase_date: Date
 
 
-class AssetPatch(Patch):
-    required_fields = frozenset({"name", "type", "quantity", "amount_invested", "purchase_date"})
-    name: Name | None = None
-    type: AssetType | None = None
-    symbol: Symbol | None = None
-    quantity: PositivePrecise | None = None
-    amount_invested: NonNegativeMoney | None = None
-    purchase_date: Date | None = None
+AssetPatch = patch_of(AssetIn)
 
 
 class AssetOut(Resource):

@@ -20,7 +20,7 @@ from shared.schemas import (
     Output,
     NonNegativeMoney,
     PageQuery,
-    Patch,
+    patch_of,
     Percent,
     PositiveMoney,
     Query,
@@ -50,12 +50,7 @@ class AccountIn(Input):
     opening_balance: SignedMoney = Decimal("0")
 
 
-class AccountPatch(Patch):
-    required_fields = frozenset({"name", "type", "opening_balance"})
-    name: Name | None = None
-    type: AccountType | None = None
-    institution: Institution | None = None
-    opening_balance: SignedMoney | None = None
+AccountPatch = patch_of(AccountIn)
 
 
 class AccountOut(Resource):
@@ -79,15 +74,7 @@ class CreditCardIn(Input):
     due_day: DayOfMonth
 
 
-class CreditCardPatch(Patch):
-    required_fields = frozenset({"name", "credit_limit", "statement_day", "due_day"})
-    name: Name | None = None
-    issuer: Institution | None = None
-    last4: Last4 | None = None
-    credit_limit: PositiveMoney | None = None
-    apr: Percent | None = None
-    statement_day: DayOfMonth | None = None
-    due_day: DayOfMonth | None = None
+CreditCardPatch = patch_of(CreditCardIn)
 
 
 class CreditCardOut(Resource):
@@ -139,13 +126,7 @@ class IncomeSourceIn(Input):
     account_id: Id | None = None
 
 
-class IncomeSourcePatch(Patch):
-    required_fields = frozenset({"name", "amount", "frequency"})
-    name: Name | None = None
-    amount: PositiveMoney | None = None
-    frequency: Frequency | None = None
-    next_date: Date | None = None
-    account_id: Id | None = None
+IncomeSourcePatch = patch_of(IncomeSourceIn)
 
 
 class IncomeSourceOut(Resource):
@@ -171,11 +152,7 @@ class CategoryIn(Input):
     color: Color | None = Field(default=None, examples=["#4CAF50"])
 
 
-class CategoryPatch(Patch):
-    required_fields = frozenset({"name", "kind"})
-    name: CategoryName | None = None
-    kind: CategoryKind | None = None
-    color: Color | None = None
+CategoryPatch = patch_of(CategoryIn)
 
 
 class CategoryOut(Resource):
@@ -205,18 +182,7 @@ class TransactionIn(Input):
     income_source_id: Id | None = None
 
 
-class TransactionPatch(Patch):
-    required_fields = frozenset({"type", "amount", "date"})
-    type: TransactionType | None = None
-    amount: PositiveMoney | None = None
-    date: Date | None = None
-    description: Description | None = None
-    category_id: Id | None = None
-    account_id: Id | None = None
-    credit_card_id: Id | None = None
-    to_account_id: Id | None = None
-    to_credit_card_id: Id | None = None
-    income_source_id: Id | None = None
+TransactionPatch = patch_of(TransactionIn)
 
 
 class TransactionOut(Resource):
@@ -262,11 +228,7 @@ class BudgetIn(Input):
     amount: PositiveMoney
 
 
-class BudgetPatch(Patch):
-    required_fields = frozenset({"category_id", "month", "amount"})
-    category_id: Id | None = None
-    month: Month | None = None
-    amount: PositiveMoney | None = None
+BudgetPatch = patch_of(BudgetIn)
 
 
 class BudgetOut(Resource):
@@ -295,12 +257,7 @@ class GoalIn(Input):
     target_date: Date | None = None
 
 
-class GoalPatch(Patch):
-    required_fields = frozenset({"title", "target_amount", "current_savings"})
-    title: GoalTitle | None = None
-    target_amount: PositiveMoney | None = None
-    current_savings: NonNegativeMoney | None = None
-    target_date: Date | None = None
+GoalPatch = patch_of(GoalIn)
 
 
 def months_between(start: dt.date, end: dt.date) -> int:
