@@ -7,11 +7,12 @@ hooks where its rules differ; `add_routes(bp, resource)` declares its HTTP funct
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, ClassVar, Generic, TypeVar
 
 import azure.functions as func
 from pydantic import BaseModel
-from sqlalchemy import Select, func as sqlfunc, select
+from sqlalchemy import Select, bindparam, func as sqlfunc, select
 from sqlalchemy.orm import Session
 
 from shared.auth import authenticated
@@ -47,11 +48,16 @@ class Resource(Generic[R]):
     def order_by(self, params: PageQuery) -> list[Any]:
         return [self.model.id]
 
+    @cached_property
+    def _one_owned(self) -> tuple[Select, Select]:
+        """(read, read for update) of one of the caller's rows, built once with bound parameters."""
+        stmt = select(self.model).where(self.model.user_id == bindparam("owner"), self.model.id == bindparam("row"))
+        return stmt, stmt.with_for_update()
+
     def get(self, session: Session, user: User, row_id: int, *, for_update: bool = False) -> R:
-        stmt = self.owned(user).where(self.model.id == row_id)
-        if for_update and session.bind.dialect.name != "sqlite":
-            stmt = stmt.with_for_update()
-        row = session.execute(stmt).scalar_one_or_none()
+        read, locked = self._one_owned
+        stmt = locked if for_update and session.get_bind().dialect.name != "sqlite" else read
+        row = session.execute(stmt, {"owner": user.id, "row": row_id}).scalar_one_or_none()
         if row is None:
             raise not_found(self.noun)
         return row
