@@ -176,3 +176,9 @@ def test_without_a_token_it_is_401(anon):
 def test_body_that_is_not_json_is_400(api):
     assert_problem(api.post("/api/accounts", data="{nope", headers={"content-type": "application/json"}), 400)
     assert_problem(api.post("/api/accounts", json=["a"]), 400)
+
+
+def test_patch_moves_updated_at_but_not_created_at(api):
+    account = new_account(api)
+    body = ok(api.patch(f"/api/accounts/{account['id']}", json={"name": "Later"}))
+    assert body["created_at"] == account["created_at"] and body["updated_at"] > account["updated_at"]

@@ -121,3 +121,18 @@ def test_dates_in_transactions_do_not_matter_for_in_use(api):
     category = new_category(api)
     new_transaction(api, category_id=category["id"], date=(dt.date.today() - dt.timedelta(days=4000)).isoformat())
     assert_problem(api.delete(f"/api/categories/{category['id']}"), 409)
+
+
+def test_two_racing_creates_of_the_same_name_give_one_201_and_one_409(api):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    barrier = threading.Barrier(4)
+
+    def create(i):
+        barrier.wait()
+        return api.post("/api/categories", json={"name": "Racing" if i % 2 else "RACING", "kind": "expense"})
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        statuses = sorted(r.status for r in pool.map(create, range(4)))
+    assert statuses == [201, 409, 409, 409]

@@ -107,6 +107,14 @@ def test_a_bad_contribution_is_422(api, body, field):
     assert fetch(api, f"/api/goals/{goal['id']}")["current_savings"] == "0.00"
 
 
+def test_a_contribution_cannot_take_savings_past_the_largest_amount(api):
+    goal = new_goal(api, target_amount="999999999999.99", current_savings="999999999999.00")
+    assert_problem(api.post(f"/api/goals/{goal['id']}/contributions", json={"amount": "1.00"}), 422, "amount")
+    assert fetch(api, f"/api/goals/{goal['id']}")["current_savings"] == "999999999999.00"
+    body = created(api.post(f"/api/goals/{goal['id']}/contributions", json={"amount": "0.99"}))
+    assert body["goal"]["current_savings"] == "999999999999.99" and body["goal"]["progress"] == "1.0000"
+
+
 def test_contributing_to_another_users_goal_is_404(api, other_user):
     goal = new_goal(api)
     assert_problem(other_user.client.post(f"/api/goals/{goal['id']}/contributions", json={"amount": "5"}), 404)
