@@ -897,11 +897,13 @@ def run_pytest_parts(server_url: str, progress=print) -> dict[str, Any]:
                                               f"{database}", "RELIABILITY_STATS": str(stats_path)}
     started = time.monotonic()
     try:
-        proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "tests/reliability", "-k", "not load_and_faults",
-                               "-p", "no:randomly"], cwd=ROOT, env=env, capture_output=True, text=True)
+        proc = subprocess.run([sys.executable, "-m", "pytest", "tests/reliability", "-k", "not load_and_faults",
+                               "-p", "no:randomly", "-rs"], cwd=ROOT, env=env, capture_output=True, text=True)
     finally:
         drop_database(server_url, database)
-    summary = (proc.stdout.strip().splitlines() or [""])[-1]
+    lines = proc.stdout.strip().splitlines()
+    summary = next((line.strip(" =") for line in reversed(lines) if " passed" in line or " failed" in line),
+                   lines[-1] if lines else "no output")
     progress(f"pytest tests/reliability: {summary}")
     stats = json.loads(stats_path.read_text()) if stats_path.exists() else {}
     return {"returncode": proc.returncode, "summary": summary, "stats": stats, "seconds": time.monotonic() - started,

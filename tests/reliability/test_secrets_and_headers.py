@@ -200,8 +200,8 @@ def carol():
 def _answers_of_every_route(carol):
     anon = Client(address="192.0.2.201")
     for method, route in operations():
-        if method == "DELETE" and route.template == "me":
-            continue
+        if method == "DELETE" and route.template == "me" or route.template == "me/password":
+            continue  # would end carol's session and leave the routes after it to answer 401
         if is_admin(route):
             path = "/api/" + route.template.replace("{instance_id}", "x")
         elif params_of(route.template) and is_public(route):
