@@ -19,6 +19,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from shared.http import ApiError, invalid
 from shared.models import Account, CreditCard, MonthlyTotal
 
 def _postgresql_insert(table):
@@ -35,6 +36,7 @@ def _sqlite_insert(table):
 
 _UPSERTS = {"postgresql": _postgresql_insert, "sqlite": _sqlite_insert}
 BalanceKey = tuple[type, int]
+COLUMN_LIMIT = Decimal("9999999999999999.99")  # Numeric(18, 2)
 TotalKey = tuple[dt.date, str, int]  # (first day of the month, type, category id or 0)
 
 
@@ -83,10 +85,18 @@ class Change:
         # Sorted, so two concurrent writes take row locks in the same order (no deadlock).
         for (model, row_id), delta in sorted(self.balances.items(), key=lambda kv: (kv[0][0].__name__, kv[0][1])):
             if delta:
-                session.execute(update(model).where(model.id == row_id).values(balance=model.balance + delta))
+                moved = session.execute(update(model).where(
+                    model.id == row_id, model.balance + delta <= COLUMN_LIMIT, model.balance + delta >= -COLUMN_LIMIT,
+                ).values(balance=model.balance + delta))
+                if moved.rowcount != 1:
+                    raise _past_limit("balance")
         for key, (amount, count) in sorted(self.totals.items()):
             if amount or count:
                 add_to_total(session, user_id, key, amount, count)
+
+
+def _past_limit(what: str) -> ApiError:
+    return invalid("amount", f"would take a {what} past {COLUMN_LIMIT}, the largest this ledger keeps")
 
 
 def apply_change(session: Session, user_id: int, before: Mapping[str, Any] | None,
@@ -107,16 +117,23 @@ def add_to_total(session: Session, user_id: int, key: TotalKey, amount: Decimal,
     if dialect in _UPSERTS:
         insert = _UPSERTS[dialect](MonthlyTotal).values(user_id=user_id, month=month, type=kind,
                                                         category_key=category_key, total=amount, count=count)
-        session.execute(insert.on_conflict_do_update(
+        stored = session.execute(insert.on_conflict_do_update(
             index_elements=["user_id", "month", "type", "category_key"],
             set_={"total": MonthlyTotal.total + insert.excluded.total,
-                  "count": MonthlyTotal.count + insert.excluded.count}))
+                  "count": MonthlyTotal.count + insert.excluded.count},
+            where=(MonthlyTotal.total + insert.excluded.total).between(-COLUMN_LIMIT, COLUMN_LIMIT)))
+        if stored.rowcount != 1:
+            raise _past_limit("monthly total")
         return
     where = (MonthlyTotal.user_id == user_id, MonthlyTotal.month == month, MonthlyTotal.type == kind,
              MonthlyTotal.category_key == category_key)
     increment = update(MonthlyTotal).where(*where).values(total=MonthlyTotal.total + amount,
                                                             count=MonthlyTotal.count + count)
-    if session.execute(increment).rowcount:
+    exists = session.execute(select(MonthlyTotal.total).where(*where)).scalar_one_or_none()
+    if exists is not None:
+        if abs(exists + amount) > COLUMN_LIMIT:
+            raise _past_limit("monthly total")
+        session.execute(increment)
         return
     try:
         with session.begin_nested():

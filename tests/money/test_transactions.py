@@ -327,9 +327,6 @@ def test_today_is_a_fine_default_date_for_helpers(api):
     assert new_transaction(api)["date"] == dt.date.today().isoformat()
 
 
-@pytest.mark.xfail(strict=True, reason="shared/ledger.py Change.apply needs the bound in its balance UPDATE "
-                                       "(WHERE balance + delta BETWEEN -limit AND limit; rowcount 0 → 422): "
-                                       "PostgreSQL answers 500, SQLite stores past Numeric(18, 2)")
 def test_a_balance_that_would_overflow_its_column_is_422_and_changes_nothing(api, db_session):
     """Reaching the limit takes ~10,000 maximal transactions; the row is set near it directly instead."""
     from sqlalchemy import update
