@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError, TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.config import get_settings
@@ -177,6 +177,9 @@ def run_unit_of_work(work: Callable[[Session], T], *, attempts: int = 4, base_de
                 raise DatabaseUnavailable("the database is unreachable") from exc
             log.warning("transient database error, retrying (attempt %d of %d)", attempt, attempts)
             _backoff(attempt, base_delay)
+        except PoolTimeout as exc:  # every pooled connection busy for pool_timeout: overloaded, not broken
+            _safe_rollback(session)
+            raise DatabaseUnavailable("no database connection came free in time") from exc
         except BaseException:
             _safe_rollback(session)
             raise

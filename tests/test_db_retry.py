@@ -172,3 +172,15 @@ def test_health_answers_503_problem_when_database_is_unreachable(unreachable_dat
 
 def test_health_answers_200_again_once_database_is_back(anon):
     assert anon.get("/api/health").json() == {"status": "ok", "database": "ok"}
+
+
+def test_waiting_too_long_for_a_pooled_connection_is_unavailable_not_an_error():
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    from shared.db import DatabaseUnavailable, run_unit_of_work
+
+    def work(session):
+        raise PoolTimeout("QueuePool limit of size 5 overflow 5 reached, connection timed out")
+
+    with pytest.raises(DatabaseUnavailable):
+        run_unit_of_work(work)
