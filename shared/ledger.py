@@ -121,8 +121,9 @@ def add_to_total(session: Session, user_id: int, key: TotalKey, amount: Decimal,
             index_elements=["user_id", "month", "type", "category_key"],
             set_={"total": MonthlyTotal.total + insert.excluded.total,
                   "count": MonthlyTotal.count + insert.excluded.count},
-            where=(MonthlyTotal.total + insert.excluded.total).between(-COLUMN_LIMIT, COLUMN_LIMIT)))
-        if stored.rowcount != 1:
+            where=(MonthlyTotal.total + insert.excluded.total).between(-COLUMN_LIMIT, COLUMN_LIMIT),
+        ).returning(MonthlyTotal.id)).first()
+        if stored is None:  # the WHERE refused the update
             raise _past_limit("monthly total")
         return
     where = (MonthlyTotal.user_id == user_id, MonthlyTotal.month == month, MonthlyTotal.type == kind,
