@@ -76,6 +76,9 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
+        # SQLite's own lower() folds ASCII only; searches ("q") must ignore case in every script,
+        # as PostgreSQL and Azure SQL do.
+        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
         cur = dbapi_connection.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA journal_mode=WAL")
@@ -88,6 +91,10 @@ def _configure_sqlite(engine: Engine) -> None:
         # Take the write lock up front: a deferred transaction that later writes can fail with
         # "database is locked" without waiting, which would turn concurrency into errors.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _unicode_lower(value):
+    return value.lower() if isinstance(value, str) else value
 
 
 def get_engine() -> Engine:

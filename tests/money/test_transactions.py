@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import assert_problem
 from tests.money.conftest import (
-    fetch, new_account, new_card, new_category, new_income_source, new_transaction, ok, postgres_only,
+    fetch, new_account, new_card, new_category, new_income_source, new_transaction, ok,
 )
 
 
@@ -265,7 +265,6 @@ def test_filters(api, ledger, params, expected):
     assert set(names(api, ledger, **params)) == expected
 
 
-@postgres_only  # SQLite's lower() folds ASCII only; PostgreSQL and Azure SQL fold every letter
 def test_q_ignores_case_beyond_ascii(api):
     new_transaction(api, description="Café CRÈME")
     assert ok(api.get("/api/transactions", params={"q": "crème"}))["total"] == 1
