@@ -3,14 +3,13 @@ asset's price history (/api/assets/{id}/prices). Rules in shared/investments.py.
 import azure.functions as func
 
 from shared.auth import authenticated
-from shared.crud import ListOf
+from shared.crud import ListOf, add_routes
 from shared.http import Context, Reply, page_of
 from shared.investments import Assets, Prices
 from shared.schemas import PageQuery
 from shared.schemas.investments import (
     AssetIn,
     AssetOut,
-    AssetPatch,
     PriceAnswer,
     PriceBatchOut,
     PriceIn,
@@ -21,6 +20,7 @@ from shared.schemas.investments import (
 bp = func.Blueprint()
 assets = Assets()
 prices = Prices(assets)
+add_routes(bp, assets, collection=False)  # GET, PATCH, DELETE /api/assets/{id}; list/create are below
 
 
 def _page(rows, total: int, params, schema) -> dict:
@@ -41,29 +41,6 @@ def list_assets(ctx: Context):
 def create_asset(ctx: Context) -> AssetOut:
     """Add an asset to one of your portfolios."""
     return AssetOut.model_validate(assets.create_in(ctx.session, ctx.user, ctx.route_int(), ctx.data))
-
-
-@bp.route(route="assets/{id:int}", methods=["GET"])
-@authenticated(response=AssetOut)
-def get_asset(ctx: Context) -> AssetOut:
-    """One of your assets."""
-    return AssetOut.model_validate(assets.get(ctx.session, ctx.user, ctx.route_int()))
-
-
-@bp.route(route="assets/{id:int}", methods=["PATCH"])
-@authenticated(body=AssetPatch, response=AssetOut)
-def update_asset(ctx: Context) -> AssetOut:
-    """Change some fields of an asset; fields not sent stay as they are."""
-    row = assets.get(ctx.session, ctx.user, ctx.route_int(), for_update=True)
-    return AssetOut.model_validate(assets.update(ctx.session, ctx.user, row, ctx.data.changes()))
-
-
-@bp.route(route="assets/{id:int}", methods=["DELETE"])
-@authenticated(status=204)
-def delete_asset(ctx: Context) -> None:
-    """Delete an asset and its price history."""
-    row = assets.get(ctx.session, ctx.user, ctx.route_int(), for_update=True)
-    assets.delete(ctx.session, ctx.user, row, None)
 
 
 @bp.route(route="assets/{id:int}/prices", methods=["GET"])

@@ -16,7 +16,7 @@ from sqlalchemy import Select, bindparam, func as sqlfunc, select
 from sqlalchemy.orm import Session
 
 from shared.auth import authenticated
-from shared.http import ApiError, Context, invalid, not_found, page_of
+from shared.http import Context, invalid, not_found, page_of
 from shared.models import Base, User
 from shared.schemas import Input, Output, PageQuery, Patch
 
@@ -146,8 +146,10 @@ class ListOf:
     item: type[Output]
 
 
-def add_routes(bp: func.Blueprint, resource: Resource, *, prefix: str | None = None) -> None:
-    """Declare list, create, get, patch and delete of `resource` on the blueprint."""
+def add_routes(bp: func.Blueprint, resource: Resource, *, prefix: str | None = None,
+               collection: bool = True) -> None:
+    """Declare list, create, get, patch and delete of `resource` on the blueprint (with
+    `collection=False` only get, patch and delete: for rows listed and created under a parent)."""
     name = prefix or resource.path.replace("-", "_")
     base, item = resource.path, f"{resource.path}/{{id:int}}"
 
@@ -175,6 +177,7 @@ def add_routes(bp: func.Blueprint, resource: Resource, *, prefix: str | None = N
         return None
 
     noun = resource.noun
+    a_noun = ("an " if noun[0] in "aeiou" else "a ") + noun
     create_options: dict[str, Any] = {}
     if resource.idempotent_create:
         from shared.idempotency import HEADER, idempotent
@@ -185,14 +188,16 @@ def add_routes(bp: func.Blueprint, resource: Resource, *, prefix: str | None = N
          f"list_{name}", f"List your {noun}s, a page at a time."),
         (create_row, base, "POST", dict(body=resource.create_schema, response=resource.out_schema, status=201,
                                          extra_statuses=resource.conflict_statuses, **create_options),
-         f"create_{name}", f"Create a {noun}."),
+         f"create_{name}", f"Create {a_noun}."),
         (get_row, item, "GET", dict(response=resource.out_schema), f"get_{name}", f"One of your {noun}s."),
         (patch_row, item, "PATCH", dict(body=resource.update_schema, response=resource.out_schema,
                                          extra_statuses=resource.conflict_statuses),
-         f"update_{name}", f"Change some fields of a {noun}; fields not sent stay as they are."),
+         f"update_{name}", f"Change some fields of {a_noun}; fields not sent stay as they are."),
         (delete_row, item, "DELETE", dict(query=resource.delete_query, status=204, extra_statuses=(409,)),
-         f"delete_{name}", f"Delete a {noun}."),
+         f"delete_{name}", f"Delete {a_noun}."),
     ]
+    if not collection:
+        routes = routes[2:]
     for fn, route, method, options, function_name, doc in routes:
         fn.__name__ = fn.__qualname__ = function_name
         fn.__doc__ = doc
@@ -200,9 +205,3 @@ def add_routes(bp: func.Blueprint, resource: Resource, *, prefix: str | None = N
         bp.function_name(function_name)(bp.route(route=route, methods=[method])(authenticated(fn, **options)))
 
 
-def require(condition: bool, field_name: str, message: str) -> None:
-    if not condition:
-        raise invalid(field_name, message)
-
-
-__all__ = ["Resource", "add_routes", "ListOf", "require", "ApiError"]
