@@ -2,7 +2,6 @@
 from the shared resource machinery in shared/crud.py."""
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from decimal import Decimal
 from typing import Any
@@ -13,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from shared import ledger
 from shared.crud import Resource
-from shared.http import ApiError, conflict, invalid, not_found
+from shared.http import conflict, invalid
 from shared.models import (
     Account,
     Budget,
@@ -22,9 +21,11 @@ from shared.models import (
     Goal,
     GoalContribution,
     IncomeSource,
+    MonthlyTotal,
     Transaction,
     User,
 )
+from shared.reports import parse_month
 from shared.schemas import MAX_MONEY, Output
 from shared.schemas import money as s
 from shared.types import utcnow
@@ -143,21 +144,6 @@ class Categories(Resource[Category]):
         session.execute(delete(Budget).where(Budget.category_id == row.id))
 
 
-def month_bounds(month: str) -> tuple[dt.date, dt.date]:
-    year, number = int(month[:4]), int(month[5:7])
-    return dt.date(year, number, 1), dt.date(year, number, calendar.monthrange(year, number)[1])
-
-
-def spent_in(category_id, start, end):
-    """Expenses of a category between two dates (inclusive): a correlated scalar subquery."""
-    return (
-        select(func.coalesce(func.sum(Transaction.amount), Decimal(0)))
-        .where(Transaction.category_id == category_id, Transaction.type == "expense",
-               Transaction.date >= start, Transaction.date <= end)
-        .scalar_subquery()
-    )
-
-
 class Budgets(Resource[Budget]):
     model, noun, path = Budget, "budget", "budgets"
     create_schema, update_schema, out_schema = s.BudgetIn, s.BudgetPatch, s.BudgetOut
@@ -174,8 +160,8 @@ class Budgets(Resource[Budget]):
 
     def to_columns(self, values: dict[str, Any]) -> dict[str, Any]:
         if values.get("month"):
-            start, end = month_bounds(values["month"])
-            values = {**values, "start_date": start, "end_date": end}
+            period = parse_month(values["month"])
+            values = {**values, "start_date": period.start, "end_date": period.end}
         return values
 
     def validate_row(self, session: Session, user: User, values: dict[str, Any], row: Budget | None) -> None:
@@ -202,8 +188,13 @@ class Budgets(Resource[Budget]):
     def to_out(self, session: Session, user: User, rows: list[Budget]) -> list[Output]:
         if not rows:
             return []
+        # The month's expenses in the category: one row of the kept monthly totals (shared/ledger.py),
+        # the same figure the monthly report's budget lines read.
         spent = dict(session.execute(
-            select(Budget.id, spent_in(Budget.category_id, Budget.start_date, Budget.end_date))
+            select(Budget.id, MonthlyTotal.total)
+            .join(MonthlyTotal, and_(MonthlyTotal.user_id == Budget.user_id, MonthlyTotal.type == "expense",
+                                     MonthlyTotal.category_key == Budget.category_id,
+                                     MonthlyTotal.month == Budget.start_date))
             .where(Budget.id.in_([r.id for r in rows]))
         ).all())
         return [s.BudgetOut.model_validate({**_columns(r), "spent": spent.get(r.id) or Decimal(0)}) for r in rows]
@@ -239,6 +230,3 @@ class Goals(Resource[Goal]):
     def before_delete(self, session: Session, user: User, row: Goal, params) -> None:
         session.execute(delete(GoalContribution).where(GoalContribution.goal_id == row.id))
 
-
-__all__ = ["Accounts", "CreditCards", "IncomeSources", "Categories", "Budgets", "Goals", "month_bounds",
-           "spent_in", "ApiError", "not_found", "and_"]
