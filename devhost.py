@@ -209,8 +209,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
     sys.path.insert(0, str(ROOT))
-    from shared.db import get_engine
-    from shared.migrate import upgrade_to_head
+    from shared.data.db import get_engine
+    from shared.data.migrate import upgrade_to_head
 
     engine = get_engine()
     if engine.dialect.name != "sqlite":  # SQLite is migrated by get_engine() itself

@@ -2,7 +2,7 @@
 
 10,000 users × 100 transactions in one closed month (1M rows; `quick`: 500 × 20), seeded in bulk
 through the services; then the job for that month runs in-process, batch by batch, exactly as the
-activities do (shared.summaries.run_locally), and is compared with a single
+activities do (shared.services.summaries.run_locally), and is compared with a single
 `SELECT user_id, SUM(...) ... GROUP BY user_id` over those rows sent bare through the driver.
 """
 from __future__ import annotations
@@ -25,12 +25,12 @@ def _seed_and_time(users: int, per_user: int, runs: int) -> dict:
 
     from sqlalchemy import insert, select, text
 
-    from shared import ledger
-    from shared.auth import hash_password
-    from shared.db import get_engine, run_unit_of_work
-    from shared.migrate import upgrade_to_head
-    from shared.models import Transaction, User
-    from shared.summaries import run_locally
+    from shared.services import balances
+    from shared.services.credentials import hash_password
+    from shared.data.db import get_engine, run_unit_of_work
+    from shared.data.migrate import upgrade_to_head
+    from shared.data.models import Transaction, User
+    from shared.services.summaries import run_locally
 
     engine = get_engine()
     if engine.dialect.name != "sqlite":
@@ -56,7 +56,7 @@ def _seed_and_time(users: int, per_user: int, runs: int) -> dict:
                          "amount": Decimal(100 + i) / 10, "date": closed + dt.timedelta(days=i % 28),
                          "created_at": now, "updated_at": now} for i in range(per_user)]
                 session.execute(insert(Transaction), rows)
-                ledger.apply_many(session, user_id, rows)
+                balances.apply_many(session, user_id, rows)
         run_unit_of_work(seed)
     seed_s = time.perf_counter() - started
     bare = text("SELECT user_id, SUM(CASE WHEN type = 'income' THEN amount END), "

@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.run                 # full: 1k / 100k / 1M transactions, SQLite and PostgreSQL
     .venv/bin/python -m bench.run --quick         # small sizes, a smoke run (what CI runs)
 
-Seeds data in bulk through the services (shared.imports), then invokes the real function
+Seeds data in bulk through the services (shared.services.bulk_transactions), then invokes the real function
 handlers in-process (through devhost's router, exactly as devhost serves them) and writes
 bench/RESULTS.md. Every figure is a median of many runs; the machines are noisy, so compare
 ratios, not absolute times. Each database backend runs in its own subprocess (the app reads its
@@ -78,8 +78,8 @@ class Recorder:
 def backend_run(args: argparse.Namespace) -> dict[str, Any]:
     """Seed and measure one backend; called in a subprocess with DATABASE_URL already set."""
     sys.path.insert(0, str(ROOT))
-    from shared.db import get_engine
-    from shared.migrate import upgrade_to_head
+    from shared.data.db import get_engine
+    from shared.data.migrate import upgrade_to_head
 
     engine = get_engine()
     if engine.dialect.name != "sqlite":
@@ -116,11 +116,11 @@ def seed_user(size: int) -> dict[str, Any]:
     import uuid
     from decimal import Decimal
 
-    from shared import identity
-    from shared.auth import create_access_token
-    from shared.db import run_unit_of_work
-    from shared.imports import import_transactions
-    from shared.models import Account, AuthSession, Category, Goal, User
+    from shared.services import identity
+    from shared.services.credentials import create_access_token
+    from shared.data.db import run_unit_of_work
+    from shared.services.bulk_transactions import import_transactions
+    from shared.data.models import Account, AuthSession, Category, Goal, User
     from shared.schemas.identity import RegisterIn
     from shared.schemas.money import TransactionIn
     from sqlalchemy import select
@@ -254,7 +254,7 @@ def measure_floor(engine, statements: list[tuple[str, Any]], answer: bytes, runs
 def measure_login(dispatcher, runs: int) -> dict[str, float]:
     import bcrypt
 
-    from shared.config import get_settings
+    from shared.data.config import get_settings
 
     rounds = get_settings().bcrypt_rounds
     salt = bcrypt.gensalt(rounds)

@@ -2,10 +2,10 @@
 asset's price history (/api/assets/{id}/prices). Rules in shared/investments.py."""
 import azure.functions as func
 
-from shared.auth import authenticated
-from shared.crud import ListOf, add_routes
-from shared.http import Context, Reply, page_of
-from shared.investments import Assets, Prices
+from shared.web.auth import authenticated
+from shared.web.routes import ListOf, add_routes
+from shared.web.http import Context, Reply, page_of
+from shared.services.investments import Assets, Prices
 from shared.schemas import PageQuery
 from shared.schemas.investments import (
     AssetIn,
@@ -20,7 +20,7 @@ from shared.schemas.investments import (
 bp = func.Blueprint()
 assets = Assets()
 prices = Prices(assets)
-add_routes(bp, assets, collection=False)  # GET, PATCH, DELETE /api/assets/{id}; list/create are below
+add_routes(bp, assets, "assets", collection=False)  # GET, PATCH, DELETE /api/assets/{id}; list/create are below
 
 
 def _page(rows, total: int, params, schema) -> dict:

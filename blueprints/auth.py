@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from shared import identity
-from shared.auth import authenticated, client_address
-from shared.http import NO_CONTENT, Context, Reply, problem_response, public
+from shared.services import identity
+from shared.web.auth import authenticated, client_address
+from shared.web.http import NO_CONTENT, Context, Reply, problem_for, public
 from shared.schemas.identity import (
     DeleteMeIn,
     LoginIn,
@@ -21,10 +21,7 @@ bp = func.Blueprint()
 
 
 def _refused(result: identity.LoginRefused) -> func.HttpResponse:
-    headers = {"Retry-After": str(result.retry_after)} if result.retry_after else {}
-    if result.status == 401:
-        headers["WWW-Authenticate"] = 'Bearer realm="api"'
-    return problem_response(result.status, result.detail, headers=headers)
+    return problem_for(result.error)
 
 
 @bp.route(route="register", methods=["POST"])

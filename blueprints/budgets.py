@@ -1,8 +1,8 @@
 """Routes of /api/budgets: list, create, get, patch, delete (rules in shared/money.py)."""
 import azure.functions as func
 
-from shared.crud import add_routes
-from shared.money import Budgets
+from shared.web.routes import add_routes
+from shared.services.money import Budgets
 
 bp = func.Blueprint()
-add_routes(bp, Budgets())
+add_routes(bp, Budgets(), "budgets", conflicts=True)

@@ -7,9 +7,9 @@ import datetime as dt
 
 import azure.functions as func
 
-from shared.auth import authenticated
-from shared.http import Context
-from shared.idempotency import HEADER, idempotent
+from shared.web.auth import authenticated
+from shared.web.http import Context
+from shared.web.idempotency import HEADER, idempotent
 from shared.schemas.chat import ChatIn, ChatOut
 
 bp = func.Blueprint()
@@ -23,7 +23,7 @@ def _replayable(inner):
 @authenticated(body=ChatIn, response=ChatOut, wrap=(_replayable,), headers=(HEADER,))
 def chat(ctx: Context) -> ChatOut:
     """Ask about your money or record an expense or income, in plain English."""
-    from shared.assistant import answers, llm
+    from shared.services.assistant import answers, llm
 
     caller = answers.caller(ctx.session, ctx.user, dt.date.today())
     if llm.enabled():

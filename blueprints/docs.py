@@ -10,8 +10,8 @@ from html import escape
 
 import azure.functions as func
 
-from shared.http import Context, dumps, not_found, public
-from shared.openapi import PathParam, Raw
+from shared.web.http import Context, dumps, not_found, public
+from shared.web.openapi import PathParam, Raw
 
 bp = func.Blueprint()
 
@@ -90,7 +90,7 @@ def openapi_document(ctx: Context) -> func.HttpResponse:
 @lru_cache(maxsize=4)
 def _document_text(app_id: int) -> str:
     import function_app
-    from shared.openapi import document_for
+    from shared.web.openapi import document_for
 
     return dumps(document_for(function_app.app))
 

@@ -1,16 +1,16 @@
 """Routes of /api/goals, plus contributions that add to a goal's savings atomically."""
 import azure.functions as func
 
-from shared.auth import authenticated
-from shared.crud import add_routes
-from shared.http import Context
-from shared.idempotency import HEADER, idempotent
-from shared.money import Goals
+from shared.web.auth import authenticated
+from shared.web.routes import add_routes
+from shared.web.http import Context
+from shared.web.idempotency import HEADER, idempotent
+from shared.services.money import Goals
 from shared.schemas.money import ContributionIn, ContributionOut
 
 bp = func.Blueprint()
 goals = Goals()
-add_routes(bp, goals)
+add_routes(bp, goals, "goals")
 
 
 @bp.route(route="goals/{id:int}/contributions", methods=["POST"])

@@ -6,7 +6,7 @@ from sqlalchemy import text
 
 from typing import Literal
 
-from shared.http import Context, public
+from shared.web.http import Context, public
 from shared.schemas import Output
 
 bp = func.Blueprint()

@@ -2,14 +2,14 @@
 (rules in shared/investments.py)."""
 import azure.functions as func
 
-from shared.auth import authenticated
-from shared.crud import add_routes
-from shared.http import Context
-from shared.investments import Portfolios, history, valuation
+from shared.web.auth import authenticated
+from shared.web.routes import add_routes
+from shared.web.http import Context
+from shared.services.investments import Portfolios, history, valuation
 from shared.schemas.investments import HistoryOut, HistoryQuery, ValuationOut, ValuationQuery
 
 bp = func.Blueprint()
-add_routes(bp, Portfolios())
+add_routes(bp, Portfolios(), "portfolios")
 
 
 @bp.route(route="portfolios/{id:int}/valuation", methods=["GET"])

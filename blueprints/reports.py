@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from shared import reports
-from shared.auth import authenticated
-from shared.http import Context
+from shared.services import reports
+from shared.web.auth import authenticated
+from shared.web.http import Context
 from shared.schemas import reports as s
 
 bp = func.Blueprint()

@@ -19,12 +19,13 @@ import azure.durable_functions as df
 import azure.functions as func
 from sqlalchemy.orm import Session
 
-from shared import summaries
-from shared.auth import authenticated, current_user
-from shared.config import get_settings
-from shared.db import DatabaseUnavailable, run_unit_of_work
-from shared.http import SECURITY_HEADERS, ApiError, Context, Reply, handler, invalid, page_of
-from shared.models import User
+from shared.services import summaries
+from shared.web.auth import authenticated, current_user
+from shared.data.config import get_settings
+from shared.data.db import DatabaseUnavailable, run_unit_of_work
+from shared.errors import NotFound, Unauthenticated, invalid
+from shared.web.http import SECURITY_HEADERS, Context, Reply, handler, page_of
+from shared.data.models import User
 from shared.schemas import reports as s
 
 log = logging.getLogger("finance.summaries")
@@ -139,15 +140,15 @@ def route_not_found() -> func.HttpResponse:
                              headers={**SECURITY_HEADERS, "Cache-Control": "no-store"})
 
 
-class _Hidden(ApiError):
+class _Hidden(NotFound):
     def __init__(self):
-        super().__init__(404, ROUTE_NOT_FOUND["detail"])
+        super().__init__(ROUTE_NOT_FOUND["detail"])
 
 
 def admin_only(req: func.HttpRequest, session: Session) -> User:
     try:
         user = current_user(req, session)
-    except ApiError:
+    except Unauthenticated:
         raise _Hidden() from None
     if user.role != "admin":
         raise _Hidden()
@@ -224,7 +225,7 @@ bp.route(route="admin/summaries/run", methods=["POST"])(
 def _run_status(ctx: Context):
     run = summaries.run_status(ctx.session, ctx.req.route_params.get("instance_id", ""))
     if run is None:
-        raise ApiError(404, "No such run.")
+        raise NotFound("No such run.")
     return s.RunStatusOut.model_validate(run)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from shared.models import Base
+from shared.data.models import Base
 
 config = context.config
 target_metadata = Base.metadata
@@ -13,7 +13,7 @@ def _url() -> str:
     url = config.get_main_option("sqlalchemy.url")
     if url:
         return url
-    from shared.config import get_settings
+    from shared.data.config import get_settings
 
     return get_settings().database_url
 
@@ -45,7 +45,7 @@ def run_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    from shared.db import build_engine
+    from shared.data.db import build_engine
 
     engine = build_engine(_url())
     with engine.connect() as conn:

@@ -20,9 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--revoke", action="store_true", help="make the account a plain user again")
     args = parser.parse_args(argv)
 
-    from shared.db import run_unit_of_work
-    from shared.models import User
-    from shared.types import utcnow
+    from shared.data.db import run_unit_of_work
+    from shared.data.models import User
+    from shared.data.types import utcnow
 
     role = "user" if args.revoke else "admin"
 

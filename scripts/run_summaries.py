@@ -16,7 +16,7 @@ import time
 
 
 def _months(first: str, last: str) -> list[str]:
-    from shared.reports import parse_month, periods_between
+    from shared.services.reports import parse_month, periods_between
 
     return [p.key for p in periods_between(parse_month(first).start, parse_month(last).end, "month")]
 
@@ -44,9 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
 
-    from shared.config import get_settings
-    from shared.db import get_engine
-    from shared.summaries import InvalidPeriod, parse_closed_month, run_locally
+    from shared.data.config import get_settings
+    from shared.data.db import get_engine
+    from shared.services.summaries import InvalidPeriod, parse_closed_month, run_locally
 
     try:
         first = parse_closed_month(args.first).key

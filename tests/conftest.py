@@ -22,7 +22,7 @@ os.environ.update({
     "BCRYPT_ROUNDS": "4",
 })
 
-from shared.config import get_settings  # noqa: E402
+from shared.data.config import get_settings  # noqa: E402
 
 get_settings.cache_clear()
 
@@ -30,9 +30,9 @@ get_settings.cache_clear()
 def _fresh_schema() -> None:
     from sqlalchemy import text
 
-    from shared.db import build_engine, reset_engine
-    from shared.migrate import upgrade_to_head
-    from shared.models import Base
+    from shared.data.db import build_engine, reset_engine
+    from shared.data.migrate import upgrade_to_head
+    from shared.data.models import Base
 
     engine = build_engine(TEST_DATABASE_URL)
     if engine.dialect.name != "sqlite":
@@ -184,7 +184,7 @@ def assert_problem(response: Response, status: int, field_name: str | None = Non
 
 @pytest.fixture
 def db_session():
-    from shared.db import new_session
+    from shared.data.db import new_session
 
     session = new_session()
     try:

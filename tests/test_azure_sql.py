@@ -10,15 +10,15 @@ import types
 import pytest
 from sqlalchemy.engine import make_url
 
-from shared import azure_sql
-from shared.azure_sql import (
+from shared.data import azure_sql
+from shared.data.azure_sql import (
     AZURE_SQL_SCOPE,
     SQL_COPT_SS_ACCESS_TOKEN,
     AccessTokenCache,
     create_mssql_engine,
     pack_access_token,
 )
-from shared.dburl import (
+from shared.data.urls import (
     azure_sql_url,
     odbc_connection_string,
     postgresql_url,
@@ -169,10 +169,10 @@ def test_password_url_never_asks_for_a_token():
 
 
 def test_without_a_credential_the_managed_identity_from_settings_is_used(monkeypatch):
-    from shared.config import Settings
+    from shared.data.config import Settings
 
     seen = []
-    monkeypatch.setattr("shared.config.get_settings", lambda: Settings(azure_sql_client_id="1111-uami"))
+    monkeypatch.setattr("shared.data.config.get_settings", lambda: Settings(azure_sql_client_id="1111-uami"))
     monkeypatch.setattr(azure_sql, "default_credential",
                         lambda client_id: seen.append(client_id) or FakeCredential(FakeClock()))
     module, _ = fake_pyodbc()
@@ -188,7 +188,7 @@ def test_default_credential_is_the_user_assigned_identity_when_a_client_id_is_se
 
 
 def test_azure_identity_is_not_imported_until_a_token_is_needed():
-    code = "import sys, shared.db, shared.azure_sql; print('azure.identity' in sys.modules)"
+    code = "import sys, shared.data.db, shared.data.azure_sql; print('azure.identity' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from shared import config
-from shared.config import ConfigError, Settings
+from shared.data import config
+from shared.data.config import ConfigError, Settings
 
 STRONG = "s" * 32
 

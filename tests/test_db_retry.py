@@ -5,9 +5,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from shared import db
-from shared.config import Settings
-from shared.db import DatabaseUnavailable, get_engine, is_transient, run_unit_of_work
+from shared.data import db
+from shared.data.config import Settings
+from shared.data.db import DatabaseUnavailable, get_engine, is_transient, run_unit_of_work
 from tests.conftest import assert_problem, unique_name
 
 AZURE_SQL_TRANSIENT = [40613, 40197, 40501, 49918, 4060, 10928, 10929, 233, 10053, 10054, 10060]
@@ -177,7 +177,7 @@ def test_health_answers_200_again_once_database_is_back(anon):
 def test_waiting_too_long_for_a_pooled_connection_is_unavailable_not_an_error():
     from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-    from shared.db import DatabaseUnavailable, run_unit_of_work
+    from shared.data.db import DatabaseUnavailable, run_unit_of_work
 
     def work(session):
         raise PoolTimeout("QueuePool limit of size 5 overflow 5 reached, connection timed out")

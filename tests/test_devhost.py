@@ -202,10 +202,10 @@ def test_wsgi_head_has_no_body():
 
 
 def test_wsgi_passes_the_peer_as_the_last_forwarded_hop(monkeypatch):
-    import shared.auth
+    import shared.web.auth
 
     seen = []
-    real = shared.auth.client_address
+    real = shared.web.auth.client_address
     monkeypatch.setattr("blueprints.auth.client_address", lambda req: seen.append(real(req)) or real(req))
     call_wsgi("POST", "/api/login", b'{"username": "nobody", "password": "wrong-password"}',
               headers={"X-Forwarded-For": "203.0.113.1", "Content-Type": "application/json"}, peer="192.0.2.251")

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, String, Text, func, insert, select
 from sqlalchemy.types import TypeDecorator
 
-from shared.models import Base
+from shared.data.models import Base
 from tests.conftest import Client, assert_problem, make_user, unique_name
 
 USER_FIELDS = {"id", "username", "email", "first_name", "last_name", "dob", "monthly_income", "currency", "role",
@@ -348,7 +348,7 @@ def test_delete_me_leaves_no_row_of_the_user_in_any_table(user, db_session):
 
 
 def test_delete_me_removes_the_users_sessions_and_refresh_tokens(user, db_session):
-    from shared.models import AuthSession, RefreshToken
+    from shared.data.models import AuthSession, RefreshToken
 
     sessions = db_session.execute(select(AuthSession.id).where(AuthSession.user_id == user.id)).scalars().all()
     db_session.rollback()

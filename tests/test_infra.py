@@ -21,7 +21,7 @@ INFRA = ROOT / "infra"
 MAIN = INFRA / "main.bicep"
 FUNCTION_APP = INFRA / "modules" / "functionapp.bicep"
 
-# Settings that the Functions host reads rather than shared/config.py.
+# Settings that the Functions host reads rather than shared/data/config.py.
 HOST_SETTINGS = {"DURABLE_TASK_HUB_NAME"}
 # Flex Consumption rejects these: the runtime and the package are declared in functionAppConfig.
 FLEX_FORBIDDEN_SETTINGS = {"FUNCTIONS_WORKER_RUNTIME", "FUNCTIONS_EXTENSION_VERSION", "WEBSITE_RUN_FROM_PACKAGE",
@@ -43,8 +43,8 @@ def parsed(path: Path) -> dict:
 
 
 def settings_read_by_code() -> set[str]:
-    """Every NAME in env.get("NAME", …) / os.environ[...] / _int(env, "NAME", …) in shared/config.py."""
-    tree = ast.parse((ROOT / "shared" / "config.py").read_text())
+    """Every NAME in env.get("NAME", …) / os.environ[...] / _int(env, "NAME", …) in shared/data/config.py."""
+    tree = ast.parse((ROOT / "shared" / "data" / "config.py").read_text())
     names = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
@@ -208,7 +208,7 @@ def test_production_values_of_the_settings_that_matter():
 
 
 def test_the_database_url_in_bicep_is_the_one_the_code_builds():
-    from shared.dburl import azure_sql_url, with_azure_sql_defaults
+    from shared.data.urls import azure_sql_url, with_azure_sql_defaults
 
     template = function_app_settings(MAIN.read_text(), FUNCTION_APP.read_text())["DATABASE_URL"]
     url = re.sub(r"\$\{[^}]*fullyQualifiedDomainName\}", "sql-x.database.windows.net", template)

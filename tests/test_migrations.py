@@ -16,9 +16,9 @@ from sqlalchemy import BigInteger, Boolean, Date, DateTime, Integer, Numeric, St
 from sqlalchemy.types import TypeDecorator
 from sqlglot import exp
 
-from shared.db import build_engine
-from shared.migrate import alembic_config, upgrade_to_head
-from shared.models import Base
+from shared.data.db import build_engine
+from shared.data.migrate import alembic_config, upgrade_to_head
+from shared.data.models import Base
 from tests.conftest import TEST_DATABASE_URL
 
 MAX_NONCLUSTERED_KEY_BYTES = 1700

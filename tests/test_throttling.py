@@ -1,6 +1,6 @@
 """Failed-login throttling: per account (10 in a row) and per client address (100 in 15 minutes).
 
-Time moves by replacing shared.identity.utcnow; the counters are read back from the database."""
+Time moves by replacing shared.services.identity.utcnow; the counters are read back from the database."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,8 +9,8 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-import shared.identity
-from shared.models import LoginFailureWindow, User as UserRow
+import shared.services.identity
+from shared.data.models import LoginFailureWindow, User as UserRow
 from tests.conftest import Client, assert_problem, make_user
 
 
@@ -28,7 +28,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch) -> Clock:
     clock = Clock()
-    monkeypatch.setattr(shared.identity, "utcnow", clock)
+    monkeypatch.setattr(shared.services.identity, "utcnow", clock)
     return clock
 
 

@@ -9,7 +9,7 @@ import time
 import jwt
 import pytest
 
-from shared.config import get_settings
+from shared.data.config import get_settings
 from tests.conftest import Client, assert_problem, make_user
 
 CONTRACT_CLAIMS = ["exp", "iat", "nbf", "iss", "aud", "sub", "typ", "jti"]
@@ -169,10 +169,10 @@ def test_unknown_refresh_token_is_401(anon):
 
 
 def test_expired_refresh_token_is_refused(user, monkeypatch):
-    import shared.identity
+    import shared.services.identity
 
     later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=get_settings().refresh_token_days, minutes=1)
-    monkeypatch.setattr(shared.identity, "utcnow", lambda: later)
+    monkeypatch.setattr(shared.services.identity, "utcnow", lambda: later)
     assert_problem(refresh(user.refresh_token), 401)
 
 

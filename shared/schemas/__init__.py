@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
-from typing import Annotated, Any, ClassVar, NamedTuple
+from typing import Annotated, Any, ClassVar, NamedTuple, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -19,9 +19,12 @@ from pydantic import (
     PlainSerializer,
     Strict,
     StringConstraints,
+    ValidationError,
     WithJsonSchema,
     create_model,
 )
+
+from shared.errors import Invalid
 
 CENT = Decimal("0.01")
 MAX_MONEY = Decimal("999999999999.99")
@@ -193,12 +196,10 @@ class Patch(Input):
     required_fields: ClassVar[frozenset[str]] = frozenset()
 
     def changes(self) -> dict[str, Any]:
-        from shared.http import ApiError
-
         nulls = sorted(n for n in self.model_fields_set if n in self.required_fields and getattr(self, n) is None)
         if nulls:
-            raise ApiError(422, "Some fields cannot be cleared: " + ", ".join(nulls) + ".",
-                           errors=[{"field": n, "message": "cannot be null"} for n in nulls])
+            raise Invalid("Some fields cannot be cleared: " + ", ".join(nulls) + ".",
+                          errors=[{"field": n, "message": "cannot be null"} for n in nulls])
         return {name: getattr(self, name) for name in self.model_fields_set}
 
 
@@ -247,3 +248,51 @@ class OneOf(NamedTuple):
     """A declared answer that is one of several models, chosen by the request (for the OpenAPI document)."""
 
     models: tuple[type[Output], ...]
+
+
+# --- validation: pydantic's errors in the domain's words -------------------------------------
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validation_errors(exc: ValidationError) -> list[dict[str, str]]:
+    out = []
+    for err in exc.errors(include_url=False, include_input=False, include_context=False):
+        loc = ".".join(str(p) for p in err.get("loc", ()) if p != "__root__") or "body"
+        message = err.get("msg", "invalid value").removeprefix("Value error, ")
+        if err.get("type") == "extra_forbidden":
+            message = "unknown field; it is not part of this resource"
+        out.append({"field": loc, "message": message})
+    return out
+
+
+def validate(model: type[M], data: Any) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors = validation_errors(exc)
+        raise Invalid("The request has invalid fields: " + ", ".join(e["field"] for e in errors) + ".",
+                       errors=errors) from None
+
+
+MAX_BULK_ITEMS = 1000
+
+
+def validate_list(model: type[M], items: list[Any]) -> list[M]:
+    if not items:
+        raise Invalid("The array is empty.", errors=[{"field": "body", "message": "must not be empty"}])
+    if len(items) > MAX_BULK_ITEMS:
+        raise Invalid(f"At most {MAX_BULK_ITEMS} items per request.",
+                       errors=[{"field": "body", "message": f"at most {MAX_BULK_ITEMS} items"}])
+    out, errors = [], []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            errors.append({"field": f"{index}", "message": "must be a JSON object"})
+            continue
+        try:
+            out.append(model.model_validate(item))
+        except ValidationError as exc:
+            errors.extend({"field": f"{index}.{e['field']}", "message": e["message"]} for e in validation_errors(exc))
+    if errors:
+        raise Invalid("Some items are invalid.", errors=errors)
+    return out

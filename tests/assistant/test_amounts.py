@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from shared.assistant.amounts import find_amounts, parse_amount, pick_amount
+from shared.services.assistant.amounts import find_amounts, parse_amount, pick_amount
 
 
 @pytest.mark.parametrize("raw, expected", [

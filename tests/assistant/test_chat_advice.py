@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from shared.assistant.llm import figures
+from shared.services.assistant.llm import figures
 from tests.assistant.test_chat_intents import LAST, LAST_MONTH, THIS_MONTH, TODAY, chat, shown
 from tests.conftest import make_user
 from tests.reports.helpers import add, budget, categories
@@ -134,7 +134,7 @@ def test_a_goal_behind_a_steady_pace_gets_the_monthly_amount_needed(db_session):
     # Time is the one input the API cannot set: pretend the goal was made 100 days ago.
     from sqlalchemy import update
 
-    from shared.models import Goal
+    from shared.data.models import Goal
 
     db_session.execute(update(Goal).where(Goal.id == created["id"]).values(
         created_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=100)))

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from shared.config import get_settings
+from shared.data.config import get_settings
 from tests.assistant.fake_openai import FakeOpenAI
 from tests.assistant.test_chat_intents import LAST, chat, shown
 from tests.conftest import make_user
@@ -132,7 +132,7 @@ def test_the_prompt_holds_only_the_callers_names_and_no_secret(fake, owner):
 
 
 def test_off_by_default_and_no_client_library_is_imported():
-    code = ("import sys, shared.config as c, shared.assistant.llm as llm;"
+    code = ("import sys, shared.data.config as c, shared.services.assistant.llm as llm;"
             "print(llm.enabled(c.Settings.from_env({'APP_ENV': 'development'})),"
             " 'azure.identity' in sys.modules, 'openai' in sys.modules, 'urllib.request' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()

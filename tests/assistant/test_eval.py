@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from shared.assistant.nlu import CategoryRef, NamedRef, Understanding, understand
+from shared.services.assistant.nlu import CategoryRef, NamedRef, Understanding, understand
 from tests.assistant.eval_set import (ACCOUNTS, CASES, EXPENSE_CATEGORIES, GOALS, INCOME_CATEGORIES, THIS_MONTH,
                                       TODAY, Case)
 

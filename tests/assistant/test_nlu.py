@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from shared.assistant.matching import edit_distance, singular
-from shared.assistant.nlu import INTENTS, CategoryRef, NamedRef, Understanding, understand
+from shared.services.assistant.matching import edit_distance, singular
+from shared.services.assistant.nlu import INTENTS, CategoryRef, NamedRef, Understanding, understand
 
 TODAY = dt.date(2026, 11, 25)
 DEFAULTS = [CategoryRef(i, n, "expense") for i, n in enumerate(
@@ -189,7 +189,7 @@ def test_long_messages_are_read_quickly():
 def test_importing_the_module_pulls_in_nothing_heavy():
     import subprocess
     import sys
-    code = ("import sys; import shared.assistant.nlu; "
+    code = ("import sys; import shared.services.assistant.nlu; "
             "print(sorted(m for m in ('sqlalchemy', 'azure', 'pydantic', 'numpy') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

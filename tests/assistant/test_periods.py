@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from shared.assistant.periods import default_period, find_period, nth_of_month
+from shared.services.assistant.periods import default_period, find_period, nth_of_month
 
 D = dt.date
 

@@ -13,7 +13,7 @@ from openapi_spec_validator import validate
 
 import function_app
 from devhost import http_routes
-from shared.openapi import openapi_path
+from shared.web.openapi import openapi_path
 from tests.conftest import Client, assert_problem
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -149,8 +149,8 @@ def test_the_document_is_built_once_and_cached(document):
 def test_a_new_route_appears_without_editing_anything():
     """The builder reads route tables: a made-up route with a declared body shows up with its answers."""
     from devhost import Route, compile_template
-    from shared.auth import authenticated
-    from shared.openapi import build
+    from shared.web.auth import authenticated
+    from shared.web.openapi import build
     from shared.schemas.money import CategoryIn, CategoryOut
 
     @authenticated(body=CategoryIn, response=CategoryOut, status=201)
@@ -169,7 +169,7 @@ def test_the_document_builds_after_the_host_has_indexed_the_app():
     import azure.functions as func
 
     from blueprints import docs, health
-    from shared.openapi import document_for
+    from shared.web.openapi import document_for
 
     app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
     app.register_functions(health.bp)
@@ -183,9 +183,9 @@ def test_the_document_builds_after_the_host_has_indexed_the_app():
 
 
 def test_building_the_module_imports_nothing_heavy():
-    code = ("import sys; import shared.openapi; "
+    code = ("import sys; import shared.web.openapi; "
             "print(sorted(m for m in ('devhost', 'function_app', 'openapi_ui_bundles', 'pydantic.json_schema', "
-            "'shared.crud', 'sqlalchemy') if m in sys.modules))")
+            "'shared.services.resources', 'sqlalchemy') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from shared.models import Asset, AssetPrice, Portfolio
+from shared.data.models import Asset, AssetPrice, Portfolio
 from tests.conftest import assert_problem, make_user
 from tests.investments.helpers import add_prices, new_asset, new_portfolio
 

@@ -89,7 +89,7 @@ class StatementCounter:
 @contextmanager
 def count_statements():
     """Every SQL statement the app sends through its engine while the block runs."""
-    from shared.db import get_engine
+    from shared.data.db import get_engine
 
     engine = get_engine()
     counter = StatementCounter()

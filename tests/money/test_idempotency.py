@@ -80,8 +80,8 @@ def test_a_refused_request_is_not_remembered(api, account):
 def test_after_24_hours_a_key_starts_afresh(api, account, db_session):
     from sqlalchemy import update
 
-    from shared.models import IdempotencyRecord
-    from shared.types import utcnow
+    from shared.data.models import IdempotencyRecord
+    from shared.data.types import utcnow
 
     headers = key()
     first = api.post("/api/transactions", json=expense(account), headers=headers).json()

@@ -7,8 +7,8 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import func, select
 
-from shared.db import new_session
-from shared.models import MonthlyTotal, Transaction
+from shared.data.db import new_session
+from shared.data.models import MonthlyTotal, Transaction
 from tests.conftest import make_user
 
 
@@ -107,9 +107,9 @@ def test_a_report_over_whole_months_reads_the_kept_totals(api, user):
 
 
 def test_the_portable_upsert_used_on_sql_server_keeps_the_same_totals(api, user, monkeypatch):
-    from shared import ledger
+    from shared.services import balances
 
-    monkeypatch.setattr(ledger, "_UPSERTS", {})  # as on SQL Server: UPDATE, else INSERT
+    monkeypatch.setattr(balances, "_UPSERTS", {})  # as on SQL Server: UPDATE, else INSERT
     cats = _categories(api)
     for amount in ("1.10", "2.20"):
         assert api.post("/api/transactions", json={"type": "expense", "amount": amount, "date": "2026-05-02",

@@ -330,7 +330,7 @@ def test_a_balance_that_would_overflow_its_column_is_422_and_changes_nothing(api
     """Reaching the limit takes ~10,000 maximal transactions; the row is set near it directly instead."""
     from sqlalchemy import update
 
-    from shared.models import Account
+    from shared.data.models import Account
 
     account = new_account(api)
     db_session.execute(update(Account).where(Account.id == account["id"])

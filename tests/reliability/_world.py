@@ -94,8 +94,8 @@ def _scoped(table) -> str | None:
 def fingerprint(exclude: tuple[str, ...] = ()) -> dict[str, tuple]:
     """Per table: the row count, and a content hash of the fuzzed users' rows (of every row, for
     tables that belong to no user): equal fingerprints, unchanged database."""
-    from shared.db import get_engine
-    from shared.models import Base
+    from shared.data.db import get_engine
+    from shared.data.models import Base
 
     out = {}
     with get_engine().connect() as conn:

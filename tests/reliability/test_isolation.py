@@ -53,8 +53,8 @@ def _b64(data: dict) -> str:
 
 def forged_tokens(victim: World) -> dict[str, str]:
     """Tokens that claim to be `victim` without the server's key, or that are otherwise dead."""
-    from shared.auth import decode_access_token
-    from shared.config import get_settings
+    from shared.services.credentials import decode_access_token
+    from shared.data.config import get_settings
 
     real = victim.client.token
     claims = decode_access_token(real)

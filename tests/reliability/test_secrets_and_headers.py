@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from shared import db
-from shared.config import Settings, get_settings
-from shared.db import get_engine
+from shared.data import db
+from shared.data.config import Settings, get_settings
+from shared.data.db import get_engine
 from tests.conftest import Client, Response, assert_problem, make_user, unique_name
 from tests.reliability import _stats
 from tests.reliability._world import (
@@ -66,7 +66,7 @@ class Recorder:
 def _password_hash(username: str) -> str:
     from sqlalchemy import select
 
-    from shared.models import User
+    from shared.data.models import User
 
     with db.new_session() as session:
         return session.execute(select(User.password_hash).where(User.username == username)).scalar_one()

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from shared.db import TRANSIENT_MSSQL_ERRORS, get_engine
+from shared.data.db import TRANSIENT_MSSQL_ERRORS, get_engine
 from tests.conftest import User, assert_problem, make_user
 from tests.reliability import _stats
 

@@ -8,8 +8,9 @@ import sqlglot
 from sqlalchemy import insert
 from sqlalchemy.dialects import mssql, postgresql, sqlite
 
-from shared import reports, summaries
-from shared.models import PeriodSummary
+from shared.services import reports
+from shared.services import summaries
+from shared.data.models import PeriodSummary
 
 START, END = dt.date(2026, 1, 1), dt.date(2026, 12, 31)
 STATEMENTS = {

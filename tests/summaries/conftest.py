@@ -5,8 +5,8 @@ from sqlalchemy import delete, select, update
 
 import function_app  # noqa: F401 - the app as the tests' client serves it
 from blueprints import summaries as summaries_blueprint
-from shared.db import run_unit_of_work
-from shared.models import PeriodSummary, SummaryRun, User
+from shared.data.db import run_unit_of_work
+from shared.data.models import PeriodSummary, SummaryRun, User
 
 
 def app_function(name: str):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.summaries import last_closed_month
+from shared.services.summaries import last_closed_month
 from tests.conftest import Client, assert_problem, make_user
 from tests.reports.helpers import add
 from tests.summaries.conftest import make_admin, stored
@@ -41,7 +41,7 @@ def test_an_invalid_or_unclosed_period_is_422(admin, period):
 
 
 def test_the_current_month_has_not_closed(admin):
-    from shared.types import utcnow
+    from shared.data.types import utcnow
 
     assert_problem(admin.client.post(RUN, json={"period": utcnow().strftime("%Y-%m")}), 422, "period")
 
@@ -77,8 +77,8 @@ def test_an_admin_run_answers_202_with_a_status_url_and_stores_summaries(admin, 
 
 
 def test_summaries_are_paginated_newest_first_and_only_the_callers(clean_runs):
-    from shared.db import run_unit_of_work
-    from shared.summaries import store_batch
+    from shared.data.db import run_unit_of_work
+    from shared.services.summaries import store_batch
 
     user, other = make_user(), make_user()
     add(user.client, "expense", "5.00", "2025-03-03")

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import delete, select
 
 from blueprints.summaries import BATCH, BATCH_RETRY, ORCHESTRATOR, PLAN, RECORD
-from shared.db import run_unit_of_work
-from shared.models import SummaryRun
+from shared.data.db import run_unit_of_work
+from shared.data.models import SummaryRun
 from tests.conftest import make_user
 from tests.summaries.conftest import app_function
 from tests.summaries.replay import run_orchestration

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = ROOT / ".data"
 DEFAULT_DATABASE_URL = f"sqlite:///{DATA_DIR / 'finance.db'}"
 MIN_SECRET_BYTES = 32

@@ -11,12 +11,12 @@ from typing import Any, Iterable
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from shared.http import ApiError
-from shared.models import Category, Transaction, User
+from shared.errors import Invalid
+from shared.data.models import Category, Transaction, User
 from shared.schemas.money import TransactionIn
-from shared import ledger
-from shared.transactions import Transactions
-from shared.types import utcnow
+from shared.services import balances
+from shared.services.transactions import Transactions
+from shared.data.types import utcnow
 
 
 class _ImportRules(Transactions):
@@ -37,7 +37,7 @@ class _ImportRules(Transactions):
         for field_name, model in self.references.items():
             ref = values.get(field_name)
             if ref is not None and ref not in self._owned[model]:
-                raise ApiError(422, f"{field_name}: no such id {ref}",
+                raise Invalid(f"{field_name}: no such id {ref}",
                                errors=[{"field": field_name, "message": f"no such id {ref}"}])
 
 
@@ -51,11 +51,11 @@ def import_transactions(session: Session, user: User, items: Iterable[Transactio
         try:
             rules.check_references(session, user, values)
             rules.validate_row(session, user, values, None)
-        except ApiError as exc:
+        except Invalid as exc:
             errors = [{"field": f"{index}.{e['field']}", "message": e["message"]} for e in (exc.errors or [])]
-            raise ApiError(422, f"Item {index}: {exc.detail}", errors=errors) from None
+            raise Invalid(f"Item {index}: {exc.detail}", errors=errors) from None
         rows.append({**values, "user_id": user.id, "created_at": now, "updated_at": now})
     for start in range(0, len(rows), chunk_size):
         session.execute(insert(Transaction), rows[start:start + chunk_size])
-    ledger.apply_many(session, user.id, rows)
+    balances.apply_many(session, user.id, rows)
     return len(rows)

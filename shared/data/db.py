@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared.config import get_settings
+from shared.data.config import get_settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -64,7 +64,7 @@ def build_engine(url: str) -> Engine:
     common = dict(pool_pre_ping=True, pool_size=5, max_overflow=5, pool_recycle=1800, pool_timeout=10,
                   hide_parameters=True)
     if backend == "mssql":
-        from shared.azure_sql import create_mssql_engine
+        from shared.data.azure_sql import create_mssql_engine
 
         return create_mssql_engine(parsed, **common)
     if backend == "postgresql":
@@ -105,7 +105,7 @@ def get_engine() -> Engine:
                 url = get_settings().database_url
                 engine = build_engine(url)
                 if engine.dialect.name == "sqlite":
-                    from shared.migrate import upgrade_to_head
+                    from shared.data.migrate import upgrade_to_head
 
                     upgrade_to_head(engine)
                 _sessionmaker = sessionmaker(engine, expire_on_commit=False)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Connection, Engine
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def alembic_config(connection: Connection | None = None, url: str | None = None):

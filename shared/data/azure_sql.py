@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Engine, make_url
 
-from shared.dburl import odbc_connection_string, with_azure_sql_defaults
+from shared.data.urls import odbc_connection_string, with_azure_sql_defaults
 
 SQL_COPT_SS_ACCESS_TOKEN = 1256  # msodbcsql.h: pass a pre-acquired Entra token instead of credentials
 AZURE_SQL_SCOPE = "https://database.windows.net/.default"
@@ -81,7 +81,7 @@ def create_mssql_engine(url: str | URL, *, credential: Any = None, **engine_kwar
     if url.password:
         return create_engine(url, **engine_kwargs)
     if credential is None:
-        from shared.config import get_settings
+        from shared.data.config import get_settings
 
         credential = default_credential(get_settings().azure_sql_client_id)
     engine = create_engine(url, **engine_kwargs)

@@ -26,11 +26,11 @@ import datetime as dt
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-from shared import reports
-from shared.assistant.answers import (Answer, Caller, fraction, long_date, money, month_name, percent,
+from shared.services import reports
+from shared.services.assistant.answers import (Answer, Caller, fraction, long_date, money, month_name, percent,
                                       period_data, when)
-from shared.assistant.nlu import Understanding
-from shared.assistant.periods import Period
+from shared.services.assistant.nlu import Understanding
+from shared.services.assistant.periods import Period
 from shared.schemas import CENT
 
 TOPICS = ("savings_rate", "50_30_20", "budgets", "goals", "unusual")
@@ -147,8 +147,8 @@ def over_budget(c: Caller, period: Period | None) -> dict[str, Any]:
 
 
 def goals_behind(c: Caller, period: Period | None) -> dict[str, Any]:
-    from shared.models import Goal
-    from shared.money import Goals
+    from shared.data.models import Goal
+    from shared.services.money import Goals
 
     service = Goals()
     rows = list(c.session.execute(service.owned(c.user).where(Goal.target_date.is_not(None))

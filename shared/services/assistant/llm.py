@@ -30,11 +30,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from shared.assistant import answers
-from shared.assistant.answers import Answer, Caller
-from shared.assistant.nlu import ADVICE_TOPICS, DEFAULT_TOP_LIMIT, Understanding
-from shared.assistant.periods import Period, default_period
-from shared.config import Settings, get_settings
+from shared.services.assistant import answers
+from shared.services.assistant.answers import Answer, Caller
+from shared.services.assistant.nlu import ADVICE_TOPICS, DEFAULT_TOP_LIMIT, Understanding
+from shared.services.assistant.periods import Period, default_period
+from shared.data.config import Settings, get_settings
 
 log = logging.getLogger("finance.assistant.llm")
 

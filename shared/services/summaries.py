@@ -21,9 +21,9 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import String, and_, case, delete, func, insert, literal, literal_column, select, update
 from sqlalchemy.orm import Session
 
-from shared.models import MonthlyTotal, PeriodSummary, SummaryRun, User
-from shared.reports import Period, month_period, quarter_period, year_period
-from shared.types import UTCDateTime, utcnow
+from shared.data.models import MonthlyTotal, PeriodSummary, SummaryRun, User
+from shared.services.reports import Period, month_period, quarter_period, year_period
+from shared.data.types import UTCDateTime, utcnow
 
 DEFAULT_SCHEDULE = "0 0 2 1 * *"  # NCRONTAB: 02:00 UTC on the 1st of every month
 
@@ -101,7 +101,7 @@ def user_batches(session: Session, batch_size: int) -> list[Batch]:
 def summary_select(period: Period, low: int, high: int, now: dt.datetime):
     """Every user of the batch with the period's income, expenses, net and outcome: one aggregate
     (users LEFT JOIN their monthly totals of the period, GROUP BY user), zeros for users without any.
-    Periods are whole months, so the kept monthly totals (shared/ledger.py) hold exactly the sums of
+    Periods are whole months, so the kept monthly totals (shared/services/balances.py) hold exactly the sums of
     the transactions, at a row per month and category instead of a row per transaction."""
     t = MonthlyTotal
     per_user = (
@@ -184,7 +184,7 @@ def run_locally(month: str, *, batch_size: int, manual: bool = True, instance_id
                 progress: Callable[[Iterable[Batch], int], Iterable[Batch]] | None = None) -> RunResult:
     """The whole job in this process, batch by batch, with the same code the activities run
     (used by `python -m scripts.run_summaries` and, without a Durable host, by the admin route)."""
-    from shared.db import run_unit_of_work
+    from shared.data.db import run_unit_of_work
 
     instance_id = instance_id or f"local-{uuid.uuid4().hex}"
     batches = run_unit_of_work(lambda s: (start_run(s, instance_id, month, manual=manual),

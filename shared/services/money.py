@@ -10,10 +10,10 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shared import ledger
-from shared.crud import Resource
-from shared.http import conflict, invalid
-from shared.models import (
+from shared.services import balances
+from shared.services.resources import Resource
+from shared.errors import conflict, invalid
+from shared.data.models import (
     Account,
     Budget,
     Category,
@@ -25,10 +25,10 @@ from shared.models import (
     Transaction,
     User,
 )
-from shared.reports import parse_month
+from shared.services.reports import parse_month
 from shared.schemas import MAX_MONEY, Output
 from shared.schemas import money as s
-from shared.types import utcnow
+from shared.data.types import utcnow
 
 
 def _count(session: Session, stmt) -> int:
@@ -41,9 +41,8 @@ def _refuse_if_used(session: Session, noun: str, uses: int) -> None:
 
 
 class Accounts(Resource[Account]):
-    model, noun, path = Account, "account", "accounts"
+    model, noun = Account, "account"
     create_schema, update_schema, out_schema = s.AccountIn, s.AccountPatch, s.AccountOut
-    conflict_statuses = (409,)
 
     def new_row(self, user: User, values: dict[str, Any]) -> Account:
         row = super().new_row(user, values)
@@ -64,7 +63,7 @@ class Accounts(Resource[Account]):
 
 
 class CreditCards(Resource[CreditCard]):
-    model, noun, path = CreditCard, "credit card", "credit-cards"
+    model, noun = CreditCard, "credit card"
     create_schema, update_schema, out_schema = s.CreditCardIn, s.CreditCardPatch, s.CreditCardOut
 
     def before_delete(self, session: Session, user: User, row: CreditCard, params) -> None:
@@ -74,7 +73,7 @@ class CreditCards(Resource[CreditCard]):
 
 
 class IncomeSources(Resource[IncomeSource]):
-    model, noun, path = IncomeSource, "income source", "income-sources"
+    model, noun = IncomeSource, "income source"
     create_schema, update_schema, out_schema = s.IncomeSourceIn, s.IncomeSourcePatch, s.IncomeSourceOut
     references = {"account_id": Account}
 
@@ -85,10 +84,9 @@ class IncomeSources(Resource[IncomeSource]):
 
 
 class Categories(Resource[Category]):
-    model, noun, path = Category, "category", "categories"
+    model, noun = Category, "category"
     create_schema, update_schema, out_schema = s.CategoryIn, s.CategoryPatch, s.CategoryOut
     delete_query = s.CategoryDeleteQuery
-    conflict_statuses = (409,)
 
     def order_by(self, params) -> list[Any]:
         return [Category.kind, Category.name_key, Category.id]
@@ -133,22 +131,21 @@ class Categories(Resource[Category]):
                 raise invalid("reassign_to", f"must be an {row.kind} category like the one deleted")
             session.execute(update(Transaction).where(Transaction.category_id == row.id)
                             .values(category_id=target.id, updated_at=utcnow()))
-            ledger.move_category(session, user.id, row.id, target.id)
+            balances.move_category(session, user.id, row.id, target.id)
         else:
             uses = _count(session, select(Transaction.id).where(Transaction.category_id == row.id))
             if uses:
                 raise conflict(f"This category is used by {uses} transaction(s); pass ?reassign_to=<id> to move "
                                "them to another category first.")
-        ledger.forget_category(session, user.id, row.id)  # only empty totals are left by now
+        balances.forget_category(session, user.id, row.id)  # only empty totals are left by now
         # A budget is a plan for the category, not a money record: it goes with it.
         session.execute(delete(Budget).where(Budget.category_id == row.id))
 
 
 class Budgets(Resource[Budget]):
-    model, noun, path = Budget, "budget", "budgets"
+    model, noun = Budget, "budget"
     create_schema, update_schema, out_schema = s.BudgetIn, s.BudgetPatch, s.BudgetOut
     list_query = s.BudgetQuery
-    conflict_statuses = (409,)
 
     def filter(self, stmt, params):
         if params.month:
@@ -188,7 +185,7 @@ class Budgets(Resource[Budget]):
     def to_out(self, session: Session, user: User, rows: list[Budget]) -> list[Output]:
         if not rows:
             return []
-        # The month's expenses in the category: one row of the kept monthly totals (shared/ledger.py),
+        # The month's expenses in the category: one row of the kept monthly totals (shared/services/balances.py),
         # the same figure the monthly report's budget lines read.
         spent = dict(session.execute(
             select(Budget.id, MonthlyTotal.total)
@@ -205,7 +202,7 @@ def _columns(row) -> dict[str, Any]:
 
 
 class Goals(Resource[Goal]):
-    model, noun, path = Goal, "goal", "goals"
+    model, noun = Goal, "goal"
     create_schema, update_schema, out_schema = s.GoalIn, s.GoalPatch, s.GoalOut
 
     def contribute(self, session: Session, user: User, goal_id: int, data: s.ContributionIn) -> s.ContributionOut:

@@ -12,8 +12,23 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 import azure.functions as func
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
+
+from shared.schemas import validate, validate_list
+from shared.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    Malformed,
+    NotFound,
+    Throttled,
+    TooLarge,
+    Unauthenticated,
+    Unavailable,
+    not_found,
+)
 
 log = logging.getLogger("finance.http")
 M = TypeVar("M", bound=BaseModel)
@@ -29,6 +44,7 @@ SECURITY_HEADERS = {
 _TITLES = {
     400: "Bad request",
     401: "Unauthorized",
+    403: "Forbidden",
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
@@ -40,36 +56,34 @@ _TITLES = {
     503: "Service unavailable",
 }
 _SLUGS = {
-    400: "bad-request", 401: "unauthorized", 404: "not-found", 405: "method-not-allowed", 409: "conflict",
+    400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed", 409: "conflict",
     413: "payload-too-large", 415: "unsupported-media-type", 422: "validation-error", 429: "too-many-requests",
     500: "internal-error", 503: "service-unavailable",
 }
 
 
-class ApiError(Exception):
-    """Raised anywhere below a handler; becomes a problem+json answer and rolls the work back."""
-
-    def __init__(self, status: int, detail: str, *, errors: list[dict[str, str]] | None = None,
-                 headers: dict[str, str] | None = None, title: str | None = None):
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-        self.errors = errors
-        self.headers = headers or {}
-        self.title = title or _TITLES.get(status, "Error")
-
-
-def not_found(what: str = "resource") -> ApiError:
-    return ApiError(404, f"No such {what}.")
+# One table from a domain error's kind to its HTTP status: the only place statuses are chosen.
+STATUS_OF: dict[type[DomainError], int] = {
+    Malformed: 400,
+    Unauthenticated: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    TooLarge: 413,
+    Invalid: 422,
+    Throttled: 429,
+    Unavailable: 503,
+}
 
 
-def conflict(detail: str, field_name: str | None = None) -> ApiError:
-    errors = [{"field": field_name, "message": detail}] if field_name else None
-    return ApiError(409, detail, errors=errors)
-
-
-def invalid(field_name: str, message: str) -> ApiError:
-    return ApiError(422, f"{field_name}: {message}", errors=[{"field": field_name, "message": message}])
+def problem_for(exc: DomainError) -> func.HttpResponse:
+    status = next((code for kind, code in STATUS_OF.items() if isinstance(exc, kind)), 422)
+    headers: dict[str, str] = {}
+    if isinstance(exc, Unauthenticated):
+        headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    if isinstance(exc, (Throttled, Unavailable)):
+        headers["Retry-After"] = str(exc.retry_after)
+    return problem_response(status, exc.detail, title=exc.title, errors=exc.errors, headers=headers)
 
 
 # --- JSON -----------------------------------------------------------------------------------
@@ -125,7 +139,7 @@ def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
-            raise ApiError(400, f"The JSON body repeats the key {key!r}; each key may appear once.")
+            raise Malformed(f"The JSON body repeats the key {key!r}; each key may appear once.")
         result[key] = value
     return result
 
@@ -137,20 +151,20 @@ def _constant(name: str) -> Decimal:
 
 def parse_json_bytes(raw: bytes) -> Any:
     if len(raw) > MAX_BODY_BYTES:
-        raise ApiError(413, f"The body is larger than {MAX_BODY_BYTES} bytes.")
+        raise TooLarge(f"The body is larger than {MAX_BODY_BYTES} bytes.")
     if not raw.strip():
-        raise ApiError(400, "The request body is empty; a JSON document is expected.")
+        raise Malformed("The request body is empty; a JSON document is expected.")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise ApiError(400, "The body is not valid UTF-8.") from None
+        raise Malformed("The body is not valid UTF-8.") from None
     try:
         data = json.loads(text, parse_float=Decimal, parse_constant=_constant,
                           object_pairs_hook=_reject_duplicates)
     except RecursionError:
-        raise ApiError(400, "The JSON body is nested too deeply.") from None
+        raise Malformed("The JSON body is nested too deeply.") from None
     except ValueError as exc:
-        raise ApiError(400, f"The body is not valid JSON: {exc.args[0] if exc.args else 'parse error'}.") from None
+        raise Malformed(f"The body is not valid JSON: {exc.args[0] if exc.args else 'parse error'}.") from None
     where = _nul_in(data)
     if where is not None:
         raise nul_refused(where)
@@ -179,29 +193,9 @@ def _nul_in(data: Any) -> str | None:
     return None
 
 
-def nul_refused(where: str) -> ApiError:
-    return ApiError(422, f"{where}: must not contain NUL characters.",
+def nul_refused(where: str) -> Invalid:
+    return Invalid(f"{where}: must not contain NUL characters.",
                     errors=[{"field": where, "message": "must not contain NUL characters"}])
-
-
-def validation_errors(exc: ValidationError) -> list[dict[str, str]]:
-    out = []
-    for err in exc.errors(include_url=False, include_input=False, include_context=False):
-        loc = ".".join(str(p) for p in err.get("loc", ()) if p != "__root__") or "body"
-        message = err.get("msg", "invalid value").removeprefix("Value error, ")
-        if err.get("type") == "extra_forbidden":
-            message = "unknown field; it is not part of this resource"
-        out.append({"field": loc, "message": message})
-    return out
-
-
-def validate(model: type[M], data: Any) -> M:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        errors = validation_errors(exc)
-        raise ApiError(422, "The request has invalid fields: " + ", ".join(e["field"] for e in errors) + ".",
-                       errors=errors) from None
 
 
 # --- the request context handed to every handler ------------------------------------------
@@ -240,7 +234,7 @@ class Context:
     def body(self, model: type[M]) -> M:
         data = self.json()
         if not isinstance(data, dict):
-            raise ApiError(400, "The body must be a JSON object.")
+            raise Malformed("The body must be a JSON object.")
         return validate(model, data)
 
     def query(self, model: type[M]) -> M:
@@ -316,7 +310,7 @@ def handler(fn: Callable[[Context], Any] | None = None, *, authenticate: Authent
                                  response=response, status=status, extra_statuses=extra_statuses,
                                  body_is_list=body_is_list, headers=headers)
 
-    from shared.db import DatabaseUnavailable, run_unit_of_work
+    from shared.data.db import DatabaseUnavailable, run_unit_of_work
 
     inner = fn
     for layer in wrap:
@@ -326,7 +320,7 @@ def handler(fn: Callable[[Context], Any] | None = None, *, authenticate: Authent
         try:
             declared = req.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-                raise ApiError(413, f"The body is larger than {MAX_BODY_BYTES} bytes.")
+                raise TooLarge(f"The body is larger than {MAX_BODY_BYTES} bytes.")
 
             def work(session: Session) -> func.HttpResponse:
                 ctx = Context(req=req, session=session)
@@ -339,9 +333,8 @@ def handler(fn: Callable[[Context], Any] | None = None, *, authenticate: Authent
                 return to_response(inner(ctx), status)
 
             response = run_unit_of_work(work)
-        except ApiError as exc:
-            response = problem_response(exc.status, exc.detail, title=exc.title, errors=exc.errors,
-                                        headers=exc.headers)
+        except DomainError as exc:
+            response = problem_for(exc)
         except DatabaseUnavailable:
             log.warning("database unavailable for %s %s", req.method, _path(req))
             response = problem_response(503, "The database is unavailable right now; try again shortly.",
@@ -372,31 +365,8 @@ def _read_body(ctx: Context, model: type[BaseModel], list_model: type[BaseModel]
         return validate_list(list_model, data)
     if not isinstance(data, dict):
         expected = "a JSON object or array" if list_model is not None else "a JSON object"
-        raise ApiError(400, f"The body must be {expected}.")
+        raise Malformed(f"The body must be {expected}.")
     return validate(model, data)
-
-
-MAX_BULK_ITEMS = 1000
-
-
-def validate_list(model: type[M], items: list[Any]) -> list[M]:
-    if not items:
-        raise ApiError(422, "The array is empty.", errors=[{"field": "body", "message": "must not be empty"}])
-    if len(items) > MAX_BULK_ITEMS:
-        raise ApiError(422, f"At most {MAX_BULK_ITEMS} items per request.",
-                       errors=[{"field": "body", "message": f"at most {MAX_BULK_ITEMS} items"}])
-    out, errors = [], []
-    for index, item in enumerate(items):
-        if not isinstance(item, dict):
-            errors.append({"field": f"{index}", "message": "must be a JSON object"})
-            continue
-        try:
-            out.append(model.model_validate(item))
-        except ValidationError as exc:
-            errors.extend({"field": f"{index}.{e['field']}", "message": e["message"]} for e in validation_errors(exc))
-    if errors:
-        raise ApiError(422, "Some items are invalid.", errors=errors)
-    return out
 
 
 def _path(req: func.HttpRequest) -> str:

@@ -19,8 +19,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shared.http import ApiError, invalid
-from shared.models import Account, CreditCard, MonthlyTotal
+from shared.errors import Invalid, invalid
+from shared.data.models import Account, CreditCard, MonthlyTotal
 
 def _postgresql_insert(table):
     from sqlalchemy.dialects.postgresql import insert
@@ -95,7 +95,7 @@ class Change:
                 add_to_total(session, user_id, key, amount, count)
 
 
-def _past_limit(what: str) -> ApiError:
+def _past_limit(what: str) -> Invalid:
     return invalid("amount", f"would take a {what} past {COLUMN_LIMIT}, the largest this ledger keeps")
 
 

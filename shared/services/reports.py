@@ -14,7 +14,7 @@ Rules shared by every figure:
   `date` (a date, not a timestamp, so "23:59 on the 31st, local time" is simply the 31st).
 - Transfers move money between the user's own accounts: never income, never expense. They count in
   `Totals.count` only (the summary's `transaction_count` is every transaction in the range).
-- Whole months are read from `monthly_totals` (kept in step with every write by shared/ledger.py),
+- Whole months are read from `monthly_totals` (kept in step with every write by shared/services/balances.py),
   and only the days of a partly covered first or last month from `transactions`: a report costs
   what its range holds, not what the user's whole history holds.
 - Money stays exact: on SQLite the amount column is a scaled integer and SUM keeps it one, so nothing
@@ -37,7 +37,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import FunctionElement
 
-from shared.models import Budget, Category, MonthlyTotal, Transaction
+from shared.data.models import Budget, Category, MonthlyTotal, Transaction
 
 Granularity = Literal["month", "quarter", "year"]
 GRANULARITIES: tuple[str, ...] = ("month", "quarter", "year")
@@ -146,7 +146,7 @@ def _month_after(day: dt.date) -> dt.date:
     return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
-def ledger(user_id: int, start: dt.date, end: dt.date):
+def transactions_in_range(user_id: int, start: dt.date, end: dt.date):
     """The user's money movements between two dates (inclusive), as rows of
     (date, type, category_id, amount, n): whole months come pre-summed from monthly_totals (dated
     the 1st), the days of a partly covered first or last month come from transactions (n = 1)."""
@@ -198,7 +198,7 @@ class Totals:
 
 
 def totals_query(user_id: int, start: dt.date, end: dt.date, category_id: int | None = None):
-    rows = ledger(user_id, start, end)
+    rows = transactions_in_range(user_id, start, end)
     stmt = select(
         _money_sum(rows.c.type == "income", rows.c.amount).label("income"),
         _money_sum(rows.c.type == "expense", rows.c.amount).label("expenses"),
@@ -233,7 +233,7 @@ UNCATEGORIZED = "Uncategorized"
 
 def by_category_query(user_id: int, start: dt.date, end: dt.date, kind: str | None = None):
     kinds = [kind] if kind else ["income", "expense"]
-    rows = ledger(user_id, start, end)
+    rows = transactions_in_range(user_id, start, end)
     total = func.sum(rows.c.amount)
     return (
         select(rows.c.category_id, Category.name, rows.c.type, total.label("total"),
@@ -270,7 +270,7 @@ class BudgetLine:
 
 def budget_query(user_id: int, month: str):
     period = parse_month(month)
-    rows = ledger(user_id, period.start, period.end)
+    rows = transactions_in_range(user_id, period.start, period.end)
     spent = func.sum(rows.c.amount)
     return (
         select(Budget.category_id, Category.name, Budget.amount, spent.label("actual"))
@@ -342,7 +342,7 @@ def trend_query(user_id: int, granularity: str, start: dt.date, end: dt.date):
     """(year, bucket, income, expenses) per period with activity; bucket is the month, the quarter, or 0."""
     if granularity not in GRANULARITIES:
         raise ValueError(f"unknown granularity {granularity!r}")
-    rows = ledger(user_id, start, end)
+    rows = transactions_in_range(user_id, start, end)
     month = extract("month", rows.c.date)
     bucket = {"month": month, "quarter": _quarter_of(month), "year": literal_column("0", Integer)}[granularity]
     labelled = (

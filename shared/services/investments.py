@@ -25,12 +25,12 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.orm import Session, aliased
 
-from shared.crud import Resource
-from shared.http import ApiError, invalid
-from shared.models import Asset, AssetPrice, Portfolio, User
+from shared.services.resources import Resource
+from shared.errors import Invalid, invalid
+from shared.data.models import Asset, AssetPrice, Portfolio, User
 from shared.schemas import CENT, PageQuery
 from shared.schemas import investments as s
-from shared.types import utcnow
+from shared.data.types import utcnow
 
 HUNDRED = Decimal(100)
 
@@ -51,7 +51,7 @@ def _page(session: Session, stmt, order_by: list[Any], params: PageQuery) -> tup
 
 
 class Portfolios(Resource[Portfolio]):
-    model, noun, path = Portfolio, "portfolio", "portfolios"
+    model, noun = Portfolio, "portfolio"
     create_schema, update_schema, out_schema = s.PortfolioIn, s.PortfolioPatch, s.PortfolioOut
 
     def before_delete(self, session: Session, user: User, row: Portfolio, params) -> None:
@@ -64,7 +64,7 @@ class Portfolios(Resource[Portfolio]):
 
 
 class Assets(Resource[Asset]):
-    model, noun, path = Asset, "asset", "assets"
+    model, noun = Asset, "asset"
     create_schema, update_schema, out_schema = s.AssetIn, s.AssetPatch, s.AssetOut
 
     def __init__(self, portfolios: Portfolios | None = None):
@@ -111,7 +111,7 @@ class Prices:
         seen: dict[dt.date, int] = {}
         for index, item in enumerate(prices):
             if item.date in seen:
-                raise ApiError(422, "The array names the same date twice; send one price per date.",
+                raise Invalid("The array names the same date twice; send one price per date.",
                                errors=[{"field": f"{index}.date",
                                         "message": f"repeats the date of item {seen[item.date]}"}])
             seen[item.date] = index

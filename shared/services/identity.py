@@ -8,10 +8,10 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shared import auth
-from shared.config import get_settings
-from shared.http import ApiError, conflict
-from shared.models import (
+from shared.services import credentials as auth
+from shared.data.config import get_settings
+from shared.errors import Invalid, Throttled, Unauthenticated, conflict
+from shared.data.models import (
     Account,
     Asset,
     AssetPrice,
@@ -32,7 +32,7 @@ from shared.models import (
     User,
 )
 from shared.schemas.identity import MePatch, RegisterIn, TokenPair
-from shared.types import utcnow
+from shared.data.types import utcnow
 
 ACCOUNT_FAILURE_LIMIT = 10
 ACCOUNT_LOCK = dt.timedelta(minutes=15)
@@ -59,11 +59,9 @@ DEFAULT_CATEGORIES: tuple[tuple[str, str, str], ...] = (
 
 @dataclass
 class LoginRefused:
-    """A refused login whose failure counters must still be committed."""
+    """A refused login whose failure counters must still be committed (so it is returned, not raised)."""
 
-    status: int
-    detail: str
-    retry_after: int | None = None
+    error: Unauthenticated | Throttled
 
 
 def _email_taken(session: Session, email_key: str, except_user: int | None = None) -> bool:
@@ -147,15 +145,15 @@ def login(session: Session, username: str, password: str, address: str) -> Token
     now = utcnow()
     window = _address_window(session, address, now)
     if window is not None and window.failures >= ADDRESS_FAILURE_LIMIT:
-        return LoginRefused(429, "Too many failed logins from this address; try again later.",
-                            _seconds_until(window.window_start + ADDRESS_WINDOW, now))
+        return LoginRefused(Throttled("Too many failed logins from this address; try again later.",
+                                      retry_after=_seconds_until(window.window_start + ADDRESS_WINDOW, now)))
     key = username.strip().lower()
     user = session.execute(
         select(User).where(or_(User.username_key == key, User.email_key == key)).order_by(User.id).limit(1)
     ).scalar_one_or_none()
     if user is not None and user.locked_until is not None and user.locked_until > now:
-        return LoginRefused(429, "This account is locked after too many failed logins; try again later.",
-                            _seconds_until(user.locked_until, now))
+        return LoginRefused(Throttled("This account is locked after too many failed logins; try again later.",
+                                      retry_after=_seconds_until(user.locked_until, now)))
     valid = auth.verify_password(password, user.password_hash if user else auth.dummy_hash())
     if not valid or user is None:
         _record_address_failure(session, address, now)
@@ -168,7 +166,7 @@ def login(session: Session, username: str, password: str, address: str) -> Token
                 user.locked_until = now + lock
                 user.lockouts += 1
                 user.failed_logins = 0
-        return LoginRefused(401, BAD_CREDENTIALS)
+        return LoginRefused(Unauthenticated(BAD_CREDENTIALS))
     user.failed_logins = 0
     user.lockouts = 0
     user.locked_until = None
@@ -187,19 +185,20 @@ def refresh(session: Session, token: str) -> TokenPair | LoginRefused:
         .where(RefreshToken.token_hash == auth.hash_refresh_token(token))
     ).first()
     if row is None:
-        return LoginRefused(401, "The refresh token is not valid.")
+        return LoginRefused(Unauthenticated("The refresh token is not valid."))
     stored, auth_session, user = row
     if auth_session.revoked_at is not None:
-        return LoginRefused(401, "The refresh token has been revoked.")
+        return LoginRefused(Unauthenticated("The refresh token has been revoked."))
     # Mark it used atomically: of two concurrent uses exactly one wins; the other is a reuse.
     claimed = session.execute(
         update(RefreshToken).where(RefreshToken.id == stored.id, RefreshToken.used_at.is_(None)).values(used_at=now)
     ).rowcount
     if not claimed:
         session.execute(update(AuthSession).where(AuthSession.id == auth_session.id).values(revoked_at=now))
-        return LoginRefused(401, "This refresh token was already used; every token of this login is now revoked.")
+        return LoginRefused(Unauthenticated(
+            "This refresh token was already used; every token of this login is now revoked."))
     if stored.expires_at <= now:
-        return LoginRefused(401, "The refresh token has expired; log in again.")
+        return LoginRefused(Unauthenticated("The refresh token has expired; log in again."))
     return _issue_tokens(session, user, auth_session.id, now)
 
 
@@ -220,7 +219,7 @@ def revoke_everything(session: Session, user: User) -> None:
 
 def change_password(session: Session, user: User, current: str, new: str) -> None:
     if not auth.verify_password(current, user.password_hash):
-        raise ApiError(422, "The current password is wrong.",
+        raise Invalid("The current password is wrong.",
                        errors=[{"field": "current_password", "message": "does not match"}])
     user.password_hash = auth.hash_password(new)
     revoke_everything(session, user)
@@ -244,7 +243,7 @@ def update_me(session: Session, user: User, patch: MePatch) -> User:
 
 def delete_user(session: Session, user: User, password: str) -> None:
     if not auth.verify_password(password, user.password_hash):
-        raise ApiError(422, "The password is wrong.", errors=[{"field": "password", "message": "does not match"}])
+        raise Invalid("The password is wrong.", errors=[{"field": "password", "message": "does not match"}])
     delete_user_data(session, user.id)
 
 

@@ -2,9 +2,9 @@
 and the figures behind the reply as `data`.
 
 Every figure comes from a service the HTTP API uses too, so the assistant can never disagree with
-it: sums from `shared.reports` (the /api/reports routes), balances, budgets and goal progress from
-`shared.money` (the /api/accounts and /api/goals answers), and a recording goes through
-`shared.transactions.Transactions().create`, the same service and validation as POST
+it: sums from `shared.services.reports` (the /api/reports routes), balances, budgets and goal progress from
+`shared.services.money` (the /api/accounts and /api/goals answers), and a recording goes through
+`shared.services.transactions.Transactions().create`, the same service and validation as POST
 /api/transactions. Every query is scoped to the caller (`user.id`); nothing here reads another
 user's rows.
 
@@ -27,11 +27,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared import reports
-from shared.assistant.nlu import CategoryRef, NamedRef, Understanding, understand
-from shared.assistant.periods import Period
-from shared.http import ApiError, validate
-from shared.models import Account, Category, Goal, User
+from shared.services import reports
+from shared.services.assistant.nlu import CategoryRef, NamedRef, Understanding, understand
+from shared.services.assistant.periods import Period
+from shared.errors import Invalid
+from shared.schemas import validate
+from shared.data.models import Account, Category, Goal, User
 from shared.schemas import to_money_string
 
 MAX_TOP = 20
@@ -209,7 +210,7 @@ def net_savings(c: Caller, u: Understanding) -> Answer:
 
 
 def balance(c: Caller, u: Understanding) -> Answer:
-    from shared.money import Accounts
+    from shared.services.money import Accounts
 
     service = Accounts()
     if u.account_id is not None:
@@ -266,7 +267,7 @@ def budget_status(c: Caller, u: Understanding) -> Answer:
 
 
 def goal_progress(c: Caller, u: Understanding) -> Answer:
-    from shared.money import Goals
+    from shared.services.money import Goals
 
     service = Goals()
     if u.goal_id is not None:
@@ -316,7 +317,7 @@ def top_spending(c: Caller, u: Understanding) -> Answer:
 
 def record(c: Caller, u: Understanding) -> Answer:
     from shared.schemas.money import TransactionIn
-    from shared.transactions import Transactions
+    from shared.services.transactions import Transactions
 
     kind = "expense" if u.intent == "record_expense" else "income"
     fields = {"type": kind, "amount": u.amount, "date": u.date, "description": u.description,
@@ -327,9 +328,7 @@ def record(c: Caller, u: Understanding) -> Answer:
         data_in = validate(TransactionIn, proposed)
         with c.session.begin_nested():  # a refused recording leaves nothing behind
             row = service.create(c.session, c.user, data_in)
-    except ApiError as exc:
-        if exc.status != 422:
-            raise
+    except Invalid as exc:
         shown = {**proposed, "amount": money(u.amount) if u.amount is not None else None,
                  "date": u.date.isoformat() if u.date else None}
         return Answer(f"I could not record that {kind}: {exc.detail} Please say it again with the details "
@@ -370,7 +369,7 @@ def unknown(c: Caller, u: Understanding) -> Answer:
 
 
 def _advice(c: Caller, u: Understanding) -> Answer:
-    from shared.assistant.advice import advise
+    from shared.services.assistant.advice import advise
 
     return advise(c, u)
 

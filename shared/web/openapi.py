@@ -179,7 +179,7 @@ def _problem(status: int) -> dict[str, Any]:
 
 
 def _success(spec: Any, components: _Components) -> dict[str, Any]:
-    from shared.crud import ListOf
+    from shared.web.routes import ListOf
     from shared.schemas import OneOf
 
     answer = spec.response
@@ -349,7 +349,7 @@ def route_prefix() -> str:
     from pathlib import Path
 
     try:
-        host = json.loads((Path(__file__).resolve().parents[1] / "host.json").read_text())
+        host = json.loads((Path(__file__).resolve().parents[2] / "host.json").read_text())
         return host.get("extensions", {}).get("http", {}).get("routePrefix", "api").strip("/")
     except (OSError, ValueError):
         return "api"

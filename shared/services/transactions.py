@@ -1,5 +1,5 @@
 """Transactions: the shape rules of income, expense and transfer. Every write goes through
-shared/ledger.py in the same database transaction, so balances and monthly totals stay exact."""
+shared/services/balances.py in the same database transaction, so balances and monthly totals stay exact."""
 from __future__ import annotations
 
 from typing import Any
@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from shared import ledger
-from shared.crud import Resource
-from shared.http import ApiError
-from shared.models import Account, Category, CreditCard, IncomeSource, MonthlyTotal, Transaction, User
+from shared.services import balances
+from shared.services.resources import Resource
+from shared.errors import Invalid
+from shared.data.models import Account, Category, CreditCard, IncomeSource, MonthlyTotal, Transaction, User
 from shared.schemas import money as s
 
 _ONLY_FOR = {
@@ -22,7 +22,7 @@ _LINKS = ("category_id", "account_id", "credit_card_id", "to_account_id", "to_cr
 
 
 class Transactions(Resource[Transaction]):
-    model, noun, path = Transaction, "transaction", "transactions"
+    model, noun = Transaction, "transaction"
     create_schema, update_schema, out_schema = s.TransactionIn, s.TransactionPatch, s.TransactionOut
     list_query = s.TransactionQuery
     idempotent_create = True
@@ -98,7 +98,7 @@ class Transactions(Resource[Transaction]):
                 errors.append({"field": "category_id",
                                "message": f"an {kind} needs an {kind} category, not an {category_kind} one"})
         if errors:
-            raise ApiError(422, "The transaction is not valid: " + "; ".join(
+            raise Invalid("The transaction is not valid: " + "; ".join(
                 f"{e['field']} {e['message']}" for e in errors) + ".", errors=errors)
 
     def category_kind(self, session: Session, user: User, category_id: int) -> str | None:
@@ -108,15 +108,15 @@ class Transactions(Resource[Transaction]):
 
     def create(self, session: Session, user: User, data) -> Transaction:
         row = super().create(session, user, data)
-        ledger.apply_change(session, user.id, None, self.current_values(row))
+        balances.apply_change(session, user.id, None, self.current_values(row))
         return row
 
     def update(self, session: Session, user: User, row: Transaction, changes: dict[str, Any]) -> Transaction:
         before = self.current_values(row)
         row = super().update(session, user, row, changes)
-        ledger.apply_change(session, user.id, before, self.current_values(row))
+        balances.apply_change(session, user.id, before, self.current_values(row))
         return row
 
     def delete(self, session: Session, user: User, row: Transaction, params) -> None:
-        ledger.apply_change(session, user.id, self.current_values(row), None)
+        balances.apply_change(session, user.id, self.current_values(row), None)
         super().delete(session, user, row, params)

@@ -17,9 +17,10 @@ import azure.functions as func
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from shared.http import ApiError, Context, to_response
-from shared.models import IdempotencyRecord
-from shared.types import utcnow
+from shared.errors import DomainError, Invalid
+from shared.web.http import Context, to_response
+from shared.data.models import IdempotencyRecord
+from shared.data.types import utcnow
 
 HEADER = "Idempotency-Key"
 TTL = dt.timedelta(hours=24)
@@ -29,14 +30,14 @@ MAX_KEY_LENGTH = 255
 def _request_hash(ctx: Context) -> str:
     try:
         canonical = json.dumps(ctx.json(), sort_keys=True, separators=(",", ":"), default=str)
-    except ApiError:
+    except DomainError:
         canonical = ""
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _replay(record: IdempotencyRecord, request_hash: str) -> func.HttpResponse:
     if record.request_hash != request_hash:
-        raise ApiError(422, f"This {HEADER} was already used with a different request body.",
+        raise Invalid(f"This {HEADER} was already used with a different request body.",
                        errors=[{"field": HEADER, "message": "reused with a different body"}])
     return func.HttpResponse(record.response_body, status_code=record.status_code, mimetype="application/json",
                              charset="utf-8", headers={"Idempotent-Replayed": "true"})
@@ -54,7 +55,7 @@ def idempotent(inner: Callable[[Context], Any], status: int = 201) -> Callable[[
         if not key:
             return inner(ctx)
         if len(key) > MAX_KEY_LENGTH or not key.isprintable():
-            raise ApiError(422, f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable characters.",
+            raise Invalid(f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable characters.",
                            errors=[{"field": HEADER, "message": "invalid key"}])
         scope = f"{ctx.req.method} {(ctx.req.url or '').split('?', 1)[0].split('/api/', 1)[-1]}"[:200]
         request_hash = _request_hash(ctx)

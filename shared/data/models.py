@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.types import Money, Quantity, ExactDecimal, UTCDateTime, utcnow
+from shared.data.types import Money, Quantity, ExactDecimal, UTCDateTime, utcnow
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -198,7 +198,7 @@ class Transaction(Timestamps, Base):
 
 class MonthlyTotal(Base):
     """Per user, month, type and category: the sum and count of transactions, kept exactly in step
-    with every write (shared/ledger.py), so reports over whole months never scan history."""
+    with every write (shared/services/balances.py), so reports over whole months never scan history."""
 
     __tablename__ = "monthly_totals"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

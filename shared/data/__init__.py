@@ -1,0 +1,1 @@
+"""The data layer: settings, engine and sessions, models, column types, migrations."""

@@ -1,0 +1,1 @@
+"""Domain services: the business rules per domain, with no HTTP in them."""

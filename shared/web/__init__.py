@@ -1,0 +1,1 @@
+"""The HTTP edge: requests and answers, problem+json, authentication, idempotency, OpenAPI, routes."""

@@ -1,0 +1,66 @@
+"""Who is calling: the bearer token of a request, the caller it names, and `authenticated`, the
+one decorator every protected handler uses; and the caller's network address for throttling."""
+from __future__ import annotations
+
+import azure.functions as func
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from shared.data.models import AuthSession, User
+from shared.services.credentials import decode_access_token, unauthorized
+from shared.web.http import handler
+
+
+def bearer_token(req: func.HttpRequest) -> str:
+    header = req.headers.get("authorization") or ""
+    scheme, _, token = header.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or " " in token:
+        raise unauthorized("Send an access token: Authorization: Bearer <access_token>.")
+    return token
+
+
+# Built once: every protected request runs it, and rebuilding the expression costs more CPU than
+# the query itself.
+_CALLER = (
+    select(User)
+    .join(AuthSession, AuthSession.user_id == User.id)
+    .where(
+        User.id == bindparam("user_id"),
+        AuthSession.id == bindparam("session_id"),
+        AuthSession.revoked_at.is_(None),
+        User.token_version == bindparam("version"),
+    )
+)
+
+
+def current_user(req: func.HttpRequest, session: Session) -> User:
+    """The user behind the bearer token: its login session still open, its token version current."""
+    claims = decode_access_token(bearer_token(req))
+    user = session.execute(
+        _CALLER, {"user_id": int(claims["sub"]), "session_id": claims["sid"], "version": claims["ver"]}
+    ).scalar_one_or_none()
+    if user is None:
+        raise unauthorized("The access token has been revoked.")
+    return user
+
+
+def authenticated(fn=None, **options):
+    """Protect a handler: it runs only with a valid access token and receives `ctx.user`.
+
+    Takes the same options as `shared.web.http.handler` (body, query, response, status, ...).
+    """
+    if fn is None:
+        return lambda f: authenticated(f, **options)
+    return handler(fn, authenticate=current_user, **options)
+
+
+def client_address(req: func.HttpRequest) -> str:
+    """The caller's address as the platform's front end (or devhost) reports it: the last hop it added."""
+    forwarded = req.headers.get("x-forwarded-for") or ""
+    hop = forwarded.split(",")[-1].strip() if forwarded else ""
+    if hop.startswith("["):  # [v6]:port
+        hop = hop[1:].split("]", 1)[0]
+    elif hop.count(":") == 1:  # v4:port
+        hop = hop.split(":", 1)[0]
+    return hop[:64] or "unknown"
