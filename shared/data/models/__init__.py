@@ -1,0 +1,47 @@
+"""The tables, one module per domain. Importing this package registers every table on `Base.metadata`
+(migrations, the isolation test and the delete-my-account cleanup read them from there)."""
+from shared.data.models.base import Base, Timestamps
+from shared.data.models.identity import (
+    AuthSession,
+    IdempotencyRecord,
+    LoginFailureWindow,
+    RefreshToken,
+    User,
+)
+from shared.data.models.investments import Asset, AssetPrice, Portfolio
+from shared.data.models.money import (
+    Account,
+    Budget,
+    Category,
+    CreditCard,
+    Goal,
+    GoalContribution,
+    IncomeSource,
+    MonthlyTotal,
+    Transaction,
+)
+from shared.data.models.summaries import PeriodSummary, SummaryRun
+
+__all__ = [
+    "Base",
+    "Timestamps",
+    "User",
+    "AuthSession",
+    "RefreshToken",
+    "LoginFailureWindow",
+    "IdempotencyRecord",
+    "Account",
+    "CreditCard",
+    "Category",
+    "IncomeSource",
+    "Transaction",
+    "MonthlyTotal",
+    "Budget",
+    "Goal",
+    "GoalContribution",
+    "Portfolio",
+    "Asset",
+    "AssetPrice",
+    "PeriodSummary",
+    "SummaryRun",
+]

@@ -1,0 +1,49 @@
+"""Portfolios, assets and their prices."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import (
+    Date,
+    ForeignKey,
+    Integer,
+    Unicode,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.data.models.base import Base, Timestamps, owner_id_column
+from shared.data.types import Money, Quantity
+
+
+class Portfolio(Timestamps, Base):
+    __tablename__ = "portfolios"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = owner_id_column()
+    name: Mapped[str] = mapped_column(Unicode(100), nullable=False)
+
+
+class Asset(Timestamps, Base):
+    __tablename__ = "assets"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    portfolio_id: Mapped[int] = mapped_column(ForeignKey("portfolios.id", ondelete="CASCADE"), nullable=False, index=True)
+    user_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    name: Mapped[str] = mapped_column(Unicode(100), nullable=False)
+    type: Mapped[str] = mapped_column(Unicode(16), nullable=False)
+    symbol: Mapped[str | None] = mapped_column(Unicode(20))
+    quantity: Mapped[Decimal] = mapped_column(Quantity(), nullable=False)
+    amount_invested: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+    purchase_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+
+
+class AssetPrice(Timestamps, Base):
+    __tablename__ = "asset_prices"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), nullable=False)
+    date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    price: Mapped[Decimal] = mapped_column(Quantity(), nullable=False)
+    __table_args__ = (UniqueConstraint("asset_id", "date"),)
+
+
+# --- scheduled summaries --------------------------------------------------------------------
