@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from shared.services import reports
+from shared.services import report_ranges, reports
 from shared.web.auth import authenticated
 from shared.web.http import Context
 from shared.schemas import reports as s
@@ -11,11 +11,18 @@ from shared.schemas import reports as s
 bp = func.Blueprint()
 
 
+def _range(ctx: Context) -> report_ranges.DateRange:
+    """The dates asked for, with the contract's defaults for those left out."""
+    p = ctx.params
+    return report_ranges.resolve(ctx.session, ctx.user, p.date_from, p.date_to, max_months=p.max_months)
+
+
 @bp.route(route="reports/monthly", methods=["GET"])
 @authenticated(query=s.MonthlyQuery, response=s.MonthlyReportOut)
 def monthly_report(ctx: Context) -> s.MonthlyReportOut:
     """Income, expenses, savings rate, totals per category and budget status for one month."""
-    report = reports.monthly_report(ctx.session, ctx.user.id, ctx.params.month)
+    month = ctx.params.month or report_ranges.current_month()
+    report = reports.monthly_report(ctx.session, ctx.user.id, month)
     return s.MonthlyReportOut.model_validate(report)
 
 
@@ -23,9 +30,9 @@ def monthly_report(ctx: Context) -> s.MonthlyReportOut:
 @authenticated(query=s.SummaryQuery, response=s.SummaryOut)
 def summary_report(ctx: Context) -> s.SummaryOut:
     """Income, expenses, net and the number of transactions between two dates (inclusive)."""
-    p = ctx.params
-    t = reports.totals(ctx.session, ctx.user.id, p.date_from, p.date_to)
-    return s.SummaryOut(date_from=p.date_from, date_to=p.date_to, total_income=t.income,
+    r = _range(ctx)
+    t = reports.totals(ctx.session, ctx.user.id, r.start, r.end)
+    return s.SummaryOut(date_from=r.start, date_to=r.end, total_income=t.income,
                         total_expenses=t.expenses, net_savings=t.net, transaction_count=t.count)
 
 
@@ -33,9 +40,9 @@ def summary_report(ctx: Context) -> s.SummaryOut:
 @authenticated(query=s.TrendQuery, response=s.TrendOut)
 def trend_report(ctx: Context) -> s.TrendOut:
     """Income, expenses and net per month, quarter or year; every period in the range is listed."""
-    p = ctx.params
-    items = reports.trend(ctx.session, ctx.user.id, p.granularity, p.date_from, p.date_to)
-    return s.TrendOut(granularity=p.granularity, date_from=p.date_from, date_to=p.date_to,
+    p, r = ctx.params, _range(ctx)
+    items = reports.trend(ctx.session, ctx.user.id, p.granularity, r.start, r.end)
+    return s.TrendOut(granularity=p.granularity, date_from=r.start, date_to=r.end,
                       items=[s.TrendItemOut.model_validate(i) for i in items])
 
 
@@ -43,6 +50,6 @@ def trend_report(ctx: Context) -> s.TrendOut:
 @authenticated(query=s.PatternsQuery, response=s.SpendingPatternsOut)
 def spending_patterns(ctx: Context) -> s.SpendingPatternsOut:
     """Top categories, month-over-month change per category, spending by weekday, unusual expenses."""
-    p = ctx.params
-    patterns = reports.spending_patterns(ctx.session, ctx.user.id, p.date_from, p.date_to, top=p.top)
+    r = _range(ctx)
+    patterns = reports.spending_patterns(ctx.session, ctx.user.id, r.start, r.end, top=ctx.params.top)
     return s.SpendingPatternsOut.model_validate(patterns)

@@ -170,6 +170,23 @@ class CategoryDeleteQuery(Query):
 
 
 class TransactionIn(Input):
+    """A transaction. What each kind needs:
+
+    - **expense**: `amount`, `date`; paid from an account (`account_id`), charged to a card (`credit_card_id`),
+      or neither for cash; optionally an expense `category_id`.
+      `{"type": "expense", "amount": "45.00", "date": "2026-11-28", "credit_card_id": 3, "category_id": 7}`
+    - **income**: `amount`, `date`; into an account (`account_id`) or none; optionally an income `category_id`
+      and the `income_source_id` it came from.
+      `{"type": "income", "amount": "3000.00", "date": "2026-11-25", "account_id": 1, "income_source_id": 2}`
+    - **a refund on a card**: an income with `credit_card_id`; it lowers what the card owes.
+      `{"type": "income", "amount": "19.99", "date": "2026-11-27", "credit_card_id": 3}`
+    - **transfer between your accounts**: `account_id` (money leaves) and `to_account_id` (it arrives); no category.
+      `{"type": "transfer", "amount": "100.00", "date": "2026-11-28", "account_id": 1, "to_account_id": 4}`
+    - **paying a card**: a transfer from `account_id` to `to_credit_card_id`; it lowers what the card owes.
+      `{"type": "transfer", "amount": "250.00", "date": "2026-11-28", "account_id": 1, "to_credit_card_id": 3}`
+
+    Transfers are neither income nor expense in any report."""
+
     type: TransactionType
     amount: PositiveMoney
     date: Date

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from shared.schemas import Date, FractionOut, Input, Month, MoneyOut, Output, PageQuery, Query, Timestamp
 
@@ -14,28 +14,21 @@ MAX_PATTERN_MONTHS = 36  # month-over-month lists one entry per category and mon
 GranularityParam = Literal["month", "quarter", "year"]
 
 
-def _months(start: dt.date, end: dt.date) -> int:
-    return (end.year - start.year) * 12 + end.month - start.month + 1
-
-
 class _Range(Query):
-    date_from: Date = Field(description="First day included (YYYY-MM-DD). Required.")
-    date_to: Date = Field(description="Last day included (YYYY-MM-DD), on or after date_from. Required.")
+    date_from: Date | None = Field(
+        default=None, description="First day included (YYYY-MM-DD). Default: the first day of the month eleven "
+                                  "months before date_to's month (the last 12 calendar months), but not before "
+                                  "your first transaction or registration")
+    date_to: Date | None = Field(default=None, description="Last day included (YYYY-MM-DD), on or after date_from. "
+                                                           "Default: today (UTC)")
     max_months: ClassVar[int] = MAX_RANGE_MONTHS
-
-    @model_validator(mode="after")
-    def _check_range(self):
-        if self.date_from > self.date_to:
-            raise ValueError("date_from must be on or before date_to")
-        if _months(self.date_from, self.date_to) > self.max_months:
-            raise ValueError(f"the range may span at most {self.max_months} calendar months")
-        return self
 
 
 # --- monthly ------------------------------------------------------------------------------------
 
 class MonthlyQuery(Query):
-    month: Month = Field(description="The calendar month reported, YYYY-MM. Required.")
+    month: Month | None = Field(default=None, description="The calendar month reported, YYYY-MM. Default: the "
+                                                          "current month (UTC)")
 
 
 class CategoryTotalOut(Output):
@@ -71,7 +64,7 @@ class MonthlyReportOut(Output):
 # --- summary ------------------------------------------------------------------------------------
 
 class SummaryQuery(_Range):
-    """date_from and date_to are both required; the range may span at most 1,200 calendar months."""
+    """The range may span at most 1,200 calendar months."""
 
 
 class SummaryOut(Output):
@@ -112,8 +105,7 @@ class TrendOut(Output):
 # --- spending patterns --------------------------------------------------------------------------
 
 class PatternsQuery(_Range):
-    """date_from and date_to are required; at most 36 calendar months (one month-over-month entry per
-    category and month)."""
+    """At most 36 calendar months (one month-over-month entry per category and month)."""
 
     max_months: ClassVar[int] = MAX_PATTERN_MONTHS
     top: Annotated[int, Field(ge=1, le=50, description="how many top categories (default 5)")] = 5

@@ -45,8 +45,11 @@ def balance_effects(values: Mapping[str, Any]) -> dict[BalanceKey, Decimal]:
     amount: Decimal = values["amount"]
     kind = values["type"]
     effects: dict[BalanceKey, Decimal] = defaultdict(Decimal)
-    if kind == "income" and values.get("account_id"):
-        effects[(Account, values["account_id"])] += amount
+    if kind == "income":
+        if values.get("account_id"):
+            effects[(Account, values["account_id"])] += amount
+        if values.get("credit_card_id"):
+            effects[(CreditCard, values["credit_card_id"])] -= amount  # a refund lowers what is owed
     elif kind == "expense":
         if values.get("account_id"):
             effects[(Account, values["account_id"])] -= amount

@@ -14,11 +14,31 @@ from shared.data.models import Account, Category, CreditCard, IncomeSource, Mont
 from shared.schemas import money as s
 
 _ONLY_FOR = {
-    "income": {"category_id", "account_id", "income_source_id"},
+    "income": {"category_id", "account_id", "credit_card_id", "income_source_id"},  # on a card: a refund
     "expense": {"category_id", "account_id", "credit_card_id"},
     "transfer": {"account_id", "to_account_id", "to_credit_card_id"},
 }
 _LINKS = ("category_id", "account_id", "credit_card_id", "to_account_id", "to_credit_card_id", "income_source_id")
+
+
+def _with_article(word: str) -> str:
+    return ("an " if word[0] in "aeiou" else "a ") + word
+
+
+def _transfer_errors(values: dict[str, Any]) -> list[dict[str, str]]:
+    errors = []
+    if not values.get("account_id"):
+        errors.append({"field": "account_id", "message": "a transfer needs account_id, the account the money "
+                                                         "leaves"})
+    destinations = [n for n in ("to_account_id", "to_credit_card_id") if values.get(n)]
+    if len(destinations) != 1:
+        errors.append({"field": "to_account_id",
+                       "message": "a transfer needs exactly one of to_account_id (another account) or "
+                                  "to_credit_card_id (a card it pays)"})
+    if values.get("to_account_id") and values.get("to_account_id") == values.get("account_id"):
+        errors.append({"field": "to_account_id", "message": "to_account_id must be a different account from "
+                                                            "account_id"})
+    return errors
 
 
 class Transactions(Resource[Transaction]):
@@ -73,33 +93,33 @@ class Transactions(Resource[Transaction]):
 
     def validate_row(self, session: Session, user: User, values: dict[str, Any], row) -> None:
         kind = values["type"]
+        a_kind = _with_article(kind)
         allowed = _ONLY_FOR[kind]
         errors = [
-            {"field": name, "message": f"is not used by a {kind} transaction"}
+            {"field": name, "message": f"{name} is not used by {a_kind} transaction; leave it out"}
             for name in _LINKS if values.get(name) is not None and name not in allowed
         ]
-        if kind == "expense" and values.get("account_id") and values.get("credit_card_id"):
-            errors.append({"field": "credit_card_id", "message": "an expense is paid from an account or a card, "
-                                                                 "not both"})
+        if kind in ("expense", "income") and values.get("account_id") and values.get("credit_card_id"):
+            verb = "paid from" if kind == "expense" else "received into"
+            errors.append({"field": "credit_card_id",
+                           "message": f"{a_kind} is {verb} an account or a card, not both; send account_id or "
+                                      "credit_card_id"})
         if kind == "transfer":
-            if not values.get("account_id"):
-                errors.append({"field": "account_id", "message": "a transfer needs the account the money leaves"})
-            destinations = [n for n in ("to_account_id", "to_credit_card_id") if values.get(n)]
-            if len(destinations) != 1:
-                errors.append({"field": "to_account_id",
-                               "message": "a transfer needs exactly one of to_account_id or to_credit_card_id"})
-            if values.get("to_account_id") and values.get("to_account_id") == values.get("account_id"):
-                errors.append({"field": "to_account_id", "message": "must be a different account"})
+            errors.extend(_transfer_errors(values))
         if values.get("category_id") is not None and not errors:
             category_kind = self.category_kind(session, user, values["category_id"])
             if category_kind is None:
-                errors.append({"field": "category_id", "message": f"no category with id {values['category_id']}"})
+                errors.append({"field": "category_id",
+                               "message": f"you have no category with id {values['category_id']}; send the id "
+                                          "of one of your categories"})
             elif category_kind != kind:
                 errors.append({"field": "category_id",
-                               "message": f"an {kind} needs an {kind} category, not an {category_kind} one"})
+                               "message": f"{a_kind} needs {_with_article(kind)} category, not "
+                                          f"{_with_article(category_kind)} one; send one of your {kind} "
+                                          "categories"})
         if errors:
-            raise Invalid("The transaction is not valid: " + "; ".join(
-                f"{e['field']} {e['message']}" for e in errors) + ".", errors=errors)
+            raise Invalid("The transaction is not valid: " + "; ".join(e["message"] for e in errors) + ".",
+                          errors=errors)
 
     def category_kind(self, session: Session, user: User, category_id: int) -> str | None:
         """The kind of one of the caller's categories (None when it is not theirs)."""

@@ -62,6 +62,32 @@ def test_transfer_paying_a_card(api):
     assert balance(api, account) == "50.00" and card_balance(api, card) == "20.00"
 
 
+def test_a_refund_on_a_card_lowers_its_balance(api):
+    card = new_card(api)
+    new_transaction(api, amount="70.00", credit_card_id=card["id"])
+    refund = new_transaction(api, type="income", amount="25.50", credit_card_id=card["id"])
+    assert refund["credit_card_id"] == card["id"] and card_balance(api, card) == "44.50"
+    ok(api.patch(f"/api/transactions/{refund['id']}", json={"amount": "30.00"}))
+    assert card_balance(api, card) == "40.00"
+    assert api.delete(f"/api/transactions/{refund['id']}").status == 204
+    assert card_balance(api, card) == "70.00"
+
+
+def test_shape_errors_are_sentences_that_say_what_to_send():
+    from shared.errors import Invalid
+    from shared.services.transactions import Transactions
+
+    try:
+        Transactions().validate_row(None, None, {"type": "income", "amount": 1, "to_account_id": 3}, None)
+    except Invalid as exc:
+        message = exc.errors[0]["message"]
+        assert message == "to_account_id is not used by an income transaction; leave it out"
+        assert exc.detail == ("The transaction is not valid: to_account_id is not used by an income transaction; "
+                              "leave it out.")
+    else:
+        raise AssertionError("an income with to_account_id was accepted")
+
+
 @pytest.mark.parametrize("shape, field", [
     ({"type": "transfer"}, "account_id"),
     ({"type": "transfer", "account_id": "A"}, "to_account_id"),
@@ -70,7 +96,7 @@ def test_transfer_paying_a_card(api):
     ({"type": "transfer", "account_id": "A", "to_account_id": "B", "category_id": "E"}, "category_id"),
     ({"type": "transfer", "credit_card_id": "C", "to_account_id": "B"}, "credit_card_id"),
     ({"type": "income", "account_id": "A", "to_account_id": "B"}, "to_account_id"),
-    ({"type": "income", "credit_card_id": "C"}, "credit_card_id"),
+    ({"type": "income", "account_id": "A", "credit_card_id": "C"}, "credit_card_id"),
     ({"type": "expense", "account_id": "A", "income_source_id": "S"}, "income_source_id"),
     ({"type": "expense", "account_id": "A", "to_credit_card_id": "C"}, "to_credit_card_id"),
     ({"type": "expense", "category_id": "I"}, "category_id"),

@@ -1,0 +1,70 @@
+"""The dates a report covers when the client leaves them out (API.md, "Reports and analytics").
+
+- `month` defaults to the current month (UTC).
+- `date_to` defaults to today; `date_from` to the first day of the month eleven months before
+  `date_to`'s month: the last 12 calendar months, the current one included up to today.
+- A defaulted `date_from` never starts before the caller's first activity (the month of their
+  earliest transaction, or of their registration when that is earlier), so a new user's trend does
+  not list a year of empty months from before they existed. A date the client sends is kept as sent.
+- The range is then checked as one: `date_from` on or after `date_to` is refused naming the field.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from shared.data.models import Transaction, User
+from shared.data.types import utcnow
+from shared.errors import invalid
+
+DEFAULT_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class DateRange:
+    start: dt.date
+    end: dt.date
+
+
+def today() -> dt.date:
+    return utcnow().date()
+
+
+def current_month() -> str:
+    return today().strftime("%Y-%m")
+
+
+def _months_back(day: dt.date, months: int) -> dt.date:
+    """The first day of the month `months` before `day`'s month (no earlier than year 1)."""
+    index = max(day.year * 12 + day.month - 1 - months, 12)
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def months_spanned(start: dt.date, end: dt.date) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def first_activity(session: Session, user: User) -> dt.date:
+    """The earlier of the caller's first transaction and their registration (one indexed MIN)."""
+    first = session.execute(select(func.min(Transaction.date)).where(Transaction.user_id == user.id)).scalar()
+    joined = user.created_at.date() if user.created_at else today()
+    return min(first, joined) if first is not None else joined
+
+
+def resolve(session: Session, user: User, date_from: dt.date | None, date_to: dt.date | None,
+            *, max_months: int) -> DateRange:
+    end = date_to or today()
+    if date_from is not None:
+        start = date_from
+    else:
+        start = _months_back(end, DEFAULT_MONTHS - 1)
+        start = min(max(start, first_activity(session, user).replace(day=1)), end.replace(day=1))
+    if start > end:
+        raise invalid("date_from", "must be on or before date_to; send an earlier date_from or a later date_to")
+    if months_spanned(start, end) > max_months:
+        raise invalid("date_from", f"the range may span at most {max_months} calendar months; "
+                                   "send a later date_from or an earlier date_to")
+    return DateRange(start, end)
