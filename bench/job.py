@@ -8,6 +8,7 @@ activities do (shared.services.summaries.run_locally), and is compared with a si
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import statistics
 import subprocess
@@ -15,6 +16,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench.pg import throwaway_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -77,24 +80,24 @@ def _seed_and_time(users: int, per_user: int, runs: int) -> dict:
             "seed_s": seed_s, "job_s": statistics.median(job_times), "bare_s": statistics.median(bare_times)}
 
 
-def scheduled_job(quick: bool) -> dict:
+def _run_in_subprocess(url: str, users: int, per_user: int, runs: int) -> dict:
+    out = Path(tempfile.mkdtemp()) / "job.json"
+    code = (f"import json, bench.job as j; json.dump(j._seed_and_time({users}, {per_user}, {runs}), "
+            f"open({str(out)!r}, 'w'))")
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True,
+                   env={**os.environ, "DATABASE_URL": url, "APP_ENV": "development"})
+    return json.loads(out.read_text())
+
+
+def scheduled_job(quick: bool, backends: list[str], postgres_server: str) -> dict:
     users, per_user, runs = (500, 20, 3) if quick else (10_000, 100, 3)
     results = []
-    for backend in ("sqlite", "postgresql"):
+    for backend in backends:
         if backend == "sqlite":
-            url = f"sqlite:///{tempfile.mkdtemp()}/job.db"
+            results.append(_run_in_subprocess(f"sqlite:///{tempfile.mkdtemp()}/job.db", users, per_user, runs))
         else:
-            from bench.run import _postgres_database
-
-            url = _postgres_database(f"bench_job_{os.getpid()}")
-        out = Path(tempfile.mkdtemp()) / "job.json"
-        code = (f"import json, bench.job as j; json.dump(j._seed_and_time({users}, {per_user}, {runs}), "
-                f"open({str(out)!r}, 'w'))")
-        subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True,
-                       env={**os.environ, "DATABASE_URL": url, "APP_ENV": "development"})
-        import json
-
-        results.append(json.loads(out.read_text()))
+            with throwaway_database(postgres_server, "bench_job") as url:
+                results.append(_run_in_subprocess(url, users, per_user, runs))
     lines = [f"{users:,} users × {per_user} transactions in one closed month; the job (every batch of 500, "
              "in-process, the activities' code) against one bare GROUP BY over the same transactions.", "",
              "| database | seed | job | bare GROUP BY | job ÷ bare (≤ 2) |", "|---|---|---|---|---|"]
