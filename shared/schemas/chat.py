@@ -10,7 +10,8 @@ from shared.schemas import Input, Output, Text
 MAX_MESSAGE_CHARS = 2000
 
 Intent = Literal["spending", "income", "net_savings", "balance", "budget_status", "goal_progress", "top_spending",
-                 "record_expense", "record_income", "advice", "help", "clarify", "unknown"]
+                 "record_expense", "record_income", "transfer", "compare_spending", "recent_transactions", "undo",
+                 "advice", "help", "clarify", "unknown"]
 
 
 class ChatIn(Input):

@@ -12,6 +12,7 @@ from shared.services import credentials as auth
 from shared.data.config import get_settings
 from shared.errors import Invalid, Throttled, Unauthenticated, conflict
 from shared.data.models import (
+    AssistantRecording,
     Account,
     Asset,
     AssetPrice,
@@ -259,6 +260,7 @@ def delete_user_data(session: Session, user_id: int) -> None:
         delete(GoalContribution).where(GoalContribution.goal_id.in_(goal_ids)),
         delete(Goal).where(Goal.user_id == user_id),
         delete(Budget).where(Budget.user_id == user_id),
+        delete(AssistantRecording).where(AssistantRecording.user_id == user_id),
         delete(Transaction).where(Transaction.user_id == user_id),
         delete(MonthlyTotal).where(MonthlyTotal.user_id == user_id),
         delete(IncomeSource).where(IncomeSource.user_id == user_id),

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from shared.services.assistant.nlu import NamedRef, Understanding, understand
-from tests.assistant.eval_set import GOALS, THIS_MONTH, TODAY, Case
+from tests.assistant.eval_set import THIS_MONTH, TODAY, Case
 from tests.assistant.heldout_set import CARDS, CASES, HELDOUT_ACCOUNTS
 from tests.assistant.test_eval import CATEGORIES, CATEGORY_IDS, GOAL_REFS
 

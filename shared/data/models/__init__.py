@@ -1,5 +1,6 @@
 """The tables, one module per domain. Importing this package registers every table on `Base.metadata`
 (migrations, the isolation test and the delete-my-account cleanup read them from there)."""
+from shared.data.models.assistant import AssistantRecording
 from shared.data.models.base import Base, Timestamps
 from shared.data.models.identity import (
     AuthSession,
@@ -23,6 +24,7 @@ from shared.data.models.money import (
 from shared.data.models.summaries import PeriodSummary, SummaryRun
 
 __all__ = [
+    "AssistantRecording",
     "Base",
     "Timestamps",
     "User",

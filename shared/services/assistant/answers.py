@@ -28,11 +28,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.services import reports
-from shared.services.assistant.nlu import CategoryRef, NamedRef, Understanding, understand
+from shared.services.assistant.nlu import CardRef, CategoryRef, NamedRef, Understanding, understand
 from shared.services.assistant.periods import Period
 from shared.errors import Invalid
 from shared.schemas import validate
-from shared.data.models import Account, Category, Goal, User
+from shared.data.models import Account, AssistantRecording, Category, CreditCard, Goal, User
 from shared.schemas import to_money_string
 
 MAX_TOP = 20
@@ -69,9 +69,16 @@ class Names:
     categories: tuple[CategoryRef, ...]
     accounts: tuple[NamedRef, ...]
     goals: tuple[NamedRef, ...]
+    cards: tuple[CardRef, ...] = ()
 
     def category(self, category_id: int | None) -> CategoryRef | None:
         return next((c for c in self.categories if c.id == category_id), None)
+
+    def account(self, account_id: int | None) -> NamedRef | None:
+        return next((a for a in self.accounts if a.id == account_id), None)
+
+    def card(self, card_id: int | None) -> CardRef | None:
+        return next((c for c in self.cards if c.id == card_id), None)
 
 
 def caller_names(session: Session, user_id: int) -> Names:
@@ -80,9 +87,12 @@ def caller_names(session: Session, user_id: int) -> Names:
     accounts = session.execute(select(Account.id, Account.name)
                                .where(Account.user_id == user_id).order_by(Account.id)).all()
     goals = session.execute(select(Goal.id, Goal.title).where(Goal.user_id == user_id).order_by(Goal.id)).all()
+    cards = session.execute(select(CreditCard.id, CreditCard.name, CreditCard.issuer, CreditCard.last4)
+                            .where(CreditCard.user_id == user_id).order_by(CreditCard.id)).all()
     return Names(tuple(CategoryRef(r.id, r.name, r.kind) for r in categories),
                  tuple(NamedRef(r.id, r.name) for r in accounts),
-                 tuple(NamedRef(r.id, r.title) for r in goals))
+                 tuple(NamedRef(r.id, r.title) for r in goals),
+                 tuple(CardRef(r.id, r.name, r.issuer, r.last4) for r in cards))
 
 
 @dataclass(frozen=True)
@@ -111,7 +121,7 @@ def answer_message(session: Session, user: User, message: str, today: dt.date) -
 def read(caller: Caller, message: str) -> Understanding:
     names = caller.names
     return understand(message, today=caller.today, categories=names.categories, accounts=names.accounts,
-                      goals=names.goals)
+                      goals=names.goals, cards=names.cards)
 
 
 def answer(caller: Caller, u: Understanding) -> Answer:
@@ -179,6 +189,10 @@ def or_list(words: Sequence[str]) -> str:
 # --- questions about figures --------------------------------------------------------------------
 
 def spending(c: Caller, u: Understanding) -> Answer:
+    if u.payee:
+        from shared.services.assistant.actions import at_payee
+
+        return at_payee(c, u)
     p, category = u.period, c.names.category(u.category_id)
     t = reports.totals(c.session, c.user.id, p.start, p.end, u.category_id)
     on = f" on {category.name}" if category else ""
@@ -187,6 +201,10 @@ def spending(c: Caller, u: Understanding) -> Answer:
 
 
 def income(c: Caller, u: Understanding) -> Answer:
+    if u.payee:
+        from shared.services.assistant.actions import at_payee
+
+        return at_payee(c, u)
     p, category = u.period, c.names.category(u.category_id)
     t = reports.totals(c.session, c.user.id, p.start, p.end, u.category_id)
     source = f" from {category.name}" if category else ""
@@ -211,6 +229,11 @@ def net_savings(c: Caller, u: Understanding) -> Answer:
 
 def balance(c: Caller, u: Understanding) -> Answer:
     from shared.services.money import Accounts
+
+    if u.card_id is not None:
+        from shared.services.assistant.actions import card_balance
+
+        return card_balance(c, u)
 
     service = Accounts()
     if u.account_id is not None:
@@ -315,34 +338,52 @@ def top_spending(c: Caller, u: Understanding) -> Answer:
 
 # --- recording ----------------------------------------------------------------------------------
 
-def record(c: Caller, u: Understanding) -> Answer:
+def create_transaction(c: Caller, proposed: dict[str, Any], what: str) -> tuple[Any, dict] | Answer:
+    """Create a transaction through the same service and validation as POST /api/transactions, and
+    remember that the assistant made it (for "undo that"). A refusal is a `clarify` answer and leaves
+    nothing behind (the attempt runs in a savepoint)."""
     from shared.schemas.money import TransactionIn
     from shared.services.transactions import Transactions
 
-    kind = "expense" if u.intent == "record_expense" else "income"
-    fields = {"type": kind, "amount": u.amount, "date": u.date, "description": u.description,
-              "category_id": u.category_id, "account_id": u.account_id}
-    proposed = {k: v for k, v in fields.items() if v is not None}
     service = Transactions()
     try:
         data_in = validate(TransactionIn, proposed)
-        with c.session.begin_nested():  # a refused recording leaves nothing behind
+        with c.session.begin_nested():
             row = service.create(c.session, c.user, data_in)
+            c.session.add(AssistantRecording(user_id=c.user.id, transaction_id=row.id))
+            c.session.flush()
     except Invalid as exc:
-        shown = {**proposed, "amount": money(u.amount) if u.amount is not None else None,
-                 "date": u.date.isoformat() if u.date else None}
-        return Answer(f"I could not record that {kind}: {exc.detail} Please say it again with the details "
+        shown = {**proposed, "amount": money(proposed.get("amount")),
+                 "date": proposed["date"].isoformat() if proposed.get("date") else None}
+        return Answer(f"I could not record that {what}: {exc.detail} Please say it again with the details "
                       f"fixed.", "clarify", {"question": exc.detail, "candidates": [], "errors": exc.errors or [],
                                              "proposed": shown})
-    out = service.to_out(c.session, c.user, [row])[0].model_dump(mode="json")
+    return row, service.to_out(c.session, c.user, [row])[0].model_dump(mode="json")
+
+
+def record(c: Caller, u: Understanding) -> Answer:
+    kind = "expense" if u.intent == "record_expense" else "income"
+    fields = {"type": kind, "amount": u.amount, "date": u.date, "description": u.description,
+              "category_id": u.category_id, "account_id": u.account_id, "credit_card_id": u.card_id}
+    created = create_transaction(c, {k: v for k, v in fields.items() if v is not None}, kind)
+    if isinstance(created, Answer):
+        return created
+    row, out = created
     category = c.names.category(row.category_id)
     filed = f" under {category.name}" if category else " without a category"
     about = f' ("{row.description}")' if row.description else ""
-    account = next((a for a in c.names.accounts if a.id == row.account_id), None)
-    paid = (" from " if kind == "expense" else " into ") + account.name if account else ""
+    account = c.names.account(row.account_id)
+    card = c.names.card(row.credit_card_id)
+    if card is not None:
+        paid = f" on {card.name}" if kind == "expense" else f" as a refund on {card.name}"
+    elif account is not None:
+        paid = (" from " if kind == "expense" else " into ") + account.name
+    else:
+        paid = " in cash" if kind == "expense" else ""
     reply = (f"Recorded {'an expense' if kind == 'expense' else 'income'} of {c.money(row.amount)}{about} on "
-             f"{long_date(row.date)}{filed}{paid}.")
-    return Answer(reply, u.intent, {"transaction": out, "category": ref(category), "account": ref(account)})
+             f"{long_date(row.date)}{filed}{paid}. Say \"undo that\" within 10 minutes to take it back.")
+    return Answer(reply, u.intent, {"transaction": out, "category": ref(category), "account": ref(account),
+                                    "card": None if card is None else {"id": card.id, "name": card.name}})
 
 
 # --- conversation -------------------------------------------------------------------------------
@@ -368,6 +409,12 @@ def unknown(c: Caller, u: Understanding) -> Answer:
     return Answer(reply, "unknown", {"examples": examples})
 
 
+def _actions():
+    from shared.services.assistant import actions
+
+    return actions
+
+
 def _advice(c: Caller, u: Understanding) -> Answer:
     from shared.services.assistant.advice import advise
 
@@ -385,6 +432,10 @@ _BY_INTENT: dict[str, Callable[[Caller, Understanding], Answer]] = {
     "record_expense": record,
     "record_income": record,
     "advice": _advice,
+    "transfer": lambda c, u: _actions().transfer(c, u),
+    "undo": lambda c, u: _actions().undo(c, u),
+    "recent_transactions": lambda c, u: _actions().recent_transactions(c, u),
+    "compare_spending": lambda c, u: _actions().compare_spending(c, u),
     "help": help_,
     "clarify": clarify,
     "unknown": unknown,

@@ -27,13 +27,18 @@ from decimal import Decimal
 from . import vocabulary
 from .amounts import find_amounts, pick_amount
 from .matching import EVERYDAY_WORDS, Match, choose, find_names, normalize, prepare, singular
-from .periods import Found, Period, default_period, find_period
+from .periods import Found, Period, default_period, find_period, impossible_date
+from .references import CardRef, Named, find_accounts, find_cards, mark_last_four
 
 INTENTS = ("spending", "income", "net_savings", "balance", "budget_status", "goal_progress", "top_spending",
-           "record_expense", "record_income", "advice", "help", "clarify", "unknown")
+           "record_expense", "record_income", "transfer", "compare_spending", "recent_transactions", "undo",
+           "advice", "help", "clarify", "unknown")
+__all__ = ["INTENTS", "CardRef", "CategoryRef", "NamedRef", "Understanding", "understand"]
 ADVICE_TOPICS = ("savings_rate", "50_30_20", "budgets", "goals", "unusual")
 MAX_MESSAGE_CHARS = 2000
 DEFAULT_TOP_LIMIT = 5
+DEFAULT_RECENT = 10
+MAX_RECENT = 50
 _PERIOD_INTENTS = frozenset({"spending", "income", "net_savings", "top_spending", "budget_status"})
 
 
@@ -58,6 +63,10 @@ class Understanding:
     category_id: int | None = None
     category_candidates: tuple[int, ...] = ()
     account_id: int | None = None
+    card_id: int | None = None
+    from_account_id: int | None = None
+    to_account_id: int | None = None
+    to_card_id: int | None = None
     goal_id: int | None = None
     amount: Decimal | None = None
     date: dt.date | None = None
@@ -65,6 +74,8 @@ class Understanding:
     limit: int | None = None
     advice_topic: str | None = None
     question: str | None = None
+    other_period: Period | None = None
+    payee: str | None = None
 
     def as_dict(self) -> dict:
         """JSON-ready: dates as ISO strings, the amount as a string."""
@@ -75,6 +86,9 @@ class Understanding:
         data["amount"] = None if self.amount is None else str(self.amount)
         data["date"] = None if self.date is None else self.date.isoformat()
         data["category_candidates"] = list(self.category_candidates)
+        if self.other_period is not None:
+            data["other_period"] = {"start": self.other_period.start.isoformat(),
+                                    "end": self.other_period.end.isoformat(), "label": self.other_period.label}
         return data
 
 
@@ -132,6 +146,22 @@ _RECORD_INCOME = _rx(r"\b(?:got paid|get paid|received|receive|earned|earn|paid 
 _RECORD_EXPENSE = _rx(r"\b(?:spent|spend|paid|pay|bought|buy|purchased|add|added|log|logged|record|recorded|expense"
                       r"|cost|charged|dropped)\b")
 _GOT = _rx(r"\bgot\b")
+_REFUND = _rx(r"\brefund(?:s|ed)?\b|\b(?:money|paid) back\b|\breimburs\w*")
+# A statement that starts like a recording but says no amount is asked about, never guessed.
+_RECORD_START = _rx(r"^(?:i\s+)?(?:just\s+)?(?:add|record|log|spent|paid|bought|purchased|got paid|received|earned"
+                    r"|put|charged)\b")
+_TRANSFER = _rx(r"\b(?:move|moved|moving|transfer|transferred|transferring|send|sent|shift|shifted|put|pay|paid"
+                r"|paying)\b")
+_EXPLICIT_TRANSFER = _rx(r"\b(?:move|moved|moving|transfer|transferred|transferring|shift|shifted)\b")
+_UNDO = _rx(r"\bundo\b|\b(?:cancel|delete|remove|revert|reverse|scratch|take back|erase)\s+(?:that|it|this"
+            r"|the (?:last|previous|latest)|my (?:last|previous|latest)|last|what you)\b")
+_COUNT = r"\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty"
+_RECENT = _rx(rf"\b(?:(?P<n1>{_COUNT})\s+)?(?:most\s+)?(?:recent|latest|last|newest)\s+(?:(?P<n2>{_COUNT})\s+)?"
+              r"(?:transactions?|purchases?|expenses?|payments?|entries|things|items|charges|spending|records)\b"
+              r"|\brecent (?:activity|transactions?)\b")
+_COMPARE = _rx(r"\b(?:compare\w*|comparison|vs|versus|against|than|difference)\b")
+_OWE = _rx(r"\bowe\b|\bowing\b|\bleft on\b|\bon (?:my |the )?card\b|\bavailable credit\b|\bcredit left\b")
+_PAYEE = re.compile(r"\b(?:at|to|from)\s+([a-z0-9][a-z0-9&'-]*(?:\s+[a-z0-9&'-]+)?)")
 _ON_WHAT = re.compile(r"\b(?:on|for|at)\s+(?:the\s+|my\s+|a\s+|an\s+|our\s+)?([a-z][a-z]+(?:\s[a-z]+)?)")
 _NOT_A_THING = EVERYDAY_WORDS | frozenset(
     "average everything anything overall whole groceries total it that them things stuff".split())
@@ -145,26 +175,35 @@ dollars dollar bucks euros euro pounds usd eur gbp some new new today this morni
 
 
 def understand(message: str, *, today: dt.date, categories: Sequence[CategoryRef],
-               accounts: Sequence[NamedRef] = (), goals: Sequence[NamedRef] = ()) -> Understanding:
+               accounts: Sequence[NamedRef] = (), goals: Sequence[NamedRef] = (),
+               cards: Sequence[CardRef] = ()) -> Understanding:
     """Read one chat message. Never raises on any text; what is not understood is intent "unknown"."""
     text = _CONTROL.sub(" ", (message or "")[:MAX_MESSAGE_CHARS])
     low = " ".join(text.lower().split())
     norm = normalize(low)
     if not re.search(r"[a-z0-9]", norm):
         return Understanding("unknown")
-    return _Reader(low, norm, today, categories, accounts, goals).read()
+    return _Reader(low, norm, today, categories, accounts, goals, cards).read()
 
 
 class _Reader:
     """One message being read; the steps share what was found in it."""
 
     def __init__(self, low: str, norm: str, today: dt.date, categories: Sequence[CategoryRef],
-                 accounts: Sequence[NamedRef], goals: Sequence[NamedRef]):
-        self.low, self.norm, self.today = low, norm, today
+                 accounts: Sequence[NamedRef], goals: Sequence[NamedRef], cards: Sequence[CardRef] = ()):
+        low = mark_last_four(low, cards)
+        self.low, self.norm, self.today = low, normalize(low) if cards else norm, today
         self.categories = {c.id: c for c in categories}
-        self.accounts, self.goals = accounts, goals
+        self.accounts, self.goals, self.cards = accounts, goals, cards
+        self.bad_date = impossible_date(low, today)
+        if self.bad_date:
+            low = _blank(low, self.bad_date[1])
         self.found: Found | None = find_period(low, today)
         rest = _blank(low, self.found.span) if self.found else low
+        self.second: Found | None = find_period(rest, today) if self.found else None
+        if self.second is not None:
+            rest = _blank(rest, self.second.span)
+        self.recent = _RECENT.search(normalize(rest))
         self.limit: int | None = None
         top_n = _TOP_N.search(rest)
         if top_n:
@@ -184,9 +223,21 @@ class _Reader:
         n = self.norm
         if _HELP.search(n) and not _ADVICE.search(n):
             return Understanding("help")
+        if _UNDO.search(n):
+            return Understanding("undo")
+        if self.recent:
+            raw = self.recent.group("n1") or self.recent.group("n2")
+            limit = DEFAULT_RECENT if raw is None else (_WORD_NUMBERS.get(raw) or int(raw))
+            return Understanding("recent_transactions", limit=max(1, min(limit, MAX_RECENT)))
+        transfer = self._transfer()
+        if transfer is not None:
+            return transfer
         recording = self._recording()
         if recording is not None:
             return recording
+        compared = self._compare()
+        if compared is not None:
+            return compared
         if _50_30_20.search(n):
             return self._advice("50_30_20")
         if _SAVINGS_RATE.search(n):
@@ -205,6 +256,9 @@ class _Reader:
         goal = self._goal()
         if goal is not None:
             return goal
+        card_balance = self._card_balance()
+        if card_balance is not None:
+            return card_balance
         if _BALANCE.search(n) or (self._account_matches() and (_ACCOUNT.search(n) or (
                 _QUESTION_START.search(n) and not (_SPENDING.search(n) or _INCOME.search(n) or _NET.search(n))))):
             return self._balance()
@@ -228,6 +282,9 @@ class _Reader:
         return Understanding("advice", advice_topic=topic, period=self.found.period if self.found else None)
 
     def _about_category(self, intent: str, kind: str) -> Understanding:
+        payee = self._payee() if intent in ("spending", "income") else None
+        if payee is not None:
+            return self._with_period(Understanding(intent, payee=payee))
         category_id, tied = self._pick_category(kind)
         if tied:
             return self._ask_which(tied)
@@ -258,10 +315,18 @@ class _Reader:
 
     def _recording(self) -> Understanding | None:
         n = self.norm
-        if self.amount is None or _QUESTION_START.search(n) or self.low.rstrip().endswith("?"):
+        if _QUESTION_START.search(n) or self.low.rstrip().endswith("?"):
             return None
+        if self.amount is None:
+            if _RECORD_START.search(n) and (self.found is None or self.found.single_day):
+                return Understanding("clarify", question="How much was it? Say the amount too, like "
+                                                         '"spent 12.50 on coffee today".')
+            return None
+        if self.bad_date is not None:
+            return Understanding("clarify", question=f'There is no such day as "{self.bad_date[0]}". On which day '
+                                                     'was it? Say "today", "yesterday" or a date like "on March 3".')
         kind = self._best_kind(include_items=True)
-        if _RECORD_INCOME.search(n):
+        if _REFUND.search(n) or _RECORD_INCOME.search(n):
             intent = "record_income"
         elif _GOT.search(n):
             intent = "record_expense" if kind == "expense" else "record_income"
@@ -286,27 +351,98 @@ class _Reader:
         if tied:
             return self._ask_which(tied)
         account_id, _ = choose(self._account_matches())
+        cards = [c for c in self._cards() if c.role != "source"]
+        card_id = cards[0].id if cards else None
+        if card_id is not None and account_id is not None:
+            account_id = None  # "with my visa from checking" is a card charge; the account is not paid from
         return Understanding(intent, amount=self.amount.value, date=day, category_id=category_id,
-                             account_id=account_id, description=self._description())
+                             account_id=account_id, card_id=card_id, description=self._description())
+
+    def _transfer(self) -> Understanding | None:
+        """Money moved between the caller's own accounts, or an account paying a card."""
+        n = self.norm
+        if not _TRANSFER.search(n) or _QUESTION_START.search(n):
+            return None
+        named = self._accounts() + self._cards()
+        source = next((x for x in named if x.kind == "account" and x.role == "source"), None)
+        target = next((x for x in named if x.role == "destination" and x is not source), None)
+        explicit = _EXPLICIT_TRANSFER.search(n)
+        if target is None and explicit and source is not None:
+            target = next((x for x in named if x.kind == "account" and x is not source), None)
+        if not (explicit and (source or target)) and not (source and target):
+            return None
+        if self.amount is None or self.amount.value is None:
+            raw = self.amount.raw if self.amount else None
+            question = _amount_question(raw, self.amount.problem) if raw else "How much should I move?"
+            return Understanding("clarify", question=question)
+        if source is None:
+            return Understanding("clarify", question="From which account? Say it like "
+                                                     '"move 100 from checking to savings".')
+        if target is None:
+            return Understanding("clarify", question="To which account or card? Say it like "
+                                                     '"move 100 from checking to savings".')
+        day = self.found.period.start if self.found and self.found.single_day else self.today
+        return Understanding("transfer", amount=self.amount.value, date=day, from_account_id=source.id,
+                             to_account_id=target.id if target.kind == "account" else None,
+                             to_card_id=target.id if target.kind == "card" else None)
+
+    def _compare(self) -> Understanding | None:
+        if self.second is None or not _COMPARE.search(self.norm):
+            return None
+        first, second = sorted((self.found, self.second), key=lambda f: f.span[0])
+        category_id, tied = self._pick_category("expense")
+        if tied:
+            return self._ask_which(tied)
+        return Understanding("compare_spending", period=first.period, other_period=second.period,
+                             category_id=category_id)
+
+    def _card_balance(self) -> Understanding | None:
+        n = self.norm
+        cards = self._cards()
+        if not cards or _SPENDING.search(n) or _INCOME.search(n):
+            return None
+        if not (_BALANCE.search(n) or _OWE.search(n) or _QUESTION_START.search(n) or self.low.rstrip().endswith("?")):
+            return None
+        return Understanding("balance", card_id=cards[0].id)
+
+    def _payee(self) -> str | None:
+        """The shop or payee in "spent at Lidl" / "paid to Netflix", unless it is one of the caller's
+        category names (then the question is about that category)."""
+        text = " ".join(self.rest_tokens)
+        m = _PAYEE.search(text)
+        if not m:
+            return None
+        words = m.group(1).split()
+        if len(words) > 1 and (words[1] in _FILLER or words[1] in _TRAILING):
+            words = words[:1]
+        if words[0] in _NOT_A_THING or words[0] in _FILLER:
+            return None
+        thing = " ".join(words)
+        if self._category_matches(words):
+            return None  # "received from freelancing": one of the caller's categories, not a payee
+        return thing
 
     # -- names ----------------------------------------------------------------------------
 
-    def _category_matches(self) -> list[tuple[Match, str]]:
-        """Matches of the caller's category names and of the aliases of default names; each with
-        the category's kind."""
+    def _category_matches(self, tokens: Sequence[str] | None = None) -> list[tuple[Match, str]]:
+        """Matches of the caller's category names and of the aliases of default names in `tokens`
+        (the message's own words by default); each with the category's kind."""
+        tokens = self.rest_tokens if tokens is None else tokens
         names = prepare((c.id, c.name) for c in self.categories.values())
-        matches = find_names(self.rest_tokens, names)
+        matches = find_names(tokens, names)
         by_id = {m.id: m for m in matches}
-        for category_id, phrase in self._vocabulary_hits(vocabulary.ALIASES):
+        for category_id, phrase in self._vocabulary_hits(vocabulary.ALIASES, tokens):
             alias = Match(category_id, 1, 0, len(phrase.split()))
             if category_id not in by_id or alias.key < by_id[category_id].key:
                 by_id[category_id] = alias
         return sorted(((m, self.categories[m.id].kind) for m in by_id.values()), key=lambda mk: mk[0].key)
 
-    def _vocabulary_hits(self, table: dict[str, tuple[str, ...]]) -> list[tuple[int, str]]:
+    def _vocabulary_hits(self, table: dict[str, tuple[str, ...]],
+                         tokens: Sequence[str] | None = None) -> list[tuple[int, str]]:
         """(category id, phrase) for each phrase of `table` in the message whose category the caller has."""
         by_name = {" ".join(singular(w) for w in normalize(c.name).split()): c.id for c in self.categories.values()}
-        padded = " " + " ".join(singular(t) for t in self.rest_tokens) + " "
+        tokens = self.rest_tokens if tokens is None else tokens
+        padded = " " + " ".join(singular(t) for t in tokens) + " "
         hits = []
         for name, phrases in table.items():
             category_id = by_name.get(singular(name))
@@ -346,6 +482,12 @@ class _Reader:
                     return longest[0], ()
                 return None, tuple(dict.fromkeys(longest))
         return category_id, tied
+
+    def _accounts(self) -> list[Named]:
+        return find_accounts(self.rest_tokens, self.accounts)
+
+    def _cards(self) -> list[Named]:
+        return find_cards(self.rest_tokens, self.cards) if self.cards else []
 
     def _account_matches(self) -> list[Match]:
         return find_names(self.rest_tokens, prepare((a.id, a.name) for a in self.accounts))

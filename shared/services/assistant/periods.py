@@ -313,3 +313,27 @@ def find_period(text: str, today: dt.date) -> Found | None:
         label = "this month" if (year, month) == (today.year, today.month) else None
         return Found(_month_period(year, month, today, label, clip=True), m.span(), False)
     return None
+
+
+_SLASH_DATE = re.compile(r"(?<![\d/.])(?P<a>\d{1,2})/(?P<b>\d{1,2})(?:/(?P<y>\d{2}|\d{4}))?(?![\d/])")
+_MONTH_DAY_WORDS = re.compile(rf"\b{_MONTH.format(g='m1')}\s+(?P<d1>\d{{1,2}}){_ORD}\b"
+                              rf"|\b(?P<d2>\d{{1,2}}){_ORD}\s+(?:of\s+)?{_MONTH.format(g='m2')}")
+
+
+def impossible_date(text: str, today: dt.date) -> tuple[str, tuple[int, int]] | None:
+    """A day written in the sentence that no calendar has ("31/02", "February 30"), with its span.
+
+    A slash date is impossible when neither reading (day first, month first) is a real day; one that
+    is real in some reading is left alone here (slash dates are not read as periods at all)."""
+    for m in _SLASH_DATE.finditer(text):
+        a, b = int(m.group("a")), int(m.group("b"))
+        year = int(m.group("y")) if m.group("y") else today.year
+        year = year + 2000 if year < 100 else year
+        if not (_valid(year, b, a) or _valid(year, a, b)):
+            return m.group(0), m.span()
+    for m in _MONTH_DAY_WORDS.finditer(text):
+        month = _MONTHS[m.group("m1") or m.group("m2")]
+        day = int(m.group("d1") or m.group("d2"))
+        if not any(_valid(year, month, day) for year in range(today.year - 3, today.year + 1)):
+            return m.group(0), m.span()
+    return None
