@@ -74,5 +74,8 @@ def conflict(detail: str, field_name: str | None = None) -> Conflict:
     return Conflict(detail, errors=errors)
 
 
-def invalid(field_name: str, message: str) -> Invalid:
-    return Invalid(f"{field_name}: {message}", errors=[{"field": field_name, "message": message}])
+def invalid(field_name: str, message: str, *, where: str = "body") -> Invalid:
+    """A rule one field breaks. The message becomes a sentence that names the field."""
+    sentence = message if message.startswith(field_name) else f"{field_name} {message}"
+    return Invalid(f"{sentence[0].upper()}{sentence[1:]}.", errors=[{"field": field_name, "message": sentence,
+                                                                     "in": where}])

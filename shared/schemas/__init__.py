@@ -255,24 +255,84 @@ class OneOf(NamedTuple):
 M = TypeVar("M", bound=BaseModel)
 
 
-def validation_errors(exc: ValidationError) -> list[dict[str, str]]:
+# What to send instead, for the patterns a field declares (a raw regular expression helps no one).
+PATTERN_HINTS = {
+    r"^[A-Za-z0-9_.\-]+$": "must use only letters, digits, '_', '.' and '-'",
+    r"^\d{4}$": "must be exactly four digits, like \"4242\"",
+    r"^#[0-9A-Fa-f]{6}$": "must be a colour written as # and six hex digits, like \"#1976D2\"",
+}
+
+
+def _expected_list(expected: str) -> str:
+    return expected.replace("'", "").replace(" or ", ", or ")
+
+
+def _sentence_for(err: dict[str, Any], field: str) -> str:
+    """Pydantic's error as a sentence that names the field and says what to send instead."""
+    kind, ctx = err.get("type", ""), err.get("ctx") or {}
+    message = err.get("msg", "is not valid").removeprefix("Value error, ")
+    simple = {
+        "missing": "is required; send it",
+        "extra_forbidden": "is not a field here; leave it out (check its spelling)",
+        "int_parsing": "must be a whole number, like 42",
+        "int_type": "must be a whole number, like 42",
+        "int_from_float": "must be a whole number, like 42",
+        "bool_parsing": "must be true or false",
+        "bool_type": "must be true or false",
+        "string_type": "must be a text string",
+        "date_from_datetime_parsing": "must be a date written YYYY-MM-DD, like 2026-11-29",
+        "date_parsing": "must be a date written YYYY-MM-DD, like 2026-11-29",
+        "date_type": "must be a date written YYYY-MM-DD, like 2026-11-29",
+        "list_type": "must be a JSON array",
+        "dict_type": "must be a JSON object",
+        "model_type": "must be a JSON object",
+        "decimal_parsing": "must be a number, like 12.50",
+        "decimal_type": "must be a number, like 12.50",
+    }
+    if kind in simple:
+        text = simple[kind]
+    elif kind == "literal_error":
+        text = f"must be one of {_expected_list(str(ctx.get('expected', '')))}"
+    elif kind == "enum":
+        text = f"must be one of {_expected_list(str(ctx.get('expected', '')))}"
+    elif kind == "string_too_short":
+        least = ctx.get("min_length")
+        text = "must not be empty" if least == 1 else f"must be at least {least} characters long"
+    elif kind == "string_too_long":
+        text = f"must be at most {ctx.get('max_length')} characters long"
+    elif kind == "too_short":
+        text = f"must have at least {ctx.get('min_length')} items"
+    elif kind == "too_long":
+        text = f"must have at most {ctx.get('max_length')} items"
+    elif kind == "string_pattern_mismatch":
+        text = PATTERN_HINTS.get(str(ctx.get("pattern")), "has characters that are not allowed here")
+    elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        words = {"greater_than": "more than", "greater_than_equal": "at least", "less_than": "less than",
+                 "less_than_equal": "at most"}[kind]
+        bound = next(iter(ctx.values()), "")
+        text = f"must be {words} {bound}"
+    else:
+        text = message[0].lower() + message[1:] if message[:1].isupper() and not message[:2].isupper() else message
+    return text if text.startswith(field) else f"{field} {text}" if field != "body" else f"the body {text}"
+
+
+def validation_errors(exc: ValidationError, location: str = "body") -> list[dict[str, str]]:
+    """Field errors as the problem body lists them: the field (dotted path), a sentence, and where
+    the field was sent (`body` or `query`)."""
     out = []
-    for err in exc.errors(include_url=False, include_input=False, include_context=False):
+    for err in exc.errors(include_url=False, include_input=False):
         loc = ".".join(str(p) for p in err.get("loc", ()) if p != "__root__") or "body"
-        message = err.get("msg", "invalid value").removeprefix("Value error, ")
-        if err.get("type") == "extra_forbidden":
-            message = "unknown field; it is not part of this resource"
-        out.append({"field": loc, "message": message})
+        out.append({"field": loc, "message": _sentence_for(err, loc), "in": location})
     return out
 
 
-def validate(model: type[M], data: Any) -> M:
+def validate(model: type[M], data: Any, *, location: str = "body") -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        errors = validation_errors(exc)
-        raise Invalid("The request has invalid fields: " + ", ".join(e["field"] for e in errors) + ".",
-                       errors=errors) from None
+        errors = validation_errors(exc, location)
+        raise Invalid("The request is not valid: " + "; ".join(e["message"] for e in errors) + ".",
+                      errors=errors) from None
 
 
 MAX_BULK_ITEMS = 1000
@@ -292,7 +352,8 @@ def validate_list(model: type[M], items: list[Any]) -> list[M]:
         try:
             out.append(model.model_validate(item))
         except ValidationError as exc:
-            errors.extend({"field": f"{index}.{e['field']}", "message": e["message"]} for e in validation_errors(exc))
+            errors.extend({"field": f"{index}.{e['field']}", "message": f"item {index}: {e['message']}", "in": "body"}
+                          for e in validation_errors(exc))
     if errors:
         raise Invalid("Some items are invalid.", errors=errors)
     return out

@@ -280,13 +280,14 @@ def history_range(params: s.HistoryQuery) -> tuple[dt.date, dt.date]:
     else:
         start = _months_before(end, 11)
     if start > end:
-        raise invalid("date_to", "must be on or after date_from")
+        raise invalid("date_to", "must be on or after date_from", where="query")
     if params.granularity == "day":
         count, cap = (end - start).days + 1, s.MAX_HISTORY_DAYS
     else:
         count, cap = (end.year - start.year) * 12 + end.month - start.month + 1, s.MAX_HISTORY_MONTHS
     if count > cap:
-        raise invalid("date_from", f"the range spans {count} {params.granularity}s; at most {cap} per request")
+        raise invalid("date_from", f"is too early: the range spans {count} {params.granularity}s and at most {cap} "
+                                   "are answered per request; send a later date_from", where="query")
     return start, end
 
 

@@ -124,11 +124,11 @@ class Categories(Resource[Category]):
                 select(Category).where(Category.id == target_id, Category.user_id == user.id)
             ).scalar_one_or_none()
             if target is None:
-                raise invalid("reassign_to", f"no category with id {target_id}")
+                raise invalid("reassign_to", f"names no category of yours (id {target_id})", where="query")
             if target.id == row.id:
-                raise invalid("reassign_to", "must be another category")
+                raise invalid("reassign_to", "must be another category than the one deleted", where="query")
             if target.kind != row.kind:
-                raise invalid("reassign_to", f"must be an {row.kind} category like the one deleted")
+                raise invalid("reassign_to", f"must be an {row.kind} category like the one deleted", where="query")
             session.execute(update(Transaction).where(Transaction.category_id == row.id)
                             .values(category_id=target.id, updated_at=utcnow()))
             balances.move_category(session, user.id, row.id, target.id)
@@ -165,9 +165,9 @@ class Budgets(Resource[Budget]):
         kind = session.execute(select(Category.kind).where(
             Category.id == values["category_id"], Category.user_id == user.id)).scalar_one_or_none()
         if kind is None:
-            raise invalid("category_id", f"no category with id {values['category_id']}")
+            raise invalid("category_id", f"names no category of yours (id {values['category_id']})")
         if kind != "expense":
-            raise invalid("category_id", "a budget needs an expense category")
+            raise invalid("category_id", "must be an expense category: a budget limits spending")
         clash = select(Budget.id).where(Budget.user_id == user.id, Budget.category_id == values["category_id"],
                                         Budget.month == values["month"])
         if row is not None:

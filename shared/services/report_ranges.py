@@ -63,8 +63,9 @@ def resolve(session: Session, user: User, date_from: dt.date | None, date_to: dt
         start = _months_back(end, DEFAULT_MONTHS - 1)
         start = min(max(start, first_activity(session, user).replace(day=1)), end.replace(day=1))
     if start > end:
-        raise invalid("date_from", "must be on or before date_to; send an earlier date_from or a later date_to")
+        raise invalid("date_from", "must be on or before date_to; send an earlier date_from or a later date_to",
+                      where="query")
     if months_spanned(start, end) > max_months:
-        raise invalid("date_from", f"the range may span at most {max_months} calendar months; "
-                                   "send a later date_from or an earlier date_to")
+        raise invalid("date_from", f"must be at most {max_months} calendar months before date_to; "
+                                   "send a later date_from or an earlier date_to", where="query")
     return DateRange(start, end)

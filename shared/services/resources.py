@@ -78,7 +78,8 @@ class Resource(Generic[R]):
                 continue
             owner = session.execute(select(model.user_id).where(model.id == ref)).scalar_one_or_none()
             if owner != user.id:
-                raise invalid(field_name, f"no {model.__tablename__.rstrip('s').replace('_', ' ')} with id {ref}")
+                noun = model.__tablename__.rstrip("s").replace("_", " ")
+                raise invalid(field_name, f"names no {noun} of yours (id {ref}); send the id of one of your {noun}s")
 
     def validate_row(self, session: Session, user: User, values: dict[str, Any], row: R | None) -> None:
         """Rules across fields, given the values the row will have; raise a domain error to refuse."""

@@ -244,7 +244,7 @@ class Context:
             data[key] = params.get(key)
             if "\x00" in key or "\x00" in (data[key] or ""):
                 raise nul_refused(key.replace("\x00", ""))
-        return validate(model, data)
+        return validate(model, data, location="query")
 
     def route_int(self, name: str = "id") -> int:
         raw = self.req.route_params.get(name, "")
