@@ -101,7 +101,8 @@ NonNegativeMoney = _money(Decimal(0), True)
 SignedMoney = _money(None, True)
 
 # Answers only: any Decimal out as a two-digit string.
-MoneyOut = Annotated[Decimal, _MONEY_OUT, WithJsonSchema({"type": "string", "pattern": r"^-?\d+\.\d{2}$"})]
+MoneyOut = Annotated[Decimal, _MONEY_OUT, WithJsonSchema({"type": "string", "pattern": r"^-?\d+\.\d{2}$",
+                                                           "examples": ["1250.50"]})]
 FractionOut = Annotated[
     Decimal,
     PlainSerializer(lambda v: format(Decimal(v).quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN), "f"),

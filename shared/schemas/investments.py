@@ -83,7 +83,7 @@ AssetPatch = patch_of(AssetIn)
 class AssetOut(Resource):
     portfolio_id: int
     name: str
-    type: str
+    type: AssetType
     symbol: str | None
     quantity: PreciseOut
     amount_invested: MoneyOut
@@ -133,7 +133,7 @@ class ValuationQuery(Query):
 class AssetValuation(Output):
     asset_id: int
     name: str
-    type: str
+    type: AssetType
     symbol: str | None
     quantity: PreciseOut
     purchase_date: dt.date

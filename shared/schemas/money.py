@@ -55,7 +55,7 @@ AccountPatch = patch_of(AccountIn)
 
 class AccountOut(Resource):
     name: str
-    type: str
+    type: AccountType
     institution: str | None
     opening_balance: MoneyOut
     balance: MoneyOut = Field(description="opening balance + income − expenses − transfers out + transfers in")
@@ -132,7 +132,7 @@ IncomeSourcePatch = patch_of(IncomeSourceIn)
 class IncomeSourceOut(Resource):
     name: str
     amount: MoneyOut
-    frequency: str
+    frequency: Frequency
     next_date: dt.date | None
     account_id: int | None
 
@@ -157,7 +157,7 @@ CategoryPatch = patch_of(CategoryIn)
 
 class CategoryOut(Resource):
     name: str
-    kind: str
+    kind: CategoryKind
     color: str | None
 
 
@@ -203,7 +203,7 @@ TransactionPatch = patch_of(TransactionIn)
 
 
 class TransactionOut(Resource):
-    type: str
+    type: TransactionType
     amount: MoneyOut
     date: dt.date
     description: str | None
