@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import re
 import sys
 import time
@@ -193,7 +194,8 @@ def make_wsgi_app(app: Any) -> Callable:
             out_body = b""
         out_headers["Content-Length"] = str(len(out_body))
         start_response(f"{status} {_REASONS.get(status, 'Status')}", list(out_headers.items()))
-        log.info("%s %s %s %d %.1fms", peer, method, path, status, (time.perf_counter() - started) * 1000)
+        if log.isEnabledFor(logging.INFO):
+            log.info("%s %s %s %d %.1fms", peer, method, path, status, (time.perf_counter() - started) * 1000)
         return [out_body]
 
     return wsgi
@@ -205,7 +207,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=7071)
     parser.add_argument("--threads", type=int, default=16)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # LOG_LEVEL as the app reads it (WARNING: no line per request, as on the platform).
+    level = getattr(logging, os.environ.get("LOG_LEVEL", "").strip().upper() or "INFO", logging.INFO)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
     sys.path.insert(0, str(ROOT))

@@ -13,7 +13,28 @@ def fmt(value: float, digits: int = 2) -> str:
     return "—" if value != value else f"{value:.{digits}f}"
 
 
-def write_results(args, cold: dict, backends: list[dict], http_results: dict | None, job: dict | None) -> str:
+def beside_section(beside: dict[str, dict]) -> list[str]:
+    """Issue 16's targets 1 and 2: the app over HTTP beside the bare floor, one client."""
+    lines = ["## HTTP beside the bare floor (1 client)", "",
+             "devhost (`APP_ENV=production`, `LOG_LEVEL=WARNING`) and bench/floor.py (a stdlib HTTP server "
+             "answering the same request with one SQL statement through the bare driver) on the same database, "
+             "the same requests on one keep-alive connection, rounds interleaved; medians of the rounds. Server "
+             "CPU from /proc (the whole server process).", "",
+             "| database | request | app req/s | floor req/s | app ÷ floor (≥ 0.5) | app CPU ms | floor CPU ms "
+             "| CPU ÷ floor (≤ 3) |", "|---|---|---|---|---|---|---|---|"]
+    for backend, run in beside.items():
+        for op, f in run["operations"].items():
+            lines.append(
+                f"| {backend} | {op} | {fmt(f['app_rps'], 0)} | {fmt(f['floor_rps'], 0)} | {fmt(f['rps_ratio'])} "
+                f"{'✅' if f['rps_ratio'] >= 0.5 else '❌'} | {fmt(f['app_cpu_ms'])} | {fmt(f['floor_cpu_ms'])} | "
+                f"{fmt(f['cpu_ratio'])} {'✅' if f['cpu_ratio'] <= 3 else '❌'} |")
+    rounds = next(iter(beside.values()), {"rounds": 0, "requests": 0})
+    lines += ["", f"{rounds['rounds']} rounds of {rounds['requests']} requests per request kind and server.", ""]
+    return lines
+
+
+def write_results(args, cold: dict, backends: list[dict], beside: dict[str, dict], http_results: dict | None,
+                  job: dict | None) -> str:
     lines = [
         "# Benchmark results",
         "",
@@ -58,6 +79,7 @@ def write_results(args, cold: dict, backends: list[dict], http_results: dict | N
         login = backend["login"]
         lines += [f"Login: bcrypt at {login['rounds']} rounds takes {fmt(login['bcrypt_ms'], 0)} ms; a whole login "
                   f"answers in {fmt(login['login_p50_ms'], 0)} ms (p50). For the record, not to shrink.", ""]
+    lines += beside_section(beside)
     if http_results:
         h = http_results
         lines += ["## HTTP throughput (devhost on PostgreSQL)", "",
@@ -67,12 +89,12 @@ def write_results(args, cold: dict, backends: list[dict], http_results: dict | N
                   f"| {fmt(h['rps'], 0)} | {fmt(h['p50_ms'], 1)} ms | {fmt(h['p99_ms'], 1)} ms | {h['errors_5xx']} |", ""]
     if job:
         lines += ["## Scheduled summaries job", "", job["markdown"], ""]
-    lines += targets_section(cold, backends, job)
+    lines += targets_section(cold, backends, beside, job)
     text = "\n".join(lines) + "\n"
     return text
 
 
-def targets_section(cold: dict, backends: list[dict], job: dict | None) -> list[str]:
+def targets_section(cold: dict, backends: list[dict], beside: dict[str, dict], job: dict | None) -> list[str]:
     """Each target, met or missed; for a miss, why and what it would take."""
     scale_ok, cpu_misses = True, []
     for backend in backends:
@@ -86,8 +108,16 @@ def targets_section(cold: dict, backends: list[dict], job: dict | None) -> list[
             if figures["cpu_ratio"] > 3:
                 cpu_misses.append(f"{backend['backend']} {name} {fmt(figures['cpu_ratio'])}×")
     job_ok = bool(job) and all(r["job_s"] <= 2 * r["bare_s"] for r in job["results"])
+    pg = beside.get("postgresql", {}).get("operations", {})
+    rps_misses = [f"{op} {fmt(f['rps_ratio'])}×" for op, f in pg.items() if f["rps_ratio"] < 0.5]
+    http_cpu_misses = [f"{b} {op} {fmt(f['cpu_ratio'])}×" for b, run in beside.items()
+                       for op, f in run["operations"].items() if f["cpu_ratio"] > 3]
     lines = ["## Targets", "",
              "| target | result |", "|---|---|",
+             f"| HTTP on PostgreSQL, 1 client: ≥ 0.5 × the floor's requests/s | "
+             f"{'not run' if not pg else 'met' if not rps_misses else 'missed: ' + ', '.join(rps_misses)} |",
+             f"| HTTP server CPU per request ≤ 3 × the floor's | "
+             f"{'not run' if not beside else 'met' if not http_cpu_misses else 'missed: ' + ', '.join(http_cpu_misses)} |",
              f"| cold start ≤ 1.25 × floor | {'met' if cold['ratio'] <= 1.25 else 'missed'} ({fmt(cold['ratio'])}) |",
              f"| largest history ≤ 1.5 × smallest, every operation | {'met' if scale_ok else 'missed'} |",
              f"| CPU per request ≤ 3 × floor | {'met' if not cpu_misses else 'missed'} "

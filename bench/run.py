@@ -88,24 +88,31 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     from bench.job import scheduled_job
     from bench.results import write_results
+    from bench.sidebyside import side_by_side
     from bench.throughput import http_throughput
 
     cold = cold_start(3 if args.quick else 15)
-    backends, http_results = [], None
+    backends, http_results, beside = [], None, {}
+    rounds, requests = (2, 20) if args.quick else (5, 100)
     for backend in args.backends:
         if backend == "sqlite":
             backends.append(run_backend(f"sqlite:///{tempfile.mkdtemp()}/bench.db", args))
+            beside[backend] = side_by_side(f"sqlite:///{tempfile.mkdtemp()}/side.db", rounds=rounds,
+                                           requests=requests)
             continue
         with throwaway_database(args.postgres_server, "bench") as url:
             backends.append(run_backend(url, args))
+        with throwaway_database(args.postgres_server, "bench_side") as url:
+            beside[backend] = side_by_side(url, rounds=rounds, requests=requests)
         with throwaway_database(args.postgres_server, "bench_http") as url:
             http_results = http_throughput(url, 16, 3 if args.quick else 20)
     job = scheduled_job(args.quick, args.backends, args.postgres_server)
     output = RESULTS if args.write_results else Path(args.output or Path(tempfile.mkdtemp(prefix="bench-")) /
                                                                        "RESULTS.md")
-    raw = {"cold": cold, "backends": backends, "http": http_results, "job": job, "quick": args.quick}
+    raw = {"cold": cold, "backends": backends, "beside": beside, "http": http_results, "job": job,
+           "quick": args.quick}
     output.with_suffix(".json").write_text(json.dumps(raw, indent=1))
-    text = write_results(args, cold, backends, http_results, job)
+    text = write_results(args, cold, backends, beside, http_results, job)
     output.write_text(text)
     print(text)
     print(f"results written to {output}" + ("" if args.write_results else

@@ -61,12 +61,14 @@ def build_engine(url: str) -> Engine:
         return engine
     # hide_parameters: a logged database error must never carry its bound values (password hashes,
     # refresh-token hashes, emails) into the logs.
-    common = dict(pool_pre_ping=True, pool_size=5, max_overflow=5, pool_recycle=1800, pool_timeout=10,
-                  hide_parameters=True)
+    common = dict(pool_size=5, max_overflow=5, pool_recycle=1800, pool_timeout=10, hide_parameters=True)
     if backend == "mssql":
         from shared.data.azure_sql import create_mssql_engine
 
-        return create_mssql_engine(parsed, **common)
+        # Azure SQL closes idle links behind the pool's back: test each one as it leaves the pool.
+        return create_mssql_engine(parsed, pool_pre_ping=True, **common)
+    # No pre-ping elsewhere (a round trip on every request): a pooled connection that died fails its
+    # first statement, SQLAlchemy discards the pool, and run_unit_of_work retries (nothing was committed).
     if backend == "postgresql":
         return create_engine(parsed, connect_args={"connect_timeout": 5}, **common)
     return create_engine(parsed, **common)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from shared.errors import invalid, not_found
 from shared.data.models import Base, User
 from shared.schemas import Input, Output, PageQuery, Patch
+from shared.schemas.answers import row_serializer
 
 R = TypeVar("R", bound=Base)
 
@@ -60,10 +61,21 @@ class Resource(Generic[R]):
     def list(self, session: Session, user: User, params: PageQuery) -> tuple[list[R], int]:
         stmt = self.filter(self.owned(user), params)
         total = self.count(session, user, stmt, params)
-        rows = session.execute(
-            stmt.order_by(*self.order_by(params)).limit(params.page_size).offset((params.page - 1) * params.page_size)
-        ).scalars().all()
-        return list(rows), total
+        page = stmt.order_by(*self.order_by(params)).limit(params.page_size).offset((params.page - 1) * params.page_size)
+        if self._plain_answers:
+            # Only the columns, as plain rows: the answer reads their values, so building (and
+            # identity-mapping) a hundred ORM objects would be work thrown away.
+            return list(session.execute(page.with_only_columns(*self._columns))), total
+        return list(session.execute(page).scalars().all()), total
+
+    @cached_property
+    def _columns(self) -> list[Any]:
+        return [getattr(self.model, key) for key in self.model.__mapper__.column_attrs.keys()]
+
+    @cached_property
+    def _plain_answers(self) -> bool:
+        """Answers come straight from rows: `to_out` not overridden and the answer model plain."""
+        return type(self).to_out is Resource.to_out and row_serializer(self.out_schema) is not None
 
     def count(self, session: Session, user: User, stmt: Select, params: PageQuery) -> int:
         """The list's `total`: the rows `stmt` selects (a resource may know it more cheaply)."""
@@ -133,3 +145,12 @@ class Resource(Generic[R]):
     def to_out(self, session: Session, user: User, rows: list[R]) -> list[Output]:
         """Shape rows for the answer; override to add computed fields with one query per page."""
         return [self.out_schema.model_validate(row) for row in rows]
+
+    def answers(self, session: Session, user: User, rows: list[R]) -> list[dict[str, Any]]:
+        """The rows as JSON-ready answers: straight from the rows when the answer model is plain
+        values and `to_out` is not overridden (no pydantic pass over what the database just gave),
+        else through `to_out` and pydantic."""
+        if self._plain_answers:
+            serialize = row_serializer(self.out_schema)
+            return [serialize(row) for row in rows]
+        return [item.model_dump(mode="json") for item in self.to_out(session, user, rows)]

@@ -2,10 +2,15 @@
 one decorator every protected handler uses; and the caller's network address for throttling."""
 from __future__ import annotations
 
+import time
+from functools import lru_cache
+from typing import Any
+
 import azure.functions as func
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from shared.data.config import get_settings
 from shared.data.models import AuthSession, User
 from shared.services.credentials import decode_access_token, unauthorized
 from shared.web.http import handler
@@ -34,9 +39,25 @@ _CALLER = (
 )
 
 
+@lru_cache(maxsize=4096)
+def _verified_claims(token: str, secret: str, audience: str, issuer: str) -> dict[str, Any]:
+    """A token's signature and claims checked once per token string (a token cannot change; refused
+    tokens raise and are not kept). Expiry is checked again on every use, and the caller lookup below
+    still runs on every request, so logout and a password change take effect at once."""
+    return decode_access_token(token)
+
+
+def _claims(token: str) -> dict[str, Any]:
+    settings = get_settings()
+    claims = _verified_claims(token, settings.jwt_secret, settings.jwt_audience, settings.jwt_issuer)
+    if claims["exp"] + 5 < time.time():  # the same 5 s leeway as the full check
+        raise unauthorized("The access token has expired; refresh it or log in again.")
+    return claims
+
+
 def current_user(req: func.HttpRequest, session: Session) -> User:
     """The user behind the bearer token: its login session still open, its token version current."""
-    claims = decode_access_token(bearer_token(req))
+    claims = _claims(bearer_token(req))
     user = session.execute(
         _CALLER, {"user_id": int(claims["sub"]), "session_id": claims["sid"], "version": claims["ver"]}
     ).scalar_one_or_none()

@@ -30,21 +30,20 @@ def add_routes(bp: func.Blueprint, resource: Resource, path: str, *, prefix: str
 
     def list_rows(ctx: Context):
         rows, total = resource.list(ctx.session, ctx.user, ctx.params)
-        items = resource.to_out(ctx.session, ctx.user, rows)
-        return page_of([i.model_dump(mode="json") for i in items], ctx.params.page, ctx.params.page_size, total)
+        return page_of(resource.answers(ctx.session, ctx.user, rows), ctx.params.page, ctx.params.page_size, total)
 
     def create_row(ctx: Context):
         row = resource.create(ctx.session, ctx.user, ctx.data)
-        return resource.to_out(ctx.session, ctx.user, [row])[0]
+        return resource.answers(ctx.session, ctx.user, [row])[0]
 
     def get_row(ctx: Context):
         row = resource.get(ctx.session, ctx.user, ctx.route_int())
-        return resource.to_out(ctx.session, ctx.user, [row])[0]
+        return resource.answers(ctx.session, ctx.user, [row])[0]
 
     def patch_row(ctx: Context):
         row = resource.get(ctx.session, ctx.user, ctx.route_int(), for_update=True)
         row = resource.update(ctx.session, ctx.user, row, ctx.data.changes())
-        return resource.to_out(ctx.session, ctx.user, [row])[0]
+        return resource.answers(ctx.session, ctx.user, [row])[0]
 
     def delete_row(ctx: Context):
         row = resource.get(ctx.session, ctx.user, ctx.route_int(), for_update=True)

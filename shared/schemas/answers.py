@@ -1,0 +1,85 @@
+"""Answers serialised straight from rows: for an answer model whose fields are plain values (ids,
+text, dates, money with its serializer), a function row -> JSON-ready dict that does what pydantic's
+`model_validate(row).model_dump(mode="json")` does for it, without validating again what the
+database just gave us. A model with anything else (nested models, validators, aliases, computed
+fields) gets no such function: its rows go through pydantic as before.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import types
+import typing
+from collections.abc import Callable
+from functools import cache
+from typing import Any, Literal, Union
+
+from pydantic import BaseModel, PlainSerializer
+
+Converter = Callable[[Any], Any]
+_PLAIN = (int, str, bool)
+_VALIDATORS = ("BeforeValidator", "AfterValidator", "WrapValidator", "PlainValidator")
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _date(value: dt.date) -> str:
+    return value.isoformat()
+
+
+def _converter(annotation: Any, metadata: list[Any]) -> Converter | None:
+    """How one field's value leaves as JSON, or None when only pydantic knows."""
+    if any(type(m).__name__ in _VALIDATORS for m in metadata):
+        return None
+    serializer = next((m for m in metadata if isinstance(m, PlainSerializer)), None)
+    if serializer is not None:
+        return serializer.func if serializer.when_used == "always" else None
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        base, *extra = typing.get_args(annotation)
+        return _converter(base, list(extra))
+    if origin in (Union, types.UnionType):
+        members = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(members) != 1:
+            return _identity if all(m in _PLAIN for m in members) else None
+        inner = _converter(members[0], [])
+        if inner is None:
+            return None
+        return lambda value: None if value is None else inner(value)
+    if origin is Literal or annotation in _PLAIN:
+        return _identity
+    if annotation is dt.date:
+        return _date
+    return None
+
+
+@cache
+def row_serializer(model: type[BaseModel]) -> Callable[[Any], dict[str, Any]] | None:
+    """row -> the dict pydantic would answer for `model`, or None when the model needs pydantic."""
+    decorators = model.__pydantic_decorators__
+    if (decorators.validators or decorators.field_validators or decorators.root_validators
+            or decorators.field_serializers or decorators.model_serializers or decorators.model_validators
+            or decorators.computed_fields or model.model_config.get("extra") == "allow"):
+        return None
+    fields: list[tuple[str, Converter]] = []
+    for name, info in model.model_fields.items():
+        if info.alias or info.serialization_alias or info.exclude:
+            return None
+        convert = _converter(info.annotation, list(info.metadata))
+        if convert is None:
+            return None
+        fields.append((name, convert))
+
+    names = [name for name, _ in fields]
+    converted = [(name, convert) for name, convert in fields if convert is not _identity]
+
+    def serialize(row: Any) -> dict[str, Any]:
+        out = {name: getattr(row, name) for name in names}
+        for name, convert in converted:
+            value = out[name]
+            if value is not None:
+                out[name] = convert(value)
+        return out
+
+    return serialize
