@@ -108,8 +108,11 @@ def seed_user(size: int) -> dict[str, Any]:
             day = 1 + (i * 7) % 28
             date = dt.date(year, month, min(day, today.day) if month_back == 0 else day)
             kind = "income" if i % 10 == 0 else ("transfer" if i % 25 == 1 else "expense")
+            # 20 transactions at every size name "Zanzibar": what a text search finds stays the same
+            # while the history around it grows.
+            description = f"Zanzibar trip {i}" if i % max(1, size // 20) == 0 else f"bench item {i}"
             fields: dict[str, Any] = {"type": kind, "amount": Decimal(1 + (i * 37) % 5000) / 100 + 1,
-                                      "date": date.isoformat(), "description": f"bench item {i}",
+                                      "date": date.isoformat(), "description": description,
                                       "account_id": checking.id}
             if kind == "income":
                 fields["category_id"] = cats["Salary"]
@@ -145,6 +148,7 @@ def operations(fixture: dict[str, Any]) -> list[tuple[str, str, str, Any, dict[s
         ("list (page of 50)", "GET", "/api/transactions?page_size=50", None, {}),
         ("list (filtered)", "GET", f"/api/transactions?page_size=50&type=expense&date_from={first}&date_to={today}"
                                    "&min_amount=5", None, {}),
+        ("text search (q=zanzibar)", "GET", "/api/transactions?page_size=50&q=zanzibar", None, {}),
         ("get", "GET", "/api/transactions/{txn}", None, {}),
         ("create", "POST", "/api/transactions", new_txn, {}),
         ("patch", "PATCH", "/api/transactions/{txn}", {"description": "bench patch"}, {}),

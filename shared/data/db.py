@@ -11,7 +11,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
@@ -70,7 +70,9 @@ def build_engine(url: str) -> Engine:
     # No pre-ping elsewhere (a round trip on every request): a pooled connection that died fails its
     # first statement, SQLAlchemy discards the pool, and run_unit_of_work retries (nothing was committed).
     if backend == "postgresql":
-        return create_engine(parsed, connect_args={"connect_timeout": 5}, **common)
+        engine = create_engine(parsed, connect_args={"connect_timeout": 5}, **common)
+        event.listen(engine, "before_cursor_execute", _refuse_writes)
+        return engine
     return create_engine(parsed, **common)
 
 
@@ -158,8 +160,29 @@ def is_transient(exc: BaseException) -> bool:
     return False
 
 
-def run_unit_of_work(work: Callable[[Session], T], *, attempts: int = 4, base_delay: float = 0.05) -> T:
-    """Run `work` in one session and commit; retry transient failures that happened before COMMIT."""
+_READ = re.compile(r"\s*(SELECT|WITH\s[^;]*\)\s*SELECT)\b", re.IGNORECASE | re.DOTALL)
+
+
+def _refuse_writes(conn, cursor, statement, parameters, context, executemany):
+    if conn.info.get("reads_only") and not _READ.match(statement):
+        raise RuntimeError("a read-only unit of work tried to write: " + statement.split(None, 1)[0])
+
+
+def _reads_only(session: Session) -> dict[str, Any] | None:
+    """Reads without a transaction on PostgreSQL: no BEGIN and COMMIT round trips. Each statement
+    already sees its own snapshot there (READ COMMITTED), so nothing gets looser; a write in such a
+    unit of work is refused (it would not be atomic). Elsewhere the unit of work stays as it is."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    conn = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    conn.info["reads_only"] = True
+    return conn.info  # the pooled connection's own dict: still there after the session closes
+
+
+def run_unit_of_work(work: Callable[[Session], T], *, attempts: int = 4, base_delay: float = 0.05,
+                     reads_only: bool = False) -> T:
+    """Run `work` in one session and commit; retry transient failures that happened before COMMIT.
+    `reads_only`: the work only reads (a GET), so PostgreSQL runs it without a transaction."""
     for attempt in range(1, attempts + 1):
         committing = False
         try:
@@ -169,7 +192,10 @@ def run_unit_of_work(work: Callable[[Session], T], *, attempts: int = 4, base_de
                 raise DatabaseUnavailable("the database is unreachable") from exc
             _backoff(attempt, base_delay)
             continue
+        read_mark = None
         try:
+            if reads_only:
+                read_mark = _reads_only(session)
             result = work(session)
             committing = True
             session.commit()
@@ -193,6 +219,8 @@ def run_unit_of_work(work: Callable[[Session], T], *, attempts: int = 4, base_de
             _safe_rollback(session)
             raise
         finally:
+            if read_mark is not None:
+                read_mark.pop("reads_only", None)
             session.close()
     raise AssertionError("unreachable")
 

@@ -332,7 +332,7 @@ def handler(fn: Callable[[Context], Any] | None = None, *, authenticate: Authent
                     ctx.data = _read_body(ctx, body, body_is_list)
                 return to_response(inner(ctx), status)
 
-            response = run_unit_of_work(work)
+            response = run_unit_of_work(work, reads_only=req.method in _READS)
         except DomainError as exc:
             response = problem_for(exc)
         except DatabaseUnavailable:
@@ -375,6 +375,7 @@ def _path(req: func.HttpRequest) -> str:
 
 
 public = handler
+_READS = frozenset({"GET", "HEAD"})
 
 
 # --- paging ---------------------------------------------------------------------------------

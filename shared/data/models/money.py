@@ -12,6 +12,7 @@ from sqlalchemy import (
     Integer,
     Unicode,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -92,6 +93,13 @@ class Transaction(Timestamps, Base):
         Index("ix_transactions_to_credit_card", "to_credit_card_id"),
         Index("ix_transactions_income_source", "income_source_id"),
     )
+
+
+# Text search (`q`) on PostgreSQL: the trigrams of lower(description), so a search reads the rows that
+# contain the term, not the caller's whole history (migration 0003_text_search says what the other
+# databases do). Created on PostgreSQL only.
+Index("ix_transactions_description_trgm", func.lower(Transaction.description).label("description_lower"),
+      postgresql_using="gin", postgresql_ops={"description_lower": "gin_trgm_ops"}).ddl_if(dialect="postgresql")
 
 
 class MonthlyTotal(Base):
