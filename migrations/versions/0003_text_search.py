@@ -1,7 +1,7 @@
 """text search: a trigram index for `GET /api/transactions?q=` on PostgreSQL
 
 Revision ID: 0003_text_search
-Revises: 0001
+Revises: 0010_assistant
 
 The search is `lower(description) LIKE '%' || q || '%'` (case folded in every script). Without an
 index it reads every one of the caller's transactions, so it slows down as their history grows. On
@@ -16,7 +16,7 @@ tests) scans the caller's rows the same way.
 from alembic import op
 
 revision = "0003_text_search"
-down_revision = "0001"
+down_revision = "0010_assistant"
 branch_labels = None
 depends_on = None
 
