@@ -61,6 +61,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     where.add_argument("--output", default=None, help="write the results here (default: a scratch file)")
     where.add_argument("--write-results", action="store_true",
                        help=f"record the results in the committed {RESULTS.relative_to(ROOT)} (and .json)")
+    parser.add_argument("--render", default=None, metavar="RESULTS.json",
+                        help="only write the markdown again from a run's raw figures")
     parser.add_argument("--backend-json", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.sizes = [int(s) for s in (args.sizes or ("200,2000" if args.quick else "1000,100000,1000000")).split(",")]
@@ -78,6 +80,16 @@ def main(argv: list[str] | None = None) -> int:
         from bench.inprocess import backend_run
 
         Path(args.backend_json).write_text(json.dumps(backend_run(args)))
+        return 0
+    if args.render:
+        from bench.results import write_results
+
+        raw = json.loads(Path(args.render).read_text())
+        args.quick = raw["quick"]
+        output = RESULTS if args.write_results else Path(args.output or Path(args.render).with_suffix(".md"))
+        output.write_text(write_results(args, raw["cold"], raw["backends"], raw.get("beside", {}), raw["http"],
+                                        raw["job"]))
+        print(f"results written to {output}")
         return 0
     if "postgresql" in args.backends:
         problem = reachable(args.postgres_server)
@@ -106,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
             beside[backend] = side_by_side(url, rounds=rounds, requests=requests)
         with throwaway_database(args.postgres_server, "bench_http") as url:
             http_results = http_throughput(url, 16, 3 if args.quick else 20)
-    job = scheduled_job(args.quick, args.backends, args.postgres_server)
+    # The job's size follows the run's: 1M rows only in a run that goes to 1M transactions.
+    job = scheduled_job(args.quick or max(args.sizes) < 1_000_000, args.backends, args.postgres_server)
     output = RESULTS if args.write_results else Path(args.output or Path(tempfile.mkdtemp(prefix="bench-")) /
                                                                        "RESULTS.md")
     raw = {"cold": cold, "backends": backends, "beside": beside, "http": http_results, "job": job,

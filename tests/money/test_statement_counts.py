@@ -7,6 +7,7 @@ import pytest
 
 from tests.conftest import make_user
 from tests.money.conftest import (
+    IS_POSTGRES,
     count_statements,
     new_account,
     new_budget,
@@ -91,3 +92,26 @@ def test_get_and_create_send_a_handful_of_statements(api):
         new_transaction(api, account_id=account["id"])
     assert get_count.count <= 3, get_count.statements
     assert create_count.count <= 8, create_count.statements
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="one ledger statement per write is PostgreSQL's (data-modifying CTEs)")
+@pytest.mark.parametrize("shape", ["expense", "transfer", "card payment"])
+def test_a_write_moves_every_balance_and_total_in_one_statement_on_postgresql(api, shape):
+    account, savings, card = new_account(api), new_account(api, name="Savings"), new_card(api)
+    fields = {"expense": dict(account_id=account["id"]),  # one balance, one monthly total
+              "transfer": dict(type="transfer", account_id=account["id"], to_account_id=savings["id"]),
+              "card payment": dict(type="transfer", account_id=account["id"], to_credit_card_id=card["id"])}[shape]
+    with count_statements() as counter:
+        new_transaction(api, **fields)
+    ledger = [s for s in counter.statements
+              if any(part in s for part in ("UPDATE accounts", "UPDATE credit_cards", "monthly_totals"))]
+    assert len(ledger) == 1, counter.statements
+
+
+def test_reads_are_answered_without_a_transaction_on_postgresql(api):
+    account = new_account(api)
+    with count_statements() as counter:
+        ok(api.get(f"/api/accounts/{account['id']}"))
+    begins = [s for s in counter.statements if s.strip().upper().startswith("BEGIN")]
+    # SQLite takes its lock up front (BEGIN IMMEDIATE); PostgreSQL reads need no BEGIN/COMMIT round trip.
+    assert len(begins) == (0 if IS_POSTGRES else 1), counter.statements
