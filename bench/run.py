@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     from bench.sidebyside import side_by_side
     from bench.throughput import http_throughput
 
-    cold = cold_start(3 if args.quick else 15)
+    cold = cold_start(3 if args.quick else min(15, args.runs))
     backends, http_results, beside = [], None, {}
     rounds, requests = (2, 20) if args.quick else (5, 100)
     for backend in args.backends:
