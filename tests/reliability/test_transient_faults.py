@@ -41,7 +41,7 @@ class Injector:
 
     def _execute(self, cursor, statement, parameters, context=None):
         plan = self.plan
-        if plan.get("kind") == "update" and plan["times"] and statement.lstrip().upper().startswith("UPDATE ACCOUNTS"):
+        if plan.get("kind") == "update" and plan["times"] and "UPDATE ACCOUNTS" in statement.upper():
             plan["seen"] += 1
             if plan["seen"] == plan["nth"]:
                 plan["times"] -= 1
@@ -64,6 +64,13 @@ class Injector:
 @pytest.fixture
 def inject(monkeypatch) -> Injector:
     return Injector(monkeypatch)
+
+
+def second_leg() -> int:
+    """Which `UPDATE accounts` carries a transfer's second leg: on PostgreSQL both legs (and the monthly
+    total) are one statement (shared/services/balances.py), so the fault hits it with one leg applied in
+    the statement's own work and the other not; elsewhere the legs are two statements."""
+    return 1 if get_engine().dialect.name == "postgresql" else 2
 
 
 def _money(value) -> Decimal:
@@ -91,7 +98,7 @@ def _transfer(a: int, b: int, amount: str = "25.00") -> dict:
 def test_azure_sql_transient_error_between_the_two_legs_is_retried_once_and_whole(inject, number):
     user = make_user()
     a, b = _two_accounts(user)
-    inject.on_update(nth=2, error=driver_error(number))  # after the first leg ran, before the second
+    inject.on_update(nth=second_leg(), error=driver_error(number))  # after the first leg ran, before the second
     response = user.client.post("/api/transactions", json=_transfer(a, b))
     assert response.status == 201, response
     assert inject.fired == 1
@@ -102,7 +109,7 @@ def test_azure_sql_transient_error_between_the_two_legs_is_retried_once_and_whol
 def test_transient_errors_on_every_attempt_give_a_503_and_no_leg_at_all(inject):
     user = make_user()
     a, b = _two_accounts(user)
-    inject.on_update(nth=2, error=driver_error(40613), times=10)
+    inject.on_update(nth=second_leg(), error=driver_error(40613), times=10)
     response = user.client.post("/api/transactions", json=_transfer(a, b))
     assert_problem(response, 503)
     assert response.header("Retry-After")
@@ -114,7 +121,7 @@ def test_transient_errors_on_every_attempt_give_a_503_and_no_leg_at_all(inject):
 def test_a_non_transient_error_between_the_legs_is_not_retried_and_writes_nothing(inject, number):
     user = make_user()
     a, b = _two_accounts(user)
-    inject.on_update(nth=2, error=driver_error(number))
+    inject.on_update(nth=second_leg(), error=driver_error(number))
     response = user.client.post("/api/transactions", json=_transfer(a, b))
     assert_problem(response, 500)
     assert b"Injected" not in response.body and b"UPDATE" not in response.body
