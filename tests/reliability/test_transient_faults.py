@@ -163,8 +163,8 @@ def test_a_contribution_whose_commit_is_unknown_counts_once_after_retry(inject, 
 
 @pytest.mark.postgres
 def test_a_backend_killed_mid_request_is_retried_on_postgresql():
-    """pg_terminate_backend on the pooled connection the next request will use: pre-ping or the retry
-    rule replaces it, and the request succeeds as if nothing happened."""
+    """pg_terminate_backend on the pooled connections the next request may use: its first statement fails,
+    the pool is discarded, the retry rule runs the request again, and it succeeds as if nothing happened."""
     engine = get_engine()
     if engine.dialect.name != "postgresql":
         pytest.skip("needs TEST_DATABASE_URL on PostgreSQL")
@@ -172,11 +172,10 @@ def test_a_backend_killed_mid_request_is_retried_on_postgresql():
 
     user = make_user()
     a, b = _two_accounts(user)
-    with engine.connect() as conn:
+    with engine.connect() as conn:  # one connection lists and kills, so it never kills itself
         pids = [row[0] for row in conn.execute(text(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
             "AND application_name = ''"))]
-    with engine.connect() as conn:
         for pid in pids:  # only this test process's own pooled connections (same database, no app name)
             conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
     response = user.client.post("/api/transactions", json=_transfer(a, b))
