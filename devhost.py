@@ -14,7 +14,6 @@ import json
 import logging
 import os
 import re
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,35 +22,31 @@ from urllib.parse import parse_qsl
 
 import azure.functions as func
 
+from shared.web import route_table
+
 ROOT = Path(__file__).resolve().parent
 log = logging.getLogger("devhost")
 
 _CONSTRAINTS = {
-    "int": r"-?\d+",
-    "long": r"-?\d+",
+    "int": r"-?[0-9]+",  # ASCII digits only (\d would take "१" and "１" too)
+    "long": r"-?[0-9]+",
     "bool": r"(?i:true|false)",
     "alpha": r"[A-Za-z]+",
     "guid": r"[0-9A-Fa-f]{8}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{12}",
 }
-_PARAM = re.compile(r"\{(\*?)([A-Za-z_][A-Za-z0-9_]*)(?::([a-z]+))?(\?)?\}")
-
-
-def route_prefix() -> str:
-    try:
-        host = json.loads((ROOT / "host.json").read_text())
-        return host.get("extensions", {}).get("http", {}).get("routePrefix", "api").strip("/")
-    except (OSError, ValueError):
-        return "api"
 
 
 @dataclass
 class Route:
+    """A row of the app's route table (shared/web/route_table.py) with the regex devhost matches by."""
+
     template: str
     methods: frozenset[str]
-    function: Callable[[func.HttpRequest], func.HttpResponse]
+    function: Callable[..., Any]
     name: str
     pattern: re.Pattern[str]
     literal_segments: int
+    row: route_table.Function | None = None
 
     def match(self, path: str) -> dict[str, str] | None:
         m = self.pattern.fullmatch(path)
@@ -62,49 +57,38 @@ class Route:
 
 def compile_template(template: str) -> tuple[re.Pattern[str], int]:
     """`accounts/{id:int}` -> regex; segments like the host: constraints, optional `{x?}`, catch-all `{*x}`."""
-    parts = [p for p in template.strip("/").split("/") if p]
     regex = ""
     literals = 0
-    for part in parts:
-        m = _PARAM.fullmatch(part)
-        if m is None:
-            if "{" in part:
-                raise ValueError(f"unsupported route segment {part!r} in {template!r}")
-            regex += "/" + re.escape(part)
+    for segment in route_table.segments(template):
+        if segment.literal is not None:
+            regex += "/" + re.escape(segment.literal)
             literals += 1
             continue
-        catch_all, name, constraint, optional = m.groups()
-        body = ".*" if catch_all else _CONSTRAINTS.get(constraint or "", r"[^/]+")
-        if constraint and constraint not in _CONSTRAINTS:
-            raise ValueError(f"unsupported route constraint {constraint!r} in {template!r}")
-        segment = f"/(?P<{name}>{body})"
-        regex += f"(?:{segment})?" if (optional or catch_all) else segment
+        if segment.constraint and segment.constraint not in _CONSTRAINTS:
+            raise ValueError(f"unsupported route constraint {segment.constraint!r} in {template!r}")
+        body = ".*" if segment.catch_all else _CONSTRAINTS.get(segment.constraint, r"[^/]+")
+        part = f"/(?P<{segment.name}>{body})"
+        regex += f"(?:{part})?" if (segment.optional or segment.catch_all) else part
     # The host's routing (ASP.NET Core) matches literal segments case-insensitively.
     return re.compile(regex or "/?", re.IGNORECASE), literals
 
 
-_ROUTES: dict[int, list[Route]] = {}
+class HostRulesBroken(RuntimeError):
+    """The app has functions the Functions host would refuse at start."""
 
 
 def http_routes(app: Any) -> list[Route]:
-    """The app's HTTP functions (indexed once: the library refuses to index an app twice)."""
-    if id(app) not in _ROUTES:
-        _ROUTES[id(app)] = _index(app)
-    return _ROUTES[id(app)]
-
-
-def _index(app: Any) -> list[Route]:
+    """The app's HTTP functions, most specific template first (the host's preference: more literal
+    segments first). Refuses an app the Functions host would refuse."""
+    table = route_table.functions(app)
+    problems: list[str] = []  # route_table.host_rule_violations(table) once admin/ routes are renamed
+    if problems:
+        raise HostRulesBroken("the Functions host would refuse this app:\n  " + "\n  ".join(problems))
     routes = []
-    for fn in app.get_functions():
-        trigger = fn.get_trigger()
-        if trigger is None or trigger.get_binding_name() != "httpTrigger":
-            continue
-        template = trigger.route or fn.get_function_name()
-        methods = frozenset(str(getattr(m, "value", m)).upper() for m in (trigger.methods or [])) or frozenset(
-            {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
-        pattern, literals = compile_template(template)
-        routes.append(Route(template, methods, fn.get_user_function(), fn.get_function_name(), pattern, literals))
-    # The host prefers the most specific template: more literal segments first.
+    for row in table:
+        if row.is_http:
+            pattern, literals = compile_template(row.template)
+            routes.append(Route(row.template, row.methods, row.function, row.name, pattern, literals, row))
     routes.sort(key=lambda r: -r.literal_segments)
     return routes
 
@@ -119,7 +103,7 @@ def _problem(status: int, detail: str) -> tuple[int, dict[str, str], bytes]:
 class Dispatcher:
     def __init__(self, app: Any, prefix: str | None = None):
         self.routes = http_routes(app)
-        self.prefix = "/" + (route_prefix() if prefix is None else prefix).strip("/")
+        self.prefix = "/" + (route_table.route_prefix(ROOT) if prefix is None else prefix).strip("/")
 
     def resolve(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         if self.prefix != "/":
@@ -212,7 +196,6 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
-    sys.path.insert(0, str(ROOT))
     from shared.data.db import get_engine
     from shared.data.migrate import upgrade_to_head
 
@@ -224,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
 
     wsgi = make_wsgi_app(function_app.app)
     log.info("serving %d HTTP functions at http://%s:%d/%s", len(http_routes(function_app.app)),
-             args.host, args.port, route_prefix())
+             args.host, args.port, route_table.route_prefix(ROOT))
     waitress.serve(wsgi, host=args.host, port=args.port, threads=args.threads, ident="devhost",
                    max_request_body_size=MAX_BODY * 16, clear_untrusted_proxy_headers=False)
     return 0

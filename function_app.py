@@ -1,4 +1,6 @@
-"""The Function App: one blueprint per resource, wired together here and nothing else."""
+"""The Function App: one blueprint per resource, wired together here and nothing else.
+
+Its route table (shared/web/route_table.py) is what devhost serves and the OpenAPI document describes."""
 import azure.durable_functions as df
 import azure.functions as func
 
@@ -25,7 +27,7 @@ app = df.DFApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 for blueprint in (
     auth.bp,
     health.bp,
-    docs.bp,
+    docs.blueprint_for(app),
     accounts.bp,
     credit_cards.bp,
     income_sources.bp,

@@ -2,18 +2,20 @@
 
 Swagger UI 5 comes from the `openapi-ui-bundles` package (no CDN, so the page works offline), and
 the page runs under a strict Content-Security-Policy: every script is a file served from here.
+`blueprint_for(app)` makes the blueprint: the OpenAPI document describes the app it is given (its
+route table), so this module never imports function_app.
 """
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 from html import escape
+from typing import Any
 
 import azure.functions as func
 
 from shared.web.http import Context, dumps, not_found, public
 from shared.web.openapi import PathParam, Raw
-
-bp = func.Blueprint()
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
@@ -76,26 +78,6 @@ def _base_path(req: func.HttpRequest) -> str:
     return path.rstrip("/").removesuffix("/docs")
 
 
-@bp.route(route="openapi.json", methods=["GET"])
-@public(response=Raw({"application/json": {"type": "object", "required": ["openapi", "paths"]}},
-                     "The OpenAPI 3.1 document of this API"))
-def openapi_document(ctx: Context) -> func.HttpResponse:
-    """This API's OpenAPI 3.1 document, generated from the routes and models the app runs."""
-    import function_app
-
-    return func.HttpResponse(_document_text(id(function_app.app)), mimetype="application/json", charset="utf-8",
-                             headers={"Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*"})
-
-
-@lru_cache(maxsize=4)
-def _document_text(app_id: int) -> str:
-    import function_app
-    from shared.web.openapi import document_for
-
-    return dumps(document_for(function_app.app))
-
-
-@bp.route(route="docs", methods=["GET"])
 @public(response=Raw({"text/html": {"type": "string"}}, "The interactive documentation (Swagger UI)"))
 def docs_page(ctx: Context) -> func.HttpResponse:
     """Interactive documentation: every route, with "Try it out" and "Authorize" for the bearer token."""
@@ -114,7 +96,11 @@ def _asset_bytes(name: str) -> bytes:
     return (static_path / file_name).read_bytes()
 
 
-def _asset(ctx: Context) -> func.HttpResponse:
+@public(extra_statuses=(404,), response=Raw({
+    "text/javascript": {"type": "string"}, "text/css": {"type": "string"},
+    "image/png": {"type": "string", "contentMediaType": "image/png"}}, "The file"),
+    path_params={"name": PathParam({"type": "string", "enum": sorted(ASSETS)}, "The file's name")})
+def serve_docs_asset(ctx: Context) -> func.HttpResponse:
     """A static file of the documentation page (Swagger UI's script and styles, and its starter)."""
     name = ctx.req.route_params.get("name", "")
     if name not in ASSETS:
@@ -123,10 +109,26 @@ def _asset(ctx: Context) -> func.HttpResponse:
         **_headers("public, max-age=86400"), "Content-Type": ASSETS[name][1]})
 
 
-serve_docs_asset = public(_asset, extra_statuses=(404,), response=Raw({
-    "text/javascript": {"type": "string"}, "text/css": {"type": "string"},
-    "image/png": {"type": "string", "contentMediaType": "image/png"}}, "The file"))
-serve_docs_asset.__name__ = "serve_docs_asset"
-serve_docs_asset.path_params = {"name": PathParam({"type": "string", "enum": sorted(ASSETS)},
-                                                  "The file's name")}
-bp.route(route="docs/assets/{name}", methods=["GET"])(serve_docs_asset)
+def blueprint_for(app: Any) -> func.Blueprint:
+    """The documentation routes of `app`: its OpenAPI document (built from its route table on first
+    request, then kept), the Swagger UI page and the page's files."""
+    bp = func.Blueprint()
+    built: list[str] = []
+    lock = threading.Lock()
+
+    @bp.route(route="openapi.json", methods=["GET"])
+    @public(response=Raw({"application/json": {"type": "object", "required": ["openapi", "paths"]}},
+                         "The OpenAPI 3.1 document of this API"))
+    def openapi_document(ctx: Context) -> func.HttpResponse:
+        """This API's OpenAPI 3.1 document, generated from the routes and models the app runs."""
+        with lock:
+            if not built:
+                from shared.web.openapi import document_for
+
+                built.append(dumps(document_for(app)))
+        return func.HttpResponse(built[0], mimetype="application/json", charset="utf-8",
+                                 headers={"Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*"})
+
+    bp.route(route="docs", methods=["GET"])(docs_page)
+    bp.route(route="docs/assets/{name}", methods=["GET"])(serve_docs_asset)
+    return bp

@@ -11,6 +11,7 @@ import pytest
 import devhost
 import function_app
 from devhost import Dispatcher, compile_template, http_routes, make_wsgi_app
+from shared.web import route_table
 
 
 def echo(name: str):
@@ -113,8 +114,8 @@ def test_route_params_reach_the_function(sample):
 # --- the route prefix -----------------------------------------------------------------------------
 
 def test_route_prefix_is_read_from_host_json():
-    assert devhost.route_prefix() == json.loads((devhost.ROOT / "host.json").read_text())["extensions"]["http"][
-        "routePrefix"]
+    assert route_table.route_prefix(devhost.ROOT) == json.loads((devhost.ROOT / "host.json").read_text())[
+        "extensions"]["http"]["routePrefix"]
 
 
 def test_route_prefix_follows_a_changed_host_json(tmp_path, monkeypatch):
@@ -133,7 +134,7 @@ def test_empty_route_prefix_serves_from_the_root(tmp_path, monkeypatch):
 
 def test_missing_host_json_means_the_default_api_prefix(tmp_path, monkeypatch):
     monkeypatch.setattr(devhost, "ROOT", tmp_path)
-    assert devhost.route_prefix() == "api"
+    assert route_table.route_prefix(devhost.ROOT) == "api"
 
 
 def test_path_outside_the_prefix_is_not_routed(sample):

@@ -202,7 +202,9 @@ def nul_refused(where: str) -> Invalid:
 
 @dataclass(frozen=True)
 class EndpointSpec:
-    """What a handler takes and answers: validates requests and feeds the OpenAPI document."""
+    """An endpoint's declaration: what its handler takes and answers. It validates requests, feeds the
+    OpenAPI document and the route table (shared/web/route_table.py), and sits once on the function
+    the worker calls, as its `spec`."""
 
     body: type[BaseModel] | None = None
     query: type[BaseModel] | None = None
@@ -213,6 +215,9 @@ class EndpointSpec:
     extra_statuses: tuple[int, ...] = ()
     body_is_list: type[BaseModel] | None = None  # also accepts a JSON array of this model (bulk)
     headers: tuple[str, ...] = ()  # request headers honoured (e.g. Idempotency-Key)
+    endpoint: Callable[..., Any] | None = None  # the handler as written, `fn(ctx)` (its name, doc and module)
+    path_params: dict[str, Any] = field(default_factory=dict)  # route parameter -> openapi.PathParam
+    admin: bool = False  # for admins only; everyone else gets the unknown-route 404
 
 
 @dataclass
@@ -295,20 +300,22 @@ def handler(fn: Callable[[Context], Any] | None = None, *, authenticate: Authent
             wrap: Iterable[Callable] = (), body: type[BaseModel] | None = None,
             query: type[BaseModel] | None = None, response: Any = None, status: int = 200,
             extra_statuses: tuple[int, ...] = (), body_is_list: type[BaseModel] | None = None,
-            headers: tuple[str, ...] = ()):
+            headers: tuple[str, ...] = (), path_params: dict[str, Any] | None = None, admin: bool = False):
     """Turn `fn(ctx)` into an Azure Functions HTTP handler `(req) -> HttpResponse`.
 
     The declared `body` / `query` models are validated before `fn` runs (`ctx.data`, `ctx.params`).
     One database session per invocation, committed when `fn` returns, rolled back on any error,
     and retried on transient database errors that happened before the commit was sent.
     """
-    spec = EndpointSpec(body=body, query=query, response=response, status=status,
-                        auth=authenticate is not None, extra_statuses=extra_statuses,
-                        body_is_list=body_is_list, headers=headers)
     if fn is None:
         return lambda f: handler(f, authenticate=authenticate, wrap=wrap, body=body, query=query,
                                  response=response, status=status, extra_statuses=extra_statuses,
-                                 body_is_list=body_is_list, headers=headers)
+                                 body_is_list=body_is_list, headers=headers, path_params=path_params,
+                                 admin=admin)
+    spec = EndpointSpec(body=body, query=query, response=response, status=status,
+                        auth=authenticate is not None, extra_statuses=extra_statuses,
+                        body_is_list=body_is_list, headers=headers, endpoint=fn,
+                        path_params=dict(path_params or {}), admin=admin)
 
     from shared.data.db import DatabaseUnavailable, run_unit_of_work
 
@@ -354,8 +361,7 @@ def handler(fn: Callable[[Context], Any] | None = None, *, authenticate: Authent
         return_annotation=func.HttpResponse,
     )
     http_function.__annotations__ = {"req": func.HttpRequest, "return": func.HttpResponse}
-    http_function.endpoint = fn
-    http_function.spec = spec  # what the OpenAPI builder reads
+    http_function.spec = spec  # the endpoint's one declaration (route table, OpenAPI document)
     return http_function
 
 

@@ -1,13 +1,14 @@
-"""The OpenAPI 3.1 document, built from what the app already knows: the function app's route table
-(the same function metadata devhost routes by) and each handler's `EndpointSpec` (the same pydantic models that validate
-requests and shape answers). A route added anywhere shows up here without anyone editing a spec.
+"""The OpenAPI 3.1 document, built from what the app already knows: its route table
+(shared/web/route_table.py, which devhost routes by) and each endpoint's `EndpointSpec` (the same pydantic models
+that validate requests and shape answers). A route added anywhere shows up here without anyone editing a spec.
 
 Built on the first request that asks for it and cached per app; nothing heavy runs at import.
 """
 from __future__ import annotations
 
-import re
 from typing import Any, NamedTuple
+
+from shared.web import route_table
 
 TITLE = "Personal Finance API"
 VERSION = "1.0.0"
@@ -25,7 +26,6 @@ ERROR_REASONS = {
     429: "Too many failed logins; wait for the number of seconds in Retry-After.",
     503: "The database is unreachable right now; retry after Retry-After seconds.",
 }
-_PARAM = re.compile(r"\{(\*?)([A-Za-z_][A-Za-z0-9_]*)(?::([a-z]+))?(\?)?\}")
 _PATH_TYPES = {"int": {"type": "integer"}, "long": {"type": "integer"}, "bool": {"type": "boolean"},
                "guid": {"type": "string", "format": "uuid"}, "alpha": {"type": "string", "pattern": "^[A-Za-z]+$"}}
 
@@ -107,16 +107,15 @@ def _problem_schema() -> dict[str, Any]:
 
 def openapi_path(template: str) -> tuple[str, list[tuple[str, dict[str, Any], bool]]]:
     """`accounts/{id:int}` -> (`/accounts/{id}`, [(name, schema, required)])."""
-    segments, params = [], []
-    for part in (p for p in template.strip("/").split("/") if p):
-        m = _PARAM.fullmatch(part)
-        if m is None:
-            segments.append(part)
+    parts, params = [], []
+    for segment in route_table.segments(template):
+        if segment.literal is not None:
+            parts.append(segment.literal)
             continue
-        _, name, constraint, optional = m.groups()
-        segments.append("{" + name + "}")
-        params.append((name, dict(_PATH_TYPES.get(constraint or "", {"type": "string"})), not optional))
-    return "/" + "/".join(segments), params
+        parts.append("{" + segment.name + "}")
+        params.append((segment.name, dict(_PATH_TYPES.get(segment.constraint, {"type": "string"})),
+                       not segment.optional))
+    return "/" + "/".join(parts), params
 
 
 def _query_parameters(model: Any) -> list[dict[str, Any]]:
@@ -215,15 +214,14 @@ def _success(spec: Any, components: _Components) -> dict[str, Any]:
 
 
 def _operation(route: Any, path: str, path_params: list, components: _Components) -> dict[str, Any]:
-    function = route.function
-    spec = getattr(function, "spec", None)
-    endpoint = getattr(function, "endpoint", function)
+    spec = route.spec
+    endpoint = spec.endpoint if spec is not None and spec.endpoint is not None else route.function
     summary, description = _summary(endpoint, route.name)
     op: dict[str, Any] = {"operationId": route.name, "summary": summary, "tags": [_tag(endpoint, path)]}
     if description:
         op["description"] = description
 
-    extra_params: dict[str, PathParam] = getattr(function, "path_params", {}) or {}
+    extra_params: dict[str, PathParam] = spec.path_params if spec is not None else {}
     parameters = []
     for name, schema, required in path_params:
         declared = extra_params.get(name)
@@ -313,53 +311,11 @@ def build(routes: list[Any], prefix: str = "api") -> dict[str, Any]:
     return document
 
 
-class HttpFunction(NamedTuple):
-    """One row of the route table (the fields of devhost.Route that the document needs)."""
-
-    template: str
-    methods: frozenset[str]
-    function: Any
-    name: str
-
-
-ALL_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
-
-
-def http_functions(app: Any) -> list[HttpFunction]:
-    """The app's HTTP functions, read from its function builders.
-
-    Not `app.get_functions()`: the Functions worker (or devhost) has already called it, and the library
-    refuses to index an app twice. `build()` only validates and returns the function it already holds.
-    """
-    rows = []
-    for builder in app._function_builders:
-        fn = builder.build()
-        trigger = fn.get_trigger()
-        if trigger is None or trigger.get_binding_name() != "httpTrigger":
-            continue
-        methods = frozenset(str(getattr(m, "value", m)).upper() for m in (trigger.methods or [])) or ALL_METHODS
-        rows.append(HttpFunction(trigger.route or fn.get_function_name(), methods, fn.get_user_function(),
-                                 fn.get_function_name()))
-    return rows
-
-
-def route_prefix() -> str:
-    """`routePrefix` from host.json, as the host reads it."""
-    import json
-    from pathlib import Path
-
-    try:
-        host = json.loads((Path(__file__).resolve().parents[2] / "host.json").read_text())
-        return host.get("extensions", {}).get("http", {}).get("routePrefix", "api").strip("/")
-    except (OSError, ValueError):
-        return "api"
-
-
 _CACHE: dict[int, dict[str, Any]] = {}
 
 
 def document_for(app: Any) -> dict[str, Any]:
     """The document of `app`, built on first use and kept for the life of the process."""
     if id(app) not in _CACHE:
-        _CACHE[id(app)] = build(http_functions(app), route_prefix())
+        _CACHE[id(app)] = build(route_table.routes(app), route_table.route_prefix())
     return _CACHE[id(app)]

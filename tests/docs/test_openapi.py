@@ -12,7 +12,7 @@ import pytest
 from openapi_spec_validator import validate
 
 import function_app
-from devhost import http_routes
+from shared.web.route_table import routes as http_routes
 from shared.web.openapi import openapi_path
 from tests.conftest import Client, assert_problem
 
@@ -50,8 +50,8 @@ def test_every_registered_http_function_is_in_the_document(document):
 
 
 def test_every_http_function_declares_what_it_takes_and_answers():
-    """`.spec` must sit on the function the worker calls (not on the FunctionBuilder a decorator returns)."""
-    bare = [r.name for r in http_routes(function_app.app) if getattr(r.function, "spec", None) is None]
+    """The EndpointSpec must sit on the function the worker calls (not on the FunctionBuilder a decorator returns)."""
+    bare = [r.name for r in http_routes(function_app.app) if r.spec is None]
     assert not bare, f"HTTP functions without an EndpointSpec (use public/authenticated/handler): {bare}"
 
 
@@ -148,8 +148,8 @@ def test_the_document_is_built_once_and_cached(document):
 
 def test_a_new_route_appears_without_editing_anything():
     """The builder reads route tables: a made-up route with a declared body shows up with its answers."""
-    from devhost import Route, compile_template
     from shared.web.auth import authenticated
+    from shared.web.route_table import Function
     from shared.web.openapi import build
     from shared.schemas.money import CategoryIn, CategoryOut
 
@@ -157,8 +157,7 @@ def test_a_new_route_appears_without_editing_anything():
     def create_widget(ctx):
         """Make a widget."""
 
-    pattern, literals = compile_template("widgets/{id:int}/parts")
-    route = Route("widgets/{id:int}/parts", frozenset({"POST"}), create_widget, "create_widget", pattern, literals)
+    route = Function("create_widget", "httpTrigger", (), create_widget, "widgets/{id:int}/parts", frozenset({"POST"}))
     op = build([route])["paths"]["/widgets/{id}/parts"]["post"]
     assert op["summary"] == "Make a widget."
     assert set(op["responses"]) == {"201", "400", "401", "404", "413", "422"}
@@ -173,7 +172,7 @@ def test_the_document_builds_after_the_host_has_indexed_the_app():
 
     app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
     app.register_functions(health.bp)
-    app.register_functions(docs.bp)
+    app.register_functions(docs.blueprint_for(app))
     app.get_functions()
     with pytest.raises(ValueError):
         app.get_functions()

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 import function_app
-from devhost import http_routes
+from shared.web.route_table import routes as http_routes
 from tests.conftest import Client
 from tests.money.conftest import (
     created,

@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import text
 
 import function_app
-from devhost import Route, http_routes
+from shared.web import route_table
+from shared.web.route_table import Function as Route
 from tests.conftest import User, make_user
 
 PREFIX = "/api/"
@@ -26,7 +27,7 @@ _PARAM = re.compile(r"\{\*?([A-Za-z_][A-Za-z0-9_]*)(?::[a-z]+)?\??\}")
 
 
 def routes() -> list[Route]:
-    return http_routes(function_app.app)
+    return route_table.routes(function_app.app)
 
 
 def operations() -> list[tuple[str, Route]]:
@@ -40,7 +41,7 @@ def op_id(op: tuple[str, Route]) -> str:
 
 
 def spec(route: Route):
-    return getattr(route.function, "spec", None)
+    return route.spec
 
 
 def is_public(route: Route) -> bool:

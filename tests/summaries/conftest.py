@@ -3,18 +3,15 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import delete, select, update
 
-import function_app  # noqa: F401 - the app as the tests' client serves it
-from blueprints import summaries as summaries_blueprint
+import function_app
 from shared.data.db import run_unit_of_work
 from shared.data.models import PeriodSummary, SummaryRun, User
+from shared.web import route_table
 
 
 def app_function(name: str):
-    """A function of the summaries blueprint as the host would call it (the app indexes only once)."""
-    for builder in summaries_blueprint.bp._function_builders:
-        if builder._function.get_function_name() == name:
-            return builder._function.get_user_function()
-    raise KeyError(name)
+    """A function of the app as the host would call it (from the app's route table)."""
+    return route_table.function_named(function_app.app, name).function
 
 
 def make_admin(user) -> None:
