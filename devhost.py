@@ -10,10 +10,13 @@ is waitress (a production WSGI server); nothing here parses HTTP by hand.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import inspect
 import json
 import logging
 import os
 import re
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +51,22 @@ class Route:
     literal_segments: int
     row: route_table.Function | None = None
 
+    @property
+    def is_async(self) -> bool:
+        return self.row.is_async if self.row is not None else inspect.iscoroutinefunction(self.function)
+
+    @property
+    def request_arg(self) -> str:
+        """The parameter the request is bound to (the trigger binding's name)."""
+        trigger = self.row.binding(route_table.HTTP_TRIGGER) if self.row is not None else None
+        return trigger.name if trigger is not None else "req"
+
+    def inputs(self) -> list[route_table.Binding]:
+        """The input bindings besides the trigger (a Durable client, say)."""
+        if self.row is None:
+            return []
+        return [b for b in self.row.bindings if b.direction == "in" and b.type != route_table.HTTP_TRIGGER]
+
     def match(self, path: str) -> dict[str, str] | None:
         m = self.pattern.fullmatch(path)
         if m is None:
@@ -81,7 +100,7 @@ def http_routes(app: Any) -> list[Route]:
     """The app's HTTP functions, most specific template first (the host's preference: more literal
     segments first). Refuses an app the Functions host would refuse."""
     table = route_table.functions(app)
-    problems: list[str] = []  # route_table.host_rule_violations(table) once admin/ routes are renamed
+    problems = route_table.host_rule_violations(table)
     if problems:
         raise HostRulesBroken("the Functions host would refuse this app:\n  " + "\n  ".join(problems))
     routes = []
@@ -100,10 +119,60 @@ def _problem(status: int, detail: str) -> tuple[int, dict[str, str], bytes]:
                     "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}, body
 
 
+class EventLoop:
+    """One long-lived event loop in its own thread, as the Python worker keeps one: every async
+    function of the process runs on it, invocation after invocation (libraries such as
+    azure-functions-durable keep per-process clients bound to the loop they first ran on)."""
+
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock = threading.Lock()
+
+    def run(self, coroutine: Any) -> Any:
+        with self._lock:
+            if self._loop is None:
+                self._loop = asyncio.new_event_loop()
+                threading.Thread(target=self._loop.run_forever, name="devhost-event-loop", daemon=True).start()
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
+
+
+EVENT_LOOP = EventLoop()
+
+
+def invoke(function: Callable[..., Any], **arguments: Any) -> Any:
+    """Call a function as the worker does: an async one on the process's one event loop, a sync one
+    right here, on the calling thread (under waitress, one of its pool's threads)."""
+    if inspect.iscoroutinefunction(function):
+        return EVENT_LOOP.run(function(**arguments))
+    return function(**arguments)
+
+
+def durable_client_binding(base_url: str, task_hub: str = "devhost") -> str:
+    """The Durable client binding's JSON, as the Durable extension hands it to a function, for the
+    extension's HTTP API at `base_url` (e.g. http://127.0.0.1:7071/runtime/webhooks/durabletask/)."""
+    base = base_url.rstrip("/") + "/"
+    instance = base + "instances/INSTANCEID"
+    return json.dumps({
+        "taskHubName": task_hub,
+        "creationUrls": {"createNewInstancePostUri": base + "orchestrators/{functionName}[/{instanceId}]",
+                         "createAndWaitOnNewInstancePostUri": base + "orchestrators/{functionName}[/{instanceId}]"
+                                                                     "?timeout={timeoutInSeconds}"},
+        "managementUrls": {"id": "INSTANCEID", "statusQueryGetUri": instance,
+                           "sendEventPostUri": instance + "/raiseEvent/{eventName}",
+                           "terminatePostUri": instance + "/terminate?reason={text}",
+                           "rewindPostUri": instance + "/rewind?reason={text}",
+                           "purgeHistoryDeleteUri": instance},
+        "rpcBaseUrl": base,
+    })
+
+
 class Dispatcher:
-    def __init__(self, app: Any, prefix: str | None = None):
+    def __init__(self, app: Any, prefix: str | None = None, durable_url: str | None = None):
         self.routes = http_routes(app)
         self.prefix = "/" + (route_table.route_prefix(ROOT) if prefix is None else prefix).strip("/")
+        # Values devhost can give an input binding, by binding type; a function whose binding has none
+        # gets the parameter's default.
+        self.bindings = {"durableClient": durable_client_binding(durable_url)} if durable_url else {}
 
     def resolve(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         if self.prefix != "/":
@@ -128,8 +197,10 @@ class Dispatcher:
             method=method.upper(), url=url, headers=headers,
             params=dict(parse_qsl(query, keep_blank_values=True)), route_params=params, body=body,
         )
+        arguments = {b.name: self.bindings[b.type] for b in route.inputs() if b.type in self.bindings}
+        arguments[route.request_arg] = request
         try:
-            response = route.function(request)
+            response = invoke(route.function, **arguments)
         except Exception:  # the host answers 500 when a function raises; ours never should
             log.exception("function %s raised", route.name)
             return 500, {"Content-Type": "application/problem+json"}, b'{"status":500,"title":"Internal error"}'
@@ -149,8 +220,8 @@ _REASONS = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: 
 MAX_BODY = 1024 * 1024
 
 
-def make_wsgi_app(app: Any) -> Callable:
-    dispatcher = Dispatcher(app)
+def make_wsgi_app(app: Any, durable_url: str | None = None) -> Callable:
+    dispatcher = Dispatcher(app, durable_url=durable_url)
 
     def wsgi(environ: dict[str, Any], start_response: Callable) -> list[bytes]:
         started = time.perf_counter()
@@ -190,11 +261,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=7071)
     parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--durable-url", default=None,
+                        help="the Durable extension's HTTP API (…/runtime/webhooks/durabletask/) for functions "
+                             "that take a Durable client; without it they get none")
     args = parser.parse_args(argv)
     # LOG_LEVEL as the app reads it (WARNING: no line per request, as on the platform).
     level = getattr(logging, os.environ.get("LOG_LEVEL", "").strip().upper() or "INFO", logging.INFO)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+
+    import function_app
+
+    try:  # refuse to start on what the Functions host would refuse, before touching the database
+        wsgi = make_wsgi_app(function_app.app, durable_url=args.durable_url)
+    except HostRulesBroken as exc:
+        log.error("%s", exc)
+        return 1
+    import waitress
 
     from shared.data.db import get_engine
     from shared.data.migrate import upgrade_to_head
@@ -202,10 +285,6 @@ def main(argv: list[str] | None = None) -> int:
     engine = get_engine()
     if engine.dialect.name != "sqlite":  # SQLite is migrated by get_engine() itself
         upgrade_to_head(engine)
-    import function_app
-    import waitress
-
-    wsgi = make_wsgi_app(function_app.app)
     log.info("serving %d HTTP functions at http://%s:%d/%s", len(http_routes(function_app.app)),
              args.host, args.port, route_table.route_prefix(ROOT))
     waitress.serve(wsgi, host=args.host, port=args.port, threads=args.threads, ident="devhost",

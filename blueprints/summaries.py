@@ -1,11 +1,13 @@
 """Scheduled summaries: the timer, the Durable orchestration (fan-out over batches of users, fan-in,
-record the run), its activities, the admin route that starts a run, and GET /api/summaries.
+record the run), its activities, the admin routes that start and follow a run, and GET /api/summaries.
 
-Durable host vs. devhost/tests: the admin route takes the Durable client as an optional second
-binding (`client`, a JSON string from the host). Under the Functions host it is always given and the
-run is a real orchestration (202 + the Durable status URLs). devhost and the tests call HTTP functions
-with `req` only; then `client` is None and the same job runs in-process, batch by batch, with the
-same activity code (shared/summaries.py), and the 202 points at GET /api/admin/summaries/runs/{id}.
+Durable host vs. devhost/tests: the functions that use the Durable client are `async def` and await
+it on the worker's one event loop (azure-functions-durable keeps one aiohttp session per process,
+bound to the loop it was first used on). POST /api/summaries/runs takes the client as an optional
+binding: under the Functions host it is always given and the run is a real orchestration; devhost
+passes it only when pointed at a Durable endpoint (`--durable-url`), and otherwise the same job runs
+in-process, batch by batch, with the same activity code (shared/services/summaries.py). Either way
+the run is recorded, the 202's Location is GET /api/summaries/runs/{id}, and that reads the record.
 """
 from __future__ import annotations
 
@@ -13,7 +15,9 @@ import asyncio
 import contextvars
 import json
 import logging
+import uuid
 from typing import Any
+from urllib.parse import quote
 
 import azure.durable_functions as df
 import azure.functions as func
@@ -24,7 +28,7 @@ from shared.web.auth import authenticated, current_user
 from shared.data.config import get_settings
 from shared.data.db import DatabaseUnavailable, run_unit_of_work
 from shared.errors import NotFound, Unauthenticated, invalid
-from shared.web.http import SECURITY_HEADERS, Context, Reply, handler, page_of
+from shared.web.http import SECURITY_HEADERS, Context, Reply, declared, handler, page_of, problem_response
 from shared.data.models import User
 from shared.schemas import reports as s
 
@@ -33,9 +37,11 @@ bp = df.Blueprint(http_auth_level=func.AuthLevel.ANONYMOUS)
 
 ORCHESTRATOR = "summaries_orchestrator"
 PLAN, BATCH, RECORD = "summaries_plan", "summaries_batch", "summaries_record"
-# A batch that fails (a deadlock, a dropped connection) is retried twice, 5 s then 10 s later.
+# A batch that fails (a deadlock, a dropped connection) is tried up to 3 times, 5 s apart. Only these
+# two numbers reach the Durable extension: the Python SDK's RetryOptions.to_json() sends
+# firstRetryIntervalInMilliseconds and maxNumberOfAttempts and nothing else, so the extension's own
+# defaults hold for the rest (backoff coefficient 1: every wait is the first interval).
 BATCH_RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=5000, max_number_of_attempts=3)
-BATCH_RETRY.backoff_coefficient = 2
 
 
 # --- timer --------------------------------------------------------------------------------------
@@ -126,8 +132,8 @@ def list_summaries(ctx: Context):
     return page_of(items, p.page, p.page_size, total)
 
 
-# --- admin --------------------------------------------------------------------------------------
-# Everyone but an admin gets exactly what an unknown route gets (devhost's answer), so the route's
+# --- admin: POST /api/summaries/runs, GET /api/summaries/runs/{id} --------------------------------
+# Everyone but an admin gets exactly what an unknown route gets (devhost's answer), so the routes'
 # existence is not revealed: no 401, no 403, and the body is not even validated first.
 
 ROUTE_NOT_FOUND = {"type": "about:blank", "title": "Not found", "status": 404,
@@ -155,22 +161,6 @@ def admin_only(req: func.HttpRequest, session: Session) -> User:
     return user
 
 
-_starter: contextvars.ContextVar[str | None] = contextvars.ContextVar("durable_starter", default=None)
-
-
-def _hidden_as_unknown_route(endpoint):
-    """Turn the wrapped handler's 404 from admin_only into the unknown-route answer."""
-    def http_function(req: func.HttpRequest) -> func.HttpResponse:
-        try:
-            with_session = run_unit_of_work(lambda session: _is_admin(req, session))
-        except DatabaseUnavailable:
-            with_session = True  # let the handler answer its 503
-        if not with_session:
-            return route_not_found()
-        return endpoint(req)
-    return http_function
-
-
 def _is_admin(req: func.HttpRequest, session: Session) -> bool:
     try:
         admin_only(req, session)
@@ -179,61 +169,98 @@ def _is_admin(req: func.HttpRequest, session: Session) -> bool:
         return False
 
 
-@handler(authenticate=admin_only, body=s.RunSummariesIn, response=s.RunAcceptedOut, status=202,
-         extra_statuses=(404,))
-def _start_run(ctx: Context):
+def admin_endpoint(**options: Any):
+    """`handler(authenticate=admin_only, ...)` whose refusals answer like an unknown route."""
+    def wrap(fn):
+        endpoint = handler(fn, authenticate=admin_only, admin=True, **options)
+
+        @declared(endpoint.spec)
+        def http_function(req: func.HttpRequest) -> func.HttpResponse:
+            try:
+                allowed = run_unit_of_work(lambda session: _is_admin(req, session))
+            except DatabaseUnavailable:
+                allowed = True  # let the handler answer its 503
+            return endpoint(req) if allowed else route_not_found()
+
+        http_function.__name__ = http_function.__qualname__ = fn.__name__
+        http_function.__doc__ = fn.__doc__
+        return http_function
+    return wrap
+
+
+def _status_path(req: func.HttpRequest, instance_id: str) -> str:
+    """`/api/summaries/runs/{id}`: this request's path (whatever the route prefix) and the run's id."""
+    path = "/" + (req.url or "").split("?", 1)[0].split("://", 1)[-1].split("/", 1)[-1]
+    return path.rstrip("/") + "/" + quote(instance_id, safe="")
+
+
+# The runs this invocation accepted for a Durable host to start (None: no Durable client, run here).
+_to_start: contextvars.ContextVar[list[tuple[str, str]] | None] = contextvars.ContextVar("summaries_to_start",
+                                                                                         default=None)
+
+
+@admin_endpoint(body=s.RunSummariesIn, response=s.RunAcceptedOut, status=202, extra_statuses=(404, 503))
+def _accept_run(ctx: Context):
+    """Start the summaries job for a closed month (admins only; 404 for everyone else).
+
+    Answers 202 with `Location: /api/summaries/runs/{id}`. Under the Functions host the run is a
+    Durable orchestration; without one (devhost, the tests) the same job runs in this process first."""
     try:
         month = summaries.parse_closed_month(ctx.data.period).key
     except summaries.InvalidPeriod as exc:
         raise invalid("period", str(exc)) from None
-    starter = _starter.get()
-    if starter is not None:
-        client = df.DurableOrchestrationClient(starter)
-        instance_id = asyncio.run(client.start_new(ORCHESTRATOR, None, {"period": month, "manual": True}))
-        log.info("admin %s started summaries for %s (%s)", ctx.user.id, month, instance_id)
-        return client.create_check_status_response(ctx.req, instance_id)
-    ctx.session.commit()  # the in-process job opens its own sessions
-    result = summaries.run_locally(month, batch_size=get_settings().summary_batch_size, manual=True)
-    status_url = _status_url(ctx.req, result.instance_id)
-    return Reply({"id": result.instance_id, "statusQueryGetUri": status_url}, 202, {"Location": status_url})
+    to_start = _to_start.get()
+    if to_start is not None:
+        instance_id = f"summaries-{month}-{uuid.uuid4().hex}"
+        summaries.start_run(ctx.session, instance_id, month, manual=True, status="pending")
+        to_start.append((instance_id, month))
+    else:
+        ctx.session.commit()  # the in-process job opens its own sessions
+        instance_id = summaries.run_locally(month, batch_size=get_settings().summary_batch_size,
+                                            manual=True).instance_id
+    status_url = _status_path(ctx.req, instance_id)
+    return Reply({"id": instance_id, "statusQueryGetUri": status_url}, 202, {"Location": status_url})
 
 
-def _status_url(req: func.HttpRequest, instance_id: str) -> str:
-    base = (req.url or "").split("?", 1)[0]
-    return base.rsplit("/summaries/run", 1)[0] + f"/summaries/runs/{instance_id}"
+@bp.route(route="summaries/runs", methods=["POST"])
+@bp.generic_input_binding(arg_name="client", type="durableClient")
+@declared(_accept_run.spec)
+async def start_summaries_run(req: func.HttpRequest, client: str | None = None) -> func.HttpResponse:
+    """Start the summaries job for a closed month (admins only; 404 for everyone else).
 
-
-_start_run_visible = _hidden_as_unknown_route(_start_run)
-
-
-def admin_run_summaries(req: func.HttpRequest, client: str = None) -> func.HttpResponse:  # type: ignore[assignment]
-    """Start the summaries job for a closed month (admins only; 404 for everyone else)."""
-    token = _starter.set(client)
+    The host passes the Durable client binding as `client` (JSON); devhost passes it when it is given
+    a Durable endpoint, else nothing, and the job runs in-process. The database work runs on a worker
+    thread; the orchestration is started here, on the worker's event loop, after that work committed."""
+    durable = df.DurableOrchestrationClient(client) if client else None
+    to_start: list[tuple[str, str]] = []
+    token = _to_start.set(to_start if durable is not None else None)
     try:
-        return _start_run_visible(req)
+        response = await asyncio.to_thread(_accept_run, req)  # the context (and to_start) goes along
     finally:
-        _starter.reset(token)
+        _to_start.reset(token)
+    for instance_id, month in to_start:
+        try:
+            await durable.start_new(ORCHESTRATOR, instance_id, {"period": month, "manual": True})
+        except Exception:
+            log.exception("could not start the summaries orchestration %s", instance_id)
+            await asyncio.to_thread(run_unit_of_work, lambda session: summaries.finish_run(
+                session, instance_id, status="failed", batches=0, users=0, rows_written=0))
+            failed = problem_response(503, "The job could not be started right now; try again shortly.",
+                                      headers={"Retry-After": "5"})
+            failed.headers.update({**SECURITY_HEADERS, "Cache-Control": "no-store"})
+            return failed
+        log.info("summaries for %s started (%s)", month, instance_id)
+    return response
 
 
-admin_run_summaries.spec = _start_run.spec  # type: ignore[attr-defined]  # what the OpenAPI builder reads
-# The host passes the Durable client as `client` (a JSON string); devhost and tests pass only `req`.
-bp.route(route="admin/summaries/run", methods=["POST"])(
-    bp.generic_input_binding(arg_name="client", type="durableClient")(admin_run_summaries))
-
-
-@handler(authenticate=admin_only, response=s.RunStatusOut)
-def _run_status(ctx: Context):
-    run = summaries.run_status(ctx.session, ctx.req.route_params.get("instance_id", ""))
+@bp.route(route="summaries/runs/{id}", methods=["GET"])
+@admin_endpoint(response=s.RunStatusOut)
+def get_summaries_run(ctx: Context):
+    """One run of the summaries job: its status and counts (admins only; 404 for everyone else)."""
+    run = summaries.run_status(ctx.session, ctx.req.route_params.get("id", ""))
     if run is None:
         raise NotFound("No such run.")
-    return s.RunStatusOut.model_validate(run)
-
-
-def admin_summary_run(req: func.HttpRequest) -> func.HttpResponse:
-    """A run started in-process (no Durable host): its status and counts (admins only)."""
-    return _run_status_visible(req)
-
-
-_run_status_visible = _hidden_as_unknown_route(_run_status)
-admin_summary_run.spec = _run_status.spec  # type: ignore[attr-defined]
-bp.route(route="admin/summaries/runs/{instance_id}", methods=["GET"])(admin_summary_run)
+    return s.RunStatusOut.model_validate({
+        "id": run.instance_id, "instance_id": run.instance_id, "period": run.period, "status": run.status,
+        "manual": run.manual, "batches": run.batches, "users": run.users, "rows_written": run.rows_written,
+        "started_at": run.started_at, "finished_at": run.finished_at})

@@ -209,9 +209,10 @@ class RunAcceptedOut(Output):
 
 
 class RunStatusOut(Output):
-    instance_id: str
+    id: str = Field(description="the run's id (the Durable instance id under the Functions host)")
+    instance_id: str = Field(description="the same as id (kept for older clients)")
     period: str
-    status: Literal["running", "completed", "failed"]
+    status: Literal["pending", "running", "completed", "failed"]
     manual: bool = Field(description="started by an admin or the CLI rather than the timer")
     batches: int
     users: int

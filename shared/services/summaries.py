@@ -150,14 +150,15 @@ def store_batch(session: Session, month: str, low: int, high: int, now: dt.datet
 
 # --- the run's record ---------------------------------------------------------------------------
 
-def start_run(session: Session, instance_id: str, month: str, *, manual: bool) -> None:
-    """Record the run as running (once per instance id: an activity retried does not add another)."""
+def start_run(session: Session, instance_id: str, month: str, *, manual: bool, status: str = "running") -> None:
+    """Record the run as running, or as pending when it is only accepted (once per instance id: an
+    activity retried, or the start of a run accepted earlier, does not add another)."""
     existing = session.execute(select(SummaryRun).where(SummaryRun.instance_id == instance_id)).scalar_one_or_none()
     if existing is None:
-        session.add(SummaryRun(instance_id=instance_id, period=month, status="running", manual=manual,
+        session.add(SummaryRun(instance_id=instance_id, period=month, status=status, manual=manual,
                                started_at=utcnow()))
     else:
-        existing.status, existing.finished_at = "running", None
+        existing.status, existing.finished_at = status, None
     session.flush()
 
 

@@ -365,6 +365,15 @@ def handler(fn: Callable[[Context], Any] | None = None, *, authenticate: Authent
     return http_function
 
 
+def declared(spec: EndpointSpec) -> Callable[[Callable], Callable]:
+    """Put an endpoint's declaration on a function the worker calls that `handler` did not make (an
+    async function around a handler, say), so the route table and the OpenAPI document read it."""
+    def attach(fn: Callable) -> Callable:
+        fn.spec = spec  # type: ignore[attr-defined]
+        return fn
+    return attach
+
+
 def _read_body(ctx: Context, model: type[BaseModel], list_model: type[BaseModel] | None) -> Any:
     data = ctx.json()
     if list_model is not None and isinstance(data, list):

@@ -49,7 +49,13 @@ def is_public(route: Route) -> bool:
 
 
 def is_admin(route: Route) -> bool:
-    return route.template.startswith("admin/")
+    """Declared for admins only (everyone else gets the unknown-route 404)."""
+    return route.spec is not None and route.spec.admin
+
+
+def any_path(route: Route, value: str = "x") -> str:
+    """The route's path with every parameter `value` (for routes whose ids are not rows of a World)."""
+    return PREFIX + _PARAM.sub(value, route.template)
 
 
 def params_of(template: str) -> list[str]:

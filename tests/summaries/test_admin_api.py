@@ -1,5 +1,5 @@
-"""POST /api/admin/summaries/run and GET /api/summaries through the HTTP layer (devhost's router:
-no Durable host, so the run happens in-process with the same activity code)."""
+"""POST /api/summaries/runs, GET /api/summaries/runs/{id} and GET /api/summaries through the HTTP layer
+(devhost's router: no Durable host, so the run happens in-process with the same activity code)."""
 from __future__ import annotations
 
 import pytest
@@ -9,7 +9,7 @@ from tests.conftest import Client, assert_problem, make_user
 from tests.reports.helpers import add
 from tests.summaries.conftest import make_admin, stored
 
-RUN = "/api/admin/summaries/run"
+RUN = "/api/summaries/runs"
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def admin():
 
 
 def _unknown_route(client: Client):
-    return client.post("/api/admin/no-such-thing", json={"period": "2026-10"})
+    return client.post("/api/no-such-thing", json={"period": "2026-10"})
 
 
 @pytest.mark.parametrize("who", ["user", "anonymous", "bad token"])
@@ -32,7 +32,7 @@ def test_everyone_but_an_admin_gets_the_unknown_route_404(who):
         assert_problem(refused, 404)
         assert refused.json() == unknown.json()
         assert refused.content_type == unknown.content_type
-    assert client.get("/api/admin/summaries/runs/x").json() == unknown.json()
+    assert client.get("/api/summaries/runs/x").json() == client.get("/api/no-such-thing").json()
 
 
 @pytest.mark.parametrize("period", ["2026-13", "2026-00", "26-10", "", "2999-01"])
@@ -58,12 +58,12 @@ def test_an_admin_run_answers_202_with_a_status_url_and_stores_summaries(admin, 
     r = admin.client.post(RUN, json={"period": month})
     assert r.status == 202, r
     body = r.json()
-    assert body["statusQueryGetUri"] == r.header("location")
-    assert body["statusQueryGetUri"].endswith(f"/api/admin/summaries/runs/{body['id']}")
-    status = admin.client.get(f"/api/admin/summaries/runs/{body['id']}")
+    assert body["statusQueryGetUri"] == r.header("location") == f"/api/summaries/runs/{body['id']}"
+    status = admin.client.get(r.header("location"))
     assert status.status == 200, status
     info = status.json()
-    assert info["status"] == "completed" and info["period"] == month and info["manual"] is True
+    assert info["id"] == body["id"] and info["status"] == "completed" and info["period"] == month
+    assert info["manual"] is True
     assert info["users"] >= 2 and info["rows_written"] >= info["users"]
     assert stored(saver.id)[("month", month)] == ("100.00", "30.50", "69.50", "savings")
 

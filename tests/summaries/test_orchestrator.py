@@ -94,3 +94,10 @@ def test_the_orchestration_with_the_real_activities_and_database():
     assert run.status == "completed" and run.users == replay.output["users"] > 0
     assert run.rows_written == run.users  # October closes nothing else
     run_unit_of_work(lambda s: s.execute(delete(SummaryRun).where(SummaryRun.instance_id == "real-1")))
+
+
+def test_the_retry_policy_is_what_reaches_the_durable_extension():
+    """RetryOptions.to_json() sends the first interval and the attempt count, nothing more: no backoff
+    is claimed that the extension never receives (its default coefficient 1 keeps every wait 5 s)."""
+    assert BATCH_RETRY.to_json() == {"firstRetryIntervalInMilliseconds": 5000, "maxNumberOfAttempts": 3}
+    assert not hasattr(BATCH_RETRY, "backoff_coefficient")
