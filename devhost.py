@@ -14,7 +14,6 @@ import asyncio
 import inspect
 import json
 import logging
-import os
 import re
 import threading
 import time
@@ -26,6 +25,7 @@ from urllib.parse import parse_qsl
 import azure.functions as func
 
 from shared.web import route_table
+from shared.web.http import loggable
 
 ROOT = Path(__file__).resolve().parent
 log = logging.getLogger("devhost")
@@ -249,8 +249,9 @@ def make_wsgi_app(app: Any, durable_url: str | None = None) -> Callable:
             out_body = b""
         out_headers["Content-Length"] = str(len(out_body))
         start_response(f"{status} {_REASONS.get(status, 'Status')}", list(out_headers.items()))
-        if log.isEnabledFor(logging.INFO):
-            log.info("%s %s %s %d %.1fms", peer, method, path, status, (time.perf_counter() - started) * 1000)
+        if log.isEnabledFor(logging.INFO):  # every part of the line but the numbers comes from the request
+            log.info("%s %s %s %d %.1fms", loggable(peer), loggable(method), loggable(path), status,
+                     (time.perf_counter() - started) * 1000)
         return [out_body]
 
     return wsgi
@@ -265,9 +266,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="the Durable extension's HTTP API (…/runtime/webhooks/durabletask/) for functions "
                              "that take a Durable client; without it they get none")
     args = parser.parse_args(argv)
-    # LOG_LEVEL as the app reads it (WARNING: no line per request, as on the platform).
-    level = getattr(logging, os.environ.get("LOG_LEVEL", "").strip().upper() or "INFO", logging.INFO)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from shared.data.config import get_settings
+
+    level = get_settings().log_level  # LOG_LEVEL, as the app reads it
+    known = isinstance(logging.getLevelName(level), int)
+    logging.basicConfig(level=level if known else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if not known:
+        log.warning("LOG_LEVEL %r is not a log level; logging at INFO", loggable(level))
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
     import function_app

@@ -6,6 +6,7 @@ import datetime as dt
 import inspect
 import json
 import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -343,11 +344,11 @@ def handler(fn: Callable[[Context], Any] | None = None, *, authenticate: Authent
         except DomainError as exc:
             response = problem_for(exc)
         except DatabaseUnavailable:
-            log.warning("database unavailable for %s %s", req.method, _path(req))
+            log.warning("database unavailable for %s %s", loggable(req.method or ""), _path(req))
             response = problem_response(503, "The database is unavailable right now; try again shortly.",
                                         headers={"Retry-After": "5"})
         except Exception:
-            log.exception("unhandled error in %s %s", req.method, _path(req))
+            log.exception("unhandled error in %s %s", loggable(req.method or ""), _path(req))
             response = problem_response(500, "Something went wrong on our side; it has been logged.")
         return _finish(response, private=authenticate is not None)
 
@@ -386,7 +387,17 @@ def _read_body(ctx: Context, model: type[BaseModel], list_model: type[BaseModel]
 
 def _path(req: func.HttpRequest) -> str:
     url = req.url or ""
-    return url.split("?", 1)[0][-200:]
+    return loggable(url.split("?", 1)[0][-200:])
+
+
+# C0 and C1 control characters, and the Unicode line and paragraph separators.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def loggable(text: str) -> str:
+    """`text` safe to write into a log line: control characters escaped (a newline becomes the two
+    characters \\n), so nothing a client sends can start a line of its own in the log."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 public = handler
