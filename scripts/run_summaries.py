@@ -16,7 +16,7 @@ import time
 
 
 def _months(first: str, last: str) -> list[str]:
-    from shared.services.reports import parse_month, periods_between
+    from shared.services.months import parse_month, periods_between
 
     return [p.key for p in periods_between(parse_month(first).start, parse_month(last).end, "month")]
 

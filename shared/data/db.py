@@ -14,11 +14,12 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError, TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.data.config import get_settings
+from shared.data.urls import normalize as normalize_database_url
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -38,18 +39,8 @@ class DatabaseUnavailable(RuntimeError):
     """The database could not be reached, or a commit's outcome is unknown."""
 
 
-def normalize_url(url: str):
-    """`postgresql://` means psycopg 3 here; `mssql://` means pyodbc."""
-    parsed = make_url(url)
-    if parsed.drivername in {"postgresql", "postgres"}:
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    elif parsed.drivername == "mssql":
-        parsed = parsed.set(drivername="mssql+pyodbc")
-    return parsed
-
-
 def build_engine(url: str) -> Engine:
-    parsed = normalize_url(url)
+    parsed = normalize_database_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:":

@@ -1,4 +1,5 @@
-"""Database URLs for the three places the app runs: a SQLite file, PostgreSQL, Azure SQL.
+"""Database URLs for the three places the app runs: a SQLite file, PostgreSQL, Azure SQL: the one
+place that knows the driver names (`normalize` reads a DATABASE_URL the way the engine needs it).
 
 The builders give the exact DATABASE_URL each place expects (the Bicep writes the Azure SQL one by
 the same rule); `odbc_connection_string` is what the ODBC driver receives for a passwordless Azure
@@ -10,9 +11,22 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 
+POSTGRESQL_DRIVER = "postgresql+psycopg"  # psycopg 3
+SQL_SERVER_DRIVER = "mssql+pyodbc"
 ODBC_DRIVER = "ODBC Driver 18 for SQL Server"
 AZURE_SQL_SUFFIX = ".database.windows.net"
 AZURE_SQL_PORT = 1433
+
+
+def normalize(url: URL | str) -> URL:
+    """A DATABASE_URL with its driver: `postgresql://` (or `postgres://`) means psycopg 3 here,
+    `mssql://` means pyodbc; anything else is kept as written."""
+    parsed = make_url(url)
+    if parsed.drivername in {"postgresql", "postgres"}:
+        return parsed.set(drivername=POSTGRESQL_DRIVER)
+    if parsed.drivername == "mssql":
+        return parsed.set(drivername=SQL_SERVER_DRIVER)
+    return parsed
 
 
 def sqlite_url(path: str | Path) -> URL:
@@ -22,14 +36,14 @@ def sqlite_url(path: str | Path) -> URL:
 def postgresql_url(host: str, database: str, username: str, password: str | None = None, *,
                    port: int = 5432, sslmode: str | None = None) -> URL:
     query = {"sslmode": sslmode} if sslmode else {}
-    return URL.create("postgresql+psycopg", username=username, password=password, host=host, port=port,
+    return URL.create(POSTGRESQL_DRIVER, username=username, password=password, host=host, port=port,
                       database=database, query=query)
 
 
 def azure_sql_url(server: str, database: str) -> URL:
     """Passwordless: no user, no password; the app signs in with its managed identity."""
     host = server if "." in server else server + AZURE_SQL_SUFFIX
-    return with_azure_sql_defaults(URL.create("mssql+pyodbc", host=host, database=database))
+    return with_azure_sql_defaults(URL.create(SQL_SERVER_DRIVER, host=host, database=database))
 
 
 def with_azure_sql_defaults(url: URL | str) -> URL:
@@ -38,7 +52,7 @@ def with_azure_sql_defaults(url: URL | str) -> URL:
     query = dict(url.query)
     query.setdefault("driver", ODBC_DRIVER)
     query.setdefault("Encrypt", "yes")
-    return url.set(drivername="mssql+pyodbc", query=query)
+    return url.set(drivername=SQL_SERVER_DRIVER, query=query)
 
 
 def odbc_connection_string(url: URL | str) -> str:

@@ -14,7 +14,6 @@ Rules (also in the OpenAPI descriptions of the routes):
 """
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import json
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.orm import Session, aliased
 
+from shared.services.months import month_end, month_start, months_spanned, next_month_start
 from shared.services.resources import Resource
 from shared.errors import Invalid, invalid
 from shared.data.models import Asset, AssetPrice, Portfolio, User
@@ -257,19 +257,6 @@ def valuation(session: Session, user: User, portfolio_id: int, on: dt.date | Non
 # --- history --------------------------------------------------------------------------------
 
 
-def _month_end(day: dt.date) -> dt.date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
-
-
-def _next_month(day: dt.date) -> dt.date:
-    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-
-
-def _months_before(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 - months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
 def history_range(params: s.HistoryQuery) -> tuple[dt.date, dt.date]:
     """The documented defaults and the cap on the number of periods."""
     end = params.date_to or today()
@@ -278,13 +265,13 @@ def history_range(params: s.HistoryQuery) -> tuple[dt.date, dt.date]:
     elif params.granularity == "day":
         start = end - dt.timedelta(days=29)
     else:
-        start = _months_before(end, 11)
+        start = month_start(end, -11)
     if start > end:
         raise invalid("date_to", "must be on or after date_from", where="query")
     if params.granularity == "day":
         count, cap = (end - start).days + 1, s.MAX_HISTORY_DAYS
     else:
-        count, cap = (end.year - start.year) * 12 + end.month - start.month + 1, s.MAX_HISTORY_MONTHS
+        count, cap = months_spanned(start, end), s.MAX_HISTORY_MONTHS
     if count > cap:
         raise invalid("date_from", f"is too early: the range spans {count} {params.granularity}s and at most {cap} "
                                    "are answered per request; send a later date_from", where="query")
@@ -300,8 +287,8 @@ def periods(start: dt.date, end: dt.date, granularity: str) -> Iterator[tuple[st
         return
     month = start.replace(day=1)
     while month <= end:
-        yield month.strftime("%Y-%m"), min(_month_end(month), end)
-        month = _next_month(month)
+        yield month.strftime("%Y-%m"), min(month_end(month), end)
+        month = next_month_start(month)
 
 
 def history(session: Session, user: User, portfolio_id: int, params: s.HistoryQuery) -> s.HistoryOut:

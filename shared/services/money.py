@@ -25,7 +25,7 @@ from shared.data.models import (
     Transaction,
     User,
 )
-from shared.services.reports import parse_month
+from shared.services.months import parse_month
 from shared.schemas import MAX_MONEY, Output
 from shared.schemas import money as s
 from shared.data.types import utcnow

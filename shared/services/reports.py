@@ -26,7 +26,6 @@ Rules shared by every figure:
 """
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -38,6 +37,16 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import FunctionElement
 
 from shared.data.models import Budget, Category, MonthlyTotal, Transaction
+from shared.services.months import (
+    CalendarPeriod,
+    month_period,
+    next_month_start,
+    parse_month,
+    period_of,
+    periods_between,
+    quarter_period,
+    year_period,
+)
 
 Granularity = Literal["month", "quarter", "year"]
 GRANULARITIES: tuple[str, ...] = ("month", "quarter", "year")
@@ -50,61 +59,6 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 # deviation), among the category's expenses in the range, once it has MIN_SAMPLE of them.
 UNUSUAL_MADS = 3
 MIN_SAMPLE = 5
-
-
-# --- periods ------------------------------------------------------------------------------------
-
-@dataclass(frozen=True, order=True)
-class Period:
-    start: dt.date
-    end: dt.date
-    key: str  # "2026-10", "2026-Q4", "2026"
-    granularity: str
-
-
-def month_period(year: int, month: int) -> Period:
-    last = calendar.monthrange(year, month)[1]
-    return Period(dt.date(year, month, 1), dt.date(year, month, last), f"{year:04d}-{month:02d}", "month")
-
-
-def quarter_period(year: int, quarter: int) -> Period:
-    first = 3 * quarter - 2
-    end = month_period(year, first + 2).end
-    return Period(dt.date(year, first, 1), end, f"{year:04d}-Q{quarter}", "quarter")
-
-
-def year_period(year: int) -> Period:
-    return Period(dt.date(year, 1, 1), dt.date(year, 12, 31), f"{year:04d}", "year")
-
-
-def period_of(day: dt.date, granularity: str) -> Period:
-    if granularity == "month":
-        return month_period(day.year, day.month)
-    if granularity == "quarter":
-        return quarter_period(day.year, (day.month + 2) // 3)
-    if granularity == "year":
-        return year_period(day.year)
-    raise ValueError(f"unknown granularity {granularity!r}")
-
-
-def parse_month(text: str) -> Period:
-    return month_period(int(text[:4]), int(text[5:7]))
-
-
-def periods_between(start: dt.date, end: dt.date, granularity: str) -> list[Period]:
-    """Every period that overlaps [start, end], in order (the first and last may be partial)."""
-    out: list[Period] = []
-    current = period_of(start, granularity)
-    while current.start <= end:
-        out.append(current)
-        if current.end == dt.date.max:
-            break
-        current = period_of(current.end + dt.timedelta(days=1), granularity)
-    return out
-
-
-def months_spanned(start: dt.date, end: dt.date) -> int:
-    return (end.year - start.year) * 12 + end.month - start.month + 1
 
 
 # --- portable SQL pieces ------------------------------------------------------------------------
@@ -142,17 +96,13 @@ def _money_sum(condition, amount=None):
     return func.sum(case((condition, Transaction.amount if amount is None else amount)))
 
 
-def _month_after(day: dt.date) -> dt.date:
-    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
-
-
 def transactions_in_range(user_id: int, start: dt.date, end: dt.date):
     """The user's money movements between two dates (inclusive), as rows of
     (date, type, category_id, amount, n): whole months come pre-summed from monthly_totals (dated
     the 1st), the days of a partly covered first or last month come from transactions (n = 1)."""
-    first_whole = start if start.day == 1 else _month_after(start)
-    last_day_of_end_month = _month_after(end) - dt.timedelta(days=1)
-    after_last_whole = _month_after(end) if end == last_day_of_end_month else end.replace(day=1)
+    first_whole = start if start.day == 1 else next_month_start(start)
+    last_day_of_end_month = next_month_start(end) - dt.timedelta(days=1)
+    after_last_whole = next_month_start(end) if end == last_day_of_end_month else end.replace(day=1)
     raw = select(Transaction.date.label("date"), Transaction.type.label("type"),
                  Transaction.category_id.label("category_id"), Transaction.amount.label("amount"),
                  literal(1, Integer).label("n"))
@@ -561,7 +511,7 @@ def spending_patterns(session: Session, user_id: int, start: dt.date, end: dt.da
 
 
 __all__ = [
-    "Totals", "CategoryTotal", "BudgetLine", "MonthlyReport", "PeriodTotals", "SpendingPatterns", "Period",
+    "Totals", "CategoryTotal", "BudgetLine", "MonthlyReport", "PeriodTotals", "SpendingPatterns", "CalendarPeriod",
     "totals", "by_category", "budget_status", "monthly_report", "trend", "spending_patterns",
     "period_of", "periods_between", "month_period", "quarter_period", "year_period", "parse_month", "ratio",
 ]

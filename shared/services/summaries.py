@@ -22,7 +22,7 @@ from sqlalchemy import String, and_, case, delete, func, insert, literal, litera
 from sqlalchemy.orm import Session
 
 from shared.data.models import MonthlyTotal, PeriodSummary, SummaryRun, User
-from shared.services.reports import Period, month_period, quarter_period, year_period
+from shared.services.months import CalendarPeriod, month_period, quarter_period, year_period
 from shared.data.types import UTCDateTime, utcnow
 
 DEFAULT_SCHEDULE = "0 0 2 1 * *"  # NCRONTAB: 02:00 UTC on the 1st of every month
@@ -39,7 +39,7 @@ class InvalidPeriod(ValueError):
     pass
 
 
-def parse_closed_month(text: str, today: dt.date | None = None) -> Period:
+def parse_closed_month(text: str, today: dt.date | None = None) -> CalendarPeriod:
     """A YYYY-MM month that has ended (before the current UTC month); InvalidPeriod otherwise."""
     if not isinstance(text, str) or len(text) != 7 or text[4] != "-" or not (text[:4] + text[5:]).isdigit():
         raise InvalidPeriod("must be a month written YYYY-MM")
@@ -58,7 +58,7 @@ def last_closed_month(now: dt.datetime | None = None) -> str:
     return f"{previous.year:04d}-{previous.month:02d}"
 
 
-def closing_periods(month: str) -> list[Period]:
+def closing_periods(month: str) -> list[CalendarPeriod]:
     """The month, and its quarter and year when this month is their last."""
     period = month_period(int(month[:4]), int(month[5:7]))
     year, number = period.start.year, period.start.month
@@ -98,7 +98,7 @@ def user_batches(session: Session, batch_size: int) -> list[Batch]:
 
 # --- one batch ----------------------------------------------------------------------------------
 
-def summary_select(period: Period, low: int, high: int, now: dt.datetime):
+def summary_select(period: CalendarPeriod, low: int, high: int, now: dt.datetime):
     """Every user of the batch with the period's income, expenses, net and outcome: one aggregate
     (users LEFT JOIN their monthly totals of the period, GROUP BY user), zeros for users without any.
     Periods are whole months, so the kept monthly totals (shared/services/balances.py) hold exactly the sums of

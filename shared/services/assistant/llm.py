@@ -33,6 +33,7 @@ from urllib.parse import quote, urlsplit
 from shared.services.assistant import answers
 from shared.services.assistant.answers import Answer, Caller
 from shared.services.assistant.nlu import ADVICE_TOPICS, DEFAULT_TOP_LIMIT, Understanding
+from shared.services.months import month_bounds
 from shared.services.assistant.periods import Period, default_period
 from shared.data.config import Settings, get_settings
 
@@ -239,8 +240,7 @@ def _period(today: dt.date, start_text: Any, end_text: Any) -> tuple[Period, boo
 def _label(start: dt.date, end: dt.date) -> str:
     if start == end:
         return answers.long_date(start)
-    last_day = calendar.monthrange(end.year, end.month)[1]
-    if start.day == 1 and end.day == last_day and (start.year, start.month) == (end.year, end.month):
+    if (start, end) == month_bounds(start.year, start.month):
         return f"{calendar.month_name[start.month]} {start.year}"
     return f"{answers.long_date(start)} to {answers.long_date(end)}"
 

@@ -27,6 +27,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, replace
 
+from shared.services.months import month_bounds, shift_month
+
 _MONTHS = {
     "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
     "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9,
@@ -97,15 +99,6 @@ class Found:
     period: Period
     span: tuple[int, int]
     single_day: bool
-
-
-def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
-    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
-
-
-def shift_month(year: int, month: int, by: int) -> tuple[int, int]:
-    index = year * 12 + (month - 1) + by
-    return index // 12, index % 12 + 1
 
 
 def this_month(today: dt.date) -> Period:
