@@ -11,27 +11,8 @@ from sqlalchemy.orm import Session
 from shared.services import credentials as auth
 from shared.data.config import get_settings
 from shared.errors import Invalid, Throttled, Unauthenticated, conflict
-from shared.data.models import (
-    AssistantRecording,
-    Account,
-    Asset,
-    AssetPrice,
-    AuthSession,
-    Budget,
-    Category,
-    CreditCard,
-    Goal,
-    GoalContribution,
-    IdempotencyRecord,
-    IncomeSource,
-    LoginFailureWindow,
-    MonthlyTotal,
-    PeriodSummary,
-    Portfolio,
-    RefreshToken,
-    Transaction,
-    User,
-)
+from shared.data.models import AuthSession, Category, LoginFailureWindow, RefreshToken, User
+from shared.data.ownership import owned_tables
 from shared.schemas.identity import MePatch, RegisterIn, TokenPair
 from shared.data.types import utcnow
 
@@ -249,32 +230,10 @@ def delete_user(session: Session, user: User, password: str) -> None:
 
 
 def delete_user_data(session: Session, user_id: int) -> None:
-    """Every row of the user, children first, so no engine's cascade rules are relied on."""
-    asset_ids = select(Asset.id).where(Asset.user_id == user_id).scalar_subquery()
-    goal_ids = select(Goal.id).where(Goal.user_id == user_id).scalar_subquery()
-    session_ids = select(AuthSession.id).where(AuthSession.user_id == user_id).scalar_subquery()
-    statements = [
-        delete(AssetPrice).where(AssetPrice.asset_id.in_(asset_ids)),
-        delete(Asset).where(Asset.user_id == user_id),
-        delete(Portfolio).where(Portfolio.user_id == user_id),
-        delete(GoalContribution).where(GoalContribution.goal_id.in_(goal_ids)),
-        delete(Goal).where(Goal.user_id == user_id),
-        delete(Budget).where(Budget.user_id == user_id),
-        delete(AssistantRecording).where(AssistantRecording.user_id == user_id),
-        delete(Transaction).where(Transaction.user_id == user_id),
-        delete(MonthlyTotal).where(MonthlyTotal.user_id == user_id),
-        delete(IncomeSource).where(IncomeSource.user_id == user_id),
-        delete(Account).where(Account.user_id == user_id),
-        delete(CreditCard).where(CreditCard.user_id == user_id),
-        delete(Category).where(Category.user_id == user_id),
-        delete(PeriodSummary).where(PeriodSummary.user_id == user_id),
-        delete(IdempotencyRecord).where(IdempotencyRecord.user_id == user_id),
-        delete(RefreshToken).where(RefreshToken.session_id.in_(session_ids)),
-        delete(AuthSession).where(AuthSession.user_id == user_id),
-        delete(User).where(User.id == user_id),
-    ]
-    for statement in statements:
-        session.execute(statement.execution_options(synchronize_session=False))
+    """Every row of the user, in every table the model metadata says is owned (shared/data/ownership.py),
+    children first, so no engine's cascade rules are relied on."""
+    for owned in reversed(owned_tables()):
+        session.execute(delete(owned.table).where(owned.rows_of([user_id])))
 
 
 def count_users(session: Session) -> int:

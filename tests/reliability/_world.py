@@ -78,44 +78,32 @@ def owner_segment(template: str, param: str) -> str:
 # row of these users, shows. (Another user's row changing is a cross-user bug, which the isolation
 # tests look for; hashing every row of a database the whole suite has filled made each check slow.)
 SCOPE: set[int] = set()
-_CHILD_OF = {  # tables without user_id: (key column, parent table)
-    "asset_prices": ("asset_id", "assets"),
-    "refresh_tokens": ("session_id", "auth_sessions"),
-}
-
-
-def _scoped(table) -> str | None:
-    ids = ", ".join(str(i) for i in sorted(SCOPE))
-    if not ids:
-        return None
-    if table.name == "users":
-        return f"id IN ({ids})"
-    if "user_id" in table.c:
-        return f"user_id IN ({ids})"
-    if table.name in _CHILD_OF:
-        key, parent = _CHILD_OF[table.name]
-        return f"{key} IN (SELECT id FROM {parent} WHERE user_id IN ({ids}))"
-    return None
 
 
 def fingerprint(exclude: tuple[str, ...] = ()) -> dict[str, tuple]:
     """Per table: the row count, and a content hash of the fuzzed users' rows (of every row, for
-    tables that belong to no user): equal fingerprints, unchanged database."""
+    tables that belong to no user): equal fingerprints, unchanged database. Which rows are a user's
+    comes from the model metadata (shared/data/ownership.py), so a new table is covered unasked."""
+    from sqlalchemy import func, select
+
     from shared.data.db import get_engine
     from shared.data.models import Base
+    from shared.data.ownership import owned_tables
 
+    owned = {o.table.name: o for o in owned_tables()}
     out = {}
     with get_engine().connect() as conn:
         for table in Base.metadata.sorted_tables:
             if table.name in exclude:
                 continue
-            order = ", ".join(c.name for c in table.primary_key.columns) or "1"
-            where = _scoped(table)
-            count = conn.execute(text(f"SELECT COUNT(*) FROM {table.name}")).scalar_one()
-            rows = conn.execute(text(f"SELECT * FROM {table.name}" + (f" WHERE {where}" if where else "")
-                                     + f" ORDER BY {order}")).all()
-            digest = hashlib.sha256(repr(rows).encode("utf-8", "surrogatepass")).hexdigest()
-            out[table.name] = (count, len(rows), digest)
+            order = list(table.primary_key.columns) or [text("1")]
+            rows = select(table).order_by(*order)
+            if table.name in owned and SCOPE:
+                rows = rows.where(owned[table.name].rows_of(sorted(SCOPE)))
+            count = conn.execute(select(func.count()).select_from(table)).scalar_one()
+            found = conn.execute(rows).all()
+            digest = hashlib.sha256(repr(found).encode("utf-8", "surrogatepass")).hexdigest()
+            out[table.name] = (count, len(found), digest)
     return out
 
 
