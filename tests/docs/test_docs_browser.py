@@ -8,11 +8,8 @@ selenium would need a chromedriver binary matching the browser)."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -21,6 +18,8 @@ from base64 import b64decode
 from pathlib import Path
 
 import pytest
+
+from bench.harness import Devhost
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -39,26 +38,6 @@ def _chromium() -> str:
                 "browser test of /api/docs")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for(url: str, process: subprocess.Popen, what: str, timeout: float = DEADLINE) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if process.poll() is not None:
-            raise AssertionError(f"{what} exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"{what} did not answer {url} within {timeout}s")
-
-
 def _stop(process: subprocess.Popen) -> None:
     process.terminate()
     try:
@@ -71,19 +50,12 @@ def _stop(process: subprocess.Popen) -> None:
 @pytest.fixture(scope="module")
 def server():
     """devhost on a free port, on its own throw-away SQLite file."""
-    tmp = tempfile.mkdtemp(prefix="finance-docs-")
-    port = _free_port()
-    env = {**os.environ, "APP_ENV": "development", "DATABASE_URL": f"sqlite:///{tmp}/docs.db",
-           "JWT_SECRET": "browser-test-secret-that-is-long-enough-0123456789", "BCRYPT_ROUNDS": "4"}
-    log = open(Path(tmp) / "devhost.log", "wb")
-    process = subprocess.Popen([sys.executable, "devhost.py", "--port", str(port), "--threads", "4"], cwd=ROOT,
-                               env=env, stdout=log, stderr=subprocess.STDOUT)
+    tmp = Path(tempfile.mkdtemp(prefix="finance-docs-"))
     try:
-        _wait_for(f"http://127.0.0.1:{port}/api/health", process, "devhost", timeout=60)
-        yield f"http://127.0.0.1:{port}"
+        with Devhost(f"sqlite:///{tmp}/docs.db", tmp / "devhost.log", threads=4,
+                     jwt_secret="browser-test-secret-that-is-long-enough-0123456789") as devhost:
+            yield f"http://127.0.0.1:{devhost.port}"
     finally:
-        _stop(process)
-        log.close()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
