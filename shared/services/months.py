@@ -24,8 +24,10 @@ def shift_month(year: int, month: int, by: int) -> tuple[int, int]:
 
 
 def month_start(day: dt.date, by: int = 0) -> dt.date:
-    """The first day of the month `by` months after `day`'s (0: its own month's first day)."""
-    return dt.date(*shift_month(day.year, day.month, by), 1)
+    """The first day of the month `by` months after `day`'s (0: its own month's first day), never
+    before 0001-01-01."""
+    year, month = shift_month(day.year, day.month, by)
+    return dt.date(year, month, 1) if year >= 1 else dt.date.min
 
 
 def next_month_start(day: dt.date) -> dt.date:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from shared.data.models import Transaction, User
 from shared.data.types import utcnow
 from shared.errors import invalid
+from shared.services.months import month_start, months_spanned
 
 DEFAULT_MONTHS = 12
 
@@ -37,16 +38,6 @@ def current_month() -> str:
     return today().strftime("%Y-%m")
 
 
-def _months_back(day: dt.date, months: int) -> dt.date:
-    """The first day of the month `months` before `day`'s month (no earlier than year 1)."""
-    index = max(day.year * 12 + day.month - 1 - months, 12)
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def months_spanned(start: dt.date, end: dt.date) -> int:
-    return (end.year - start.year) * 12 + end.month - start.month + 1
-
-
 def first_activity(session: Session, user: User) -> dt.date:
     """The earlier of the caller's first transaction and their registration (one indexed MIN)."""
     first = session.execute(select(func.min(Transaction.date)).where(Transaction.user_id == user.id)).scalar()
@@ -60,7 +51,7 @@ def resolve(session: Session, user: User, date_from: dt.date | None, date_to: dt
     if date_from is not None:
         start = date_from
     else:
-        start = _months_back(end, DEFAULT_MONTHS - 1)
+        start = month_start(end, -(DEFAULT_MONTHS - 1))
         start = min(max(start, first_activity(session, user).replace(day=1)), end.replace(day=1))
     if start > end:
         raise invalid("date_from", "must be on or before date_to; send an earlier date_from or a later date_to",
