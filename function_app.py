@@ -15,6 +15,7 @@ from blueprints import (
     health,
     income_sources,
     portfolios,
+    recurring,
     reports,
     summaries,
     transactions,
@@ -36,6 +37,7 @@ for blueprint in (
     portfolios.bp,
     assets.bp,
     reports.bp,
+    recurring.bp,
     summaries.bp,
     chat.bp,
 ):

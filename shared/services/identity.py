@@ -28,7 +28,9 @@ from shared.data.models import (
     MonthlyTotal,
     PeriodSummary,
     Portfolio,
+    RecurringSchedule,
     RefreshToken,
+    ScheduledPosting,
     Transaction,
     User,
 )
@@ -262,6 +264,8 @@ def delete_user_data(session: Session, user_id: int) -> None:
         delete(Budget).where(Budget.user_id == user_id),
         delete(AssistantRecording).where(AssistantRecording.user_id == user_id),
         delete(Transaction).where(Transaction.user_id == user_id),
+        delete(ScheduledPosting).where(ScheduledPosting.user_id == user_id),
+        delete(RecurringSchedule).where(RecurringSchedule.user_id == user_id),
         delete(MonthlyTotal).where(MonthlyTotal.user_id == user_id),
         delete(IncomeSource).where(IncomeSource.user_id == user_id),
         delete(Account).where(Account.user_id == user_id),
