@@ -6,6 +6,7 @@ requests and answers go through `azure.functions.HttpRequest` / `HttpResponse`. 
 is waitress (a production WSGI server); nothing here parses HTTP by hand.
 
     python devhost.py [--host 127.0.0.1] [--port 7071]
+    python devhost.py --run-timer recurring_timer      # run one timer function now, then exit
 """
 from __future__ import annotations
 
@@ -84,6 +85,14 @@ def compile_template(template: str) -> tuple[re.Pattern[str], int]:
 
 
 _ROUTES: dict[int, list[Route]] = {}
+_FUNCTIONS: dict[int, list[Any]] = {}
+
+
+def functions_of(app: Any) -> list[Any]:
+    """The app's functions, indexed once (the library refuses to index an app twice)."""
+    if id(app) not in _FUNCTIONS:
+        _FUNCTIONS[id(app)] = list(app.get_functions())
+    return _FUNCTIONS[id(app)]
 
 
 def http_routes(app: Any) -> list[Route]:
@@ -95,7 +104,7 @@ def http_routes(app: Any) -> list[Route]:
 
 def _index(app: Any) -> list[Route]:
     routes = []
-    for fn in app.get_functions():
+    for fn in functions_of(app):
         trigger = fn.get_trigger()
         if trigger is None or trigger.get_binding_name() != "httpTrigger":
             continue
@@ -201,11 +210,40 @@ def make_wsgi_app(app: Any) -> Callable:
     return wsgi
 
 
+# --- timers on demand (local testing; the host runs them on their NCRONTAB schedules) ----------
+
+class _DueNow:
+    """What a timer function gets from the host: a TimerRequest that is not past due."""
+
+    past_due = False
+
+
+def run_timer(app: Any, name: str) -> int:
+    """Run the timer function `name` once, now, in this process; 2 when there is no such timer or it
+    needs a binding only the host provides (a Durable client: use its scripts/ command instead)."""
+    import inspect
+
+    timers = {fn.get_function_name(): fn for fn in functions_of(app)
+              if fn.get_trigger() is not None and fn.get_trigger().get_binding_name() == "timerTrigger"}
+    fn = timers.get(name)
+    if fn is None:
+        log.error("no timer function %r; timers: %s", name, ", ".join(sorted(timers)) or "none")
+        return 2
+    user_function = fn.get_user_function()
+    if len(inspect.signature(user_function).parameters) != 1 or inspect.iscoroutinefunction(user_function):
+        log.error("timer %r needs bindings only the Functions host provides", name)
+        return 2
+    user_function(_DueNow())
+    log.info("ran timer %s", name)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=7071)
     parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--run-timer", metavar="NAME", help="run this timer function once now, then exit")
     args = parser.parse_args(argv)
     # LOG_LEVEL as the app reads it (WARNING: no line per request, as on the platform).
     level = getattr(logging, os.environ.get("LOG_LEVEL", "").strip().upper() or "INFO", logging.INFO)
@@ -220,6 +258,9 @@ def main(argv: list[str] | None = None) -> int:
     if engine.dialect.name != "sqlite":  # SQLite is migrated by get_engine() itself
         upgrade_to_head(engine)
     import function_app
+
+    if args.run_timer:
+        return run_timer(function_app.app, args.run_timer)
     import waitress
 
     wsgi = make_wsgi_app(function_app.app)
