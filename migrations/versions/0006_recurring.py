@@ -1,7 +1,7 @@
 """recurring schedules and forecast
 
 Revision ID: 0006_recurring
-Revises: 0001
+Revises: 0010_assistant
 Create Date: 2026-11-29
 """
 from alembic import op
@@ -10,7 +10,7 @@ import shared.data.types
 
 
 revision = '0006_recurring'
-down_revision = '0001'
+down_revision = '0010_assistant'
 branch_labels = None
 depends_on = None
 
