@@ -19,6 +19,11 @@ MAX_TAGS = 10
 
 
 class RecurringIn(Input):
+    """A recurring schedule: the transaction it posts (checked like POST /transactions) and its calendar. A monthly
+    or quarterly schedule from the 29th-31st falls on a shorter month's last day and returns to its day; a yearly
+    one from Feb 29 falls on Feb 28 in common years. Occurrences before the day the schedule is created (or its rule
+    changed) are not posted. The daily timer posts each due occurrence once, catching up missed days."""
+
     name: Name = Field(examples=["Rent"])
     type: TransactionType
     amount: PositiveMoney
@@ -85,6 +90,10 @@ class SuggestionOut(Output):
 
 
 class SuggestionList(Output):
+    """At most 50 series found in your most recent 2,000 transactions of the last three years and a month: one
+    payee (or description) and type, 3+ payments within 10% of their median amount, 6-8, 26-35 or 355-376 days
+    apart, still going; none posted by a schedule or named like one of your schedules."""
+
     items: list[SuggestionOut]
 
 
@@ -118,6 +127,9 @@ class ForecastBalance(Output):
 
 
 class ForecastOut(Output):
+    """Expected occurrences from today (UTC) through today + days, and each account's and card's balance path,
+    judged at the end of each day, from today's kept balances."""
+
     date_from: dt.date
     date_to: dt.date
     days: int

@@ -116,31 +116,45 @@ def test_a_schedule_that_cannot_post_is_skipped_with_its_reason_and_the_others_p
 
 def test_an_income_source_linked_to_an_account_posts_and_advances(api, user):
     account = new_account(api, opening_balance="0")
-    source = new_income_source(api, amount="2000.00", frequency="monthly", next_date="2026-01-31",
+    year = TODAY.year + 1  # a month end ahead of today: a source never posts days before it was written
+    source = new_income_source(api, amount="2000.00", frequency="monthly", next_date=f"{year}-01-31",
                                account_id=account["id"])
-    run_timer(user.id, D(2026, 3, 1))
+    run_timer(user.id, D(year, 3, 1))
     incomes = [t for t in ok(api.get("/api/transactions", params={"type": "income"}))["items"]
                if t["income_source_id"] == source["id"]]
-    assert sorted(t["date"] for t in incomes) == ["2026-01-31", "2026-02-28"]
+    assert sorted(t["date"] for t in incomes) == [f"{year}-01-31", f"{year}-02-{28 + (year % 4 == 0)}"]
     assert ok(api.get(f"/api/accounts/{account['id']}"))["balance"] == "4000.00"
-    assert ok(api.get(f"/api/income-sources/{source['id']}"))["next_date"] == "2026-03-31"  # back to the 31st
-    assert run_timer(user.id, D(2026, 3, 1)).posted == 0
+    assert ok(api.get(f"/api/income-sources/{source['id']}"))["next_date"] == f"{year}-03-31"  # back to the 31st
+    assert run_timer(user.id, D(year, 3, 1)).posted == 0
+
+
+def test_a_stale_next_date_is_not_back_filled(api, user):
+    account = new_account(api, opening_balance="0")
+    source = new_income_source(api, amount="100.00", frequency="weekly", account_id=account["id"],
+                               next_date=(TODAY - dt.timedelta(days=28)).isoformat())
+    assert run_timer(user.id, TODAY).posted == 1  # today's pay (28 days on, weekly), not the four before it
+    assert ok(api.get(f"/api/accounts/{account['id']}"))["balance"] == "100.00"
+    assert ok(api.get(f"/api/income-sources/{source['id']}"))["next_date"] == (
+        TODAY + dt.timedelta(days=7)).isoformat()
 
 
 def test_a_one_time_income_posts_once_and_then_has_no_next_date(api, user):
     account = new_account(api, opening_balance="0")
-    source = new_income_source(api, amount="300.00", frequency="one_time", next_date="2026-05-02",
+    payday = TODAY + dt.timedelta(days=10)
+    source = new_income_source(api, amount="300.00", frequency="one_time", next_date=payday.isoformat(),
                                account_id=account["id"])
-    run_timer(user.id, D(2026, 5, 2))
-    run_timer(user.id, D(2026, 6, 2))
+    run_timer(user.id, payday)
+    run_timer(user.id, payday + dt.timedelta(days=31))
     assert ok(api.get(f"/api/accounts/{account['id']}"))["balance"] == "300.00"
     assert ok(api.get(f"/api/income-sources/{source['id']}"))["next_date"] is None
 
 
 def test_an_income_source_without_an_account_posts_nothing_but_its_next_date_moves_on(api, user):
-    source = new_income_source(api, amount="10.00", frequency="weekly", next_date="2026-01-05")
-    assert run_timer(user.id, D(2026, 1, 20)).posted == 0
-    assert ok(api.get(f"/api/income-sources/{source['id']}"))["next_date"] == "2026-01-26"
+    start = TODAY + dt.timedelta(days=3)
+    source = new_income_source(api, amount="10.00", frequency="weekly", next_date=start.isoformat())
+    assert run_timer(user.id, start + dt.timedelta(days=15)).posted == 0
+    assert ok(api.get(f"/api/income-sources/{source['id']}"))["next_date"] == (
+        start + dt.timedelta(days=21)).isoformat()
 
 
 def test_the_job_command_runs_the_same_job(user):
