@@ -39,8 +39,9 @@ def seed_series(fixture: dict[str, Any]) -> None:
     account = fixture["account_id"]
     items = [{"type": "expense", "amount": "4.80", "date": (today - dt.timedelta(days=7 * k)).isoformat(),
               "description": "Corner coffee", "account_id": account} for k in range(1, 13)]
-    items += [{"type": "expense", "amount": "950.00", "date": (today - dt.timedelta(days=30 * k)).isoformat(),
-               "description": "Rent", "account_id": account} for k in range(1, 7)]
+    months = [(today.year * 12 + today.month - 1 - k) for k in range(1, 7)]
+    items += [{"type": "expense", "amount": "950.00", "date": dt.date(m // 12, m % 12 + 1, 1).isoformat(),
+               "description": "Rent", "account_id": account} for m in months]
     schedules = [{"name": "Gym", "type": "expense", "amount": "35.00", "frequency": "weekly",
                   "start_date": today.isoformat(), "account_id": account},
                  {"name": "Salary", "type": "income", "amount": "2500.00", "frequency": "monthly",

@@ -119,9 +119,10 @@ def _cadence(dates: list[dt.date]) -> str | None:
 
 
 def _anchor(frequency: str, dates: list[dt.date]) -> dt.date:
-    """The day the series keeps to: its latest date, or for a monthly series the latest date on its
-    largest day of the month (Jan 31, Feb 28, Mar 31 keep to the 31st)."""
-    if frequency != "monthly":
-        return dates[-1]
+    """The day the series keeps to: its latest date; for a monthly series whose latest date is a month's last
+    day, the latest date on its largest day of the month (Jan 31, Feb 28 keep to the 31st)."""
+    last = dates[-1]
+    if frequency != "monthly" or (last + dt.timedelta(days=1)).month == last.month:
+        return last
     largest = max(d.day for d in dates)
     return [d for d in dates if d.day == largest][-1]

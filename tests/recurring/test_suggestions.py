@@ -116,3 +116,16 @@ def test_you_see_only_series_from_your_own_history(user):
     history(user)
     stranger = make_user()
     assert suggestions(stranger.client) == {}
+
+
+
+def test_a_month_end_series_keeps_to_the_31st():
+    from shared.services.suggestions import _suggest
+
+    days = [dt.date(2027, 1, 31), dt.date(2027, 2, 28), dt.date(2027, 3, 31), dt.date(2027, 4, 30)]
+    members = [{"type": "expense", "amount": Decimal("60.00"), "date": d, "description": "Phone", "payee": None,
+                "category_id": None, "account_id": 1, "credit_card_id": None, "to_account_id": None,
+                "to_credit_card_id": None} for d in days]
+    phone = _suggest(members, today=dt.date(2027, 5, 2))
+    assert (phone["frequency"], phone["next_date"], phone["occurrences"]) == ("monthly", dt.date(2027, 5, 31), 4)
+    assert _suggest(members, today=dt.date(2027, 6, 9)) is None  # May 31 missed by 9 days: it has stopped
