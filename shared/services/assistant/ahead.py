@@ -6,7 +6,6 @@ zero at the end of every day until then. Cards are listed in the data, not judge
 """
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
