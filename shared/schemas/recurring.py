@@ -48,7 +48,7 @@ RecurringPatch = patch_of(RecurringIn)
 
 class RecurringOut(Resource):
     name: str
-    type: str
+    type: TransactionType
     amount: MoneyOut
     category_id: int | None
     account_id: int | None
@@ -58,7 +58,7 @@ class RecurringOut(Resource):
     payee: str | None
     description: str | None
     tags: list[str]
-    frequency: str
+    frequency: RecurringFrequency
     interval: int
     start_date: dt.date
     end_date: dt.date | None
@@ -73,7 +73,7 @@ class SuggestionOut(Output):
     `next_date`) to /api/recurring to schedule it."""
 
     name: str
-    type: str
+    type: TransactionType
     amount: MoneyOut = Field(description="the latest amount of the series")
     category_id: int | None
     account_id: int | None
@@ -82,7 +82,7 @@ class SuggestionOut(Output):
     to_credit_card_id: int | None
     payee: str | None
     description: str | None
-    frequency: str
+    frequency: Literal["weekly", "monthly", "yearly"]
     interval: int
     start_date: dt.date = Field(description="the same as next_date: a schedule made from it starts there")
     occurrences: int = Field(description="how many payments of the series were found")
@@ -104,7 +104,7 @@ class ForecastQuery(Query):
 class ForecastItem(Output):
     date: dt.date
     name: str
-    type: str
+    type: TransactionType
     amount: MoneyOut
     account_id: int | None
     credit_card_id: int | None
