@@ -1,7 +1,7 @@
 """recurring schedules and forecast
 
 Revision ID: 0006_recurring
-Revises: 0010_assistant
+Revises: 0003_text_search
 Create Date: 2026-11-29
 """
 from alembic import op
@@ -10,7 +10,7 @@ import shared.data.types
 
 
 revision = '0006_recurring'
-down_revision = '0010_assistant'
+down_revision = '0003_text_search'
 branch_labels = None
 depends_on = None
 
