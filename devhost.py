@@ -6,6 +6,7 @@ requests and answers go through `azure.functions.HttpRequest` / `HttpResponse`. 
 is waitress (a production WSGI server); nothing here parses HTTP by hand.
 
     python devhost.py [--host 127.0.0.1] [--port 7071]
+    python devhost.py --run-timer recurring_timer      # run one timer function now, then exit
 """
 from __future__ import annotations
 
@@ -257,6 +258,31 @@ def make_wsgi_app(app: Any, durable_url: str | None = None) -> Callable:
     return wsgi
 
 
+# --- timers on demand (local testing; the host runs them on their NCRONTAB schedules) ----------
+
+class _DueNow:
+    """What a timer function gets from the host: a TimerRequest that is not past due."""
+
+    past_due = False
+
+
+def run_timer(app: Any, name: str) -> int:
+    """Run the timer function `name` once, now, in this process; 2 when there is no such timer or it
+    needs a binding only the host provides (a Durable client: use its scripts/ command instead)."""
+    timers = {f.name: f for f in route_table.functions(app) if f.trigger == "timerTrigger"}
+    row = timers.get(name)
+    if row is None:
+        log.error("no timer function %r; timers: %s", name, ", ".join(sorted(timers)) or "none")
+        return 2
+    trigger = row.binding("timerTrigger")
+    if trigger is None or any(b.direction == "in" and b is not trigger for b in row.bindings):
+        log.error("timer %r needs bindings only the Functions host provides", name)
+        return 2
+    invoke(row.function, **{trigger.name: _DueNow()})
+    log.info("ran timer %s", name)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
@@ -265,6 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--durable-url", default=None,
                         help="the Durable extension's HTTP API (…/runtime/webhooks/durabletask/) for functions "
                              "that take a Durable client; without it they get none")
+    parser.add_argument("--run-timer", metavar="NAME", help="run this timer function once now, then exit")
     args = parser.parse_args(argv)
     from shared.data.config import get_settings
 
@@ -291,6 +318,8 @@ def main(argv: list[str] | None = None) -> int:
     engine = get_engine()
     if engine.dialect.name != "sqlite":  # SQLite is migrated by get_engine() itself
         upgrade_to_head(engine)
+    if args.run_timer:
+        return run_timer(function_app.app, args.run_timer)
     log.info("serving %d HTTP functions at http://%s:%d/%s", len(http_routes(function_app.app)),
              args.host, args.port, route_table.route_prefix(ROOT))
     waitress.serve(wsgi, host=args.host, port=args.port, threads=args.threads, ident="devhost",

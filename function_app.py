@@ -17,6 +17,7 @@ from blueprints import (
     health,
     income_sources,
     portfolios,
+    recurring,
     reports,
     summaries,
     transactions,
@@ -38,6 +39,7 @@ for blueprint in (
     portfolios.bp,
     assets.bp,
     reports.bp,
+    recurring.bp,
     summaries.bp,
     chat.bp,
 ):

@@ -138,6 +138,8 @@ def seed_user(size: int) -> dict[str, Any]:
 
 
 def operations(fixture: dict[str, Any]) -> list[tuple[str, str, str, Any, dict[str, str]]]:
+    from bench import recurring
+
     today = dt.date.today()
     month = today.strftime("%Y-%m")
     first = today.replace(day=1)
@@ -157,6 +159,7 @@ def operations(fixture: dict[str, Any]) -> list[tuple[str, str, str, Any, dict[s
          None, {}),
         ("account balance", "GET", f"/api/accounts/{fixture['account_id']}", None, {}),
         ("goal contribution", "POST", f"/api/goals/{fixture['goal_id']}/contributions", {"amount": "1.00"}, {}),
+        *recurring.operations(fixture),
     ]
 
 

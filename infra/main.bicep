@@ -148,6 +148,7 @@ module functionApp 'modules/functionapp.bicep' = {
       BCRYPT_ROUNDS: '12'
       SUMMARY_SCHEDULE: '0 0 2 1 * *'
       SUMMARY_BATCH_SIZE: '500'
+      RECURRING_SCHEDULE: '0 0 1 * * *'
       DURABLE_TASK_HUB_NAME: durableTaskHubName
       AZURE_OPENAI_ENDPOINT: azureOpenAiEndpoint
       AZURE_OPENAI_DEPLOYMENT: azureOpenAiDeployment

@@ -79,6 +79,7 @@ class Settings:
     app_env: str = "development"
     summary_schedule: str = "0 0 2 1 * *"
     summary_batch_size: int = 500
+    recurring_schedule: str = "0 0 1 * * *"
     azure_sql_client_id: str = ""
     azure_openai_endpoint: str = ""
     azure_openai_deployment: str = ""
@@ -118,6 +119,7 @@ class Settings:
             app_env=app_env,
             summary_schedule=env.get("SUMMARY_SCHEDULE", "").strip() or cls.summary_schedule,
             summary_batch_size=_int(env, "SUMMARY_BATCH_SIZE", 500, 1, 100_000),
+            recurring_schedule=env.get("RECURRING_SCHEDULE", "").strip() or cls.recurring_schedule,
             azure_sql_client_id=env.get("AZURE_SQL_CLIENT_ID", "").strip() or env.get("AZURE_CLIENT_ID", "").strip(),
             azure_openai_endpoint=env.get("AZURE_OPENAI_ENDPOINT", "").strip(),
             azure_openai_deployment=env.get("AZURE_OPENAI_DEPLOYMENT", "").strip(),

@@ -11,7 +11,7 @@ MAX_MESSAGE_CHARS = 2000
 
 Intent = Literal["spending", "income", "net_savings", "balance", "budget_status", "goal_progress", "top_spending",
                  "record_expense", "record_income", "transfer", "compare_spending", "recent_transactions", "undo",
-                 "advice", "help", "clarify", "unknown"]
+                 "advice", "upcoming_bills", "enough_money", "help", "clarify", "unknown"]
 
 
 class ChatIn(Input):

@@ -213,6 +213,7 @@ class TransactionOut(Resource):
     to_account_id: int | None
     to_credit_card_id: int | None
     income_source_id: int | None
+    recurring_id: int | None = Field(default=None, description="the recurring schedule that posted it")
 
 
 class TransactionQuery(PageQuery):

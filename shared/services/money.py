@@ -22,6 +22,7 @@ from shared.data.models import (
     GoalContribution,
     IncomeSource,
     MonthlyTotal,
+    RecurringSchedule,
     Transaction,
     User,
 )
@@ -38,6 +39,12 @@ def _count(session: Session, stmt) -> int:
 def _refuse_if_used(session: Session, noun: str, uses: int) -> None:
     if uses:
         raise conflict(f"This {noun} is used by {uses} transaction(s); delete or move them first.")
+
+
+def _refuse_if_scheduled(session: Session, noun: str, row_id: int, *columns) -> None:
+    uses = _count(session, select(RecurringSchedule.id).where(or_(*(c == row_id for c in columns))))
+    if uses:
+        raise conflict(f"This {noun} is used by {uses} recurring schedule(s); change or delete them first.")
 
 
 class Accounts(Resource[Account]):
@@ -59,6 +66,7 @@ class Accounts(Resource[Account]):
         uses = _count(session, select(Transaction.id).where(
             or_(Transaction.account_id == row.id, Transaction.to_account_id == row.id)))
         _refuse_if_used(session, "account", uses)
+        _refuse_if_scheduled(session, "account", row.id, RecurringSchedule.account_id, RecurringSchedule.to_account_id)
         session.execute(update(IncomeSource).where(IncomeSource.account_id == row.id).values(account_id=None))
 
 
@@ -70,6 +78,8 @@ class CreditCards(Resource[CreditCard]):
         uses = _count(session, select(Transaction.id).where(
             or_(Transaction.credit_card_id == row.id, Transaction.to_credit_card_id == row.id)))
         _refuse_if_used(session, "credit card", uses)
+        _refuse_if_scheduled(session, "credit card", row.id, RecurringSchedule.credit_card_id,
+                             RecurringSchedule.to_credit_card_id)
 
 
 class IncomeSources(Resource[IncomeSource]):
@@ -77,10 +87,18 @@ class IncomeSources(Resource[IncomeSource]):
     create_schema, update_schema, out_schema = s.IncomeSourceIn, s.IncomeSourcePatch, s.IncomeSourceOut
     references = {"account_id": Account}
 
+    def to_columns(self, values: dict[str, Any]) -> dict[str, Any]:
+        if "next_date" in values:  # the day the calendar keeps to (shared/services/recurring.py)
+            values = {**values, "anchor_date": values["next_date"]}
+        return values
+
     def before_delete(self, session: Session, user: User, row: IncomeSource, params) -> None:
+        from shared.services.recurring import INCOME_SOURCE, forget_postings
+
         # Past income stays income; it just no longer names the source.
         session.execute(update(Transaction).where(Transaction.income_source_id == row.id)
                         .values(income_source_id=None))
+        forget_postings(session, INCOME_SOURCE, row.id)
 
 
 class Categories(Resource[Category]):
@@ -131,12 +149,18 @@ class Categories(Resource[Category]):
                 raise invalid("reassign_to", f"must be an {row.kind} category like the one deleted", where="query")
             session.execute(update(Transaction).where(Transaction.category_id == row.id)
                             .values(category_id=target.id, updated_at=utcnow()))
+            session.execute(update(RecurringSchedule).where(RecurringSchedule.category_id == row.id)
+                            .values(category_id=target.id, updated_at=utcnow()))
             balances.move_category(session, user.id, row.id, target.id)
         else:
             uses = _count(session, select(Transaction.id).where(Transaction.category_id == row.id))
             if uses:
                 raise conflict(f"This category is used by {uses} transaction(s); pass ?reassign_to=<id> to move "
                                "them to another category first.")
+            scheduled = _count(session, select(RecurringSchedule.id).where(RecurringSchedule.category_id == row.id))
+            if scheduled:
+                raise conflict(f"This category is used by {scheduled} recurring schedule(s); pass ?reassign_to=<id> "
+                               "to move them to another category first.")
         balances.forget_category(session, user.id, row.id)  # only empty totals are left by now
         # A budget is a plan for the category, not a money record: it goes with it.
         session.execute(delete(Budget).where(Budget.category_id == row.id))

@@ -3,6 +3,7 @@ a tool call is executed by our services for the caller only, a plain answer neve
 its own, and an error, a timeout or nonsense falls back to the rules."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -137,3 +138,18 @@ def test_off_by_default_and_no_client_library_is_imported():
             " 'azure.identity' in sys.modules, 'openai' in sys.modules, 'urllib.request' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "False", "False", "False"]
+
+
+def test_the_upcoming_bills_tool_answers_from_the_forecast(fake):
+    from tests.money.conftest import new_account
+    from tests.recurring.conftest import new_schedule
+
+    user = make_user()
+    account = new_account(user.client, opening_balance="100.00")
+    soon = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+    new_schedule(user.client, name="Rent", amount="80.00", account_id=account["id"], start_date=soon)
+    fake.tool_call("upcoming_bills", {"until": (dt.date.today() + dt.timedelta(days=7)).isoformat()})
+    fake.text("Rent of $80.00 is due soon.")
+    body = chat(user.client, "anything due this week?")
+    assert body["intent"] == "upcoming_bills" and body["reply"] == "Rent of $80.00 is due soon."
+    assert [(i["name"], i["date"]) for i in body["data"]["items"]] == [("Rent", soon)]

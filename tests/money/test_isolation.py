@@ -74,6 +74,9 @@ FACTORIES: dict[str, Factory] = {
     "goals": Factory(_goal, {"current_savings": "0"}),
     "portfolios": Factory(_portfolio, {"name": "taken over"}),
     "assets": Factory(_asset, {"quantity": "1"}),
+    "recurring": Factory(lambda c: created(c.post("/api/recurring", json={
+        "name": "Rent", "type": "expense", "amount": "9.00", "frequency": "monthly", "start_date": "2030-01-01",
+    }))["id"], {"amount": "1"}),
 }
 
 # Bodies for other writes under an id: valid for the owner, so a 404 can only mean "not yours".

@@ -170,6 +170,11 @@ def build_world(tag: str, amount: str) -> World:
     _ok(c.post("/api/transactions", json={
         "type": "expense", "amount": amount, "date": TODAY.isoformat(), "description": f"{marker} card buy",
         "category_id": w.ids["categories"], "credit_card_id": w.ids["credit-cards"]}))
+    if has_route("recurring", "POST"):
+        w.ids["recurring"] = _ok(c.post("/api/recurring", json={
+            "name": f"{marker} rent", "type": "expense", "amount": amount, "frequency": "monthly",
+            "start_date": TODAY.isoformat(), "account_id": w.ids["accounts"], "category_id": w.ids["categories"],
+            "payee": f"{marker} landlord", "description": f"{marker} flat", "tags": [marker[:32]]}))["id"]
     w.ids["budgets"] = _ok(c.post("/api/budgets", json={"category_id": w.ids["categories"], "month": MONTH,
                                                         "amount": amount}))["id"]
     w.ids["goals"] = _ok(c.post("/api/goals", json={"title": f"{marker} trip", "target_amount": amount,
@@ -228,6 +233,8 @@ def valid_body(method: str, route: Route, w: World) -> Any:
                        "last_name": "S"},
         "MePatch": {},
         "ChatIn": {"message": "what are my balances?"},
+        "RecurringIn": {"name": "sched", "type": "expense", "amount": "1.00", "frequency": "weekly",
+                        "start_date": TODAY.isoformat(), "account_id": w.ids["accounts"]},
         "RunSummariesIn": {"period": "2026-10"},
     }
     if name not in bodies:

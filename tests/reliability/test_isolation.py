@@ -158,6 +158,16 @@ REFERENCES = [
 ]
 
 
+def _as_schedule(build):
+    """A recurring schedule posting the same transaction (its links are checked the same way)."""
+    return lambda me, v: {**{k: x for k, x in build(me, v).items() if k != "date"}, "name": "x",
+                          "frequency": "monthly", "start_date": "2026-01-01"}
+
+
+REFERENCES += [("recurring", _as_schedule(build), name) for collection, build, name in list(REFERENCES)
+               if collection == "transactions" and name != "income_source_id"]
+
+
 def _reference_fields() -> set[tuple[str, str]]:
     """(collection, field) of every *_id field any create or patch body declares."""
     found = set()

@@ -21,6 +21,7 @@ from shared.data.models.money import (
     MonthlyTotal,
     Transaction,
 )
+from shared.data.models.recurring import RecurringSchedule, ScheduledPosting
 from shared.data.models.summaries import PeriodSummary, SummaryRun
 
 __all__ = [
@@ -46,4 +47,6 @@ __all__ = [
     "AssetPrice",
     "PeriodSummary",
     "SummaryRun",
+    "RecurringSchedule",
+    "ScheduledPosting",
 ]

@@ -67,6 +67,9 @@ class IncomeSource(Timestamps, Base):
     frequency: Mapped[str] = mapped_column(Unicode(16), nullable=False)
     next_date: Mapped[dt.date | None] = mapped_column(Date)
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    # The day of the client's last `next_date`: what the calendar rule keeps to (a monthly source
+    # on the 31st stays on month ends after February).
+    anchor_date: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class Transaction(Timestamps, Base):
@@ -83,6 +86,7 @@ class Transaction(Timestamps, Base):
     to_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     to_credit_card_id: Mapped[int | None] = mapped_column(ForeignKey("credit_cards.id"))
     income_source_id: Mapped[int | None] = mapped_column(ForeignKey("income_sources.id"))
+    recurring_id: Mapped[int | None] = mapped_column(ForeignKey("recurring_schedules.id"))
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
         Index("ix_transactions_user_date", "user_id", "date", "id"),
@@ -92,6 +96,7 @@ class Transaction(Timestamps, Base):
         Index("ix_transactions_credit_card", "credit_card_id"),
         Index("ix_transactions_to_credit_card", "to_credit_card_id"),
         Index("ix_transactions_income_source", "income_source_id"),
+        Index("ix_transactions_recurring", "recurring_id"),
     )
 
 

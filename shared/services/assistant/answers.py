@@ -51,6 +51,8 @@ MORE_EXAMPLES = (
     "Got paid 2500 salary today",
     "Any advice?",
     "Check my 50/30/20 split",
+    "What bills are coming up?",
+    "Will I have enough money until the 25th?",
 )
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
 
@@ -392,7 +394,7 @@ def help_(c: Caller, u: Understanding) -> Answer:
     examples = list(EXAMPLES + MORE_EXAMPLES)
     reply = ("I answer questions about your own money and record expenses and income from a sentence: spending "
              "or income for a category and a period, savings, balances, budgets, goals, your top spending "
-             "categories, and advice. Try: " + " / ".join(f'"{e}"' for e in examples[:5]))
+             "categories, advice, the bills coming up and whether your money lasts to a day. Try: " + " / ".join(f'"{e}"' for e in examples[:5]))
     return Answer(reply, "help", {"examples": examples})
 
 
@@ -421,6 +423,12 @@ def _advice(c: Caller, u: Understanding) -> Answer:
     return advise(c, u)
 
 
+def _ahead(c: Caller, u: Understanding) -> Answer:
+    from shared.services.assistant import ahead
+
+    return getattr(ahead, u.intent)(c, u)
+
+
 _BY_INTENT: dict[str, Callable[[Caller, Understanding], Answer]] = {
     "spending": spending,
     "income": income,
@@ -436,6 +444,8 @@ _BY_INTENT: dict[str, Callable[[Caller, Understanding], Answer]] = {
     "undo": lambda c, u: _actions().undo(c, u),
     "recent_transactions": lambda c, u: _actions().recent_transactions(c, u),
     "compare_spending": lambda c, u: _actions().compare_spending(c, u),
+    "upcoming_bills": _ahead,
+    "enough_money": _ahead,
     "help": help_,
     "clarify": clarify,
     "unknown": unknown,

@@ -13,7 +13,9 @@ names it is handed. Defaults, stated once:
 - top_spending's `limit` is 5 unless a number is said ("top 3");
 - a recording's `date` is today unless a day is said; a recording that names a longer period
   ("last week") is asked about rather than guessed;
-- a greeting on its own ("hi") is answered with help.
+- a greeting on its own ("hi") is answered with help;
+- upcoming_bills and enough_money look ahead to `until` (see `horizon`), or to the next payday when
+  one is asked about (`payday`); with neither they look 30 days ahead.
 Periods are described in `periods`, amounts in `amounts`, name matching in `matching`.
 """
 from __future__ import annotations
@@ -27,12 +29,13 @@ from decimal import Decimal
 from . import vocabulary
 from .amounts import find_amounts, pick_amount
 from .matching import EVERYDAY_WORDS, Match, choose, find_names, normalize, prepare, singular
+from .horizon import find_horizon
 from .periods import Found, Period, default_period, find_period, impossible_date
 from .references import CardRef, Named, find_accounts, find_cards, mark_last_four
 
 INTENTS = ("spending", "income", "net_savings", "balance", "budget_status", "goal_progress", "top_spending",
            "record_expense", "record_income", "transfer", "compare_spending", "recent_transactions", "undo",
-           "advice", "help", "clarify", "unknown")
+           "advice", "upcoming_bills", "enough_money", "help", "clarify", "unknown")
 __all__ = ["INTENTS", "CardRef", "CategoryRef", "NamedRef", "Understanding", "understand"]
 ADVICE_TOPICS = ("savings_rate", "50_30_20", "budgets", "goals", "unusual")
 MAX_MESSAGE_CHARS = 2000
@@ -76,6 +79,8 @@ class Understanding:
     question: str | None = None
     other_period: Period | None = None
     payee: str | None = None
+    until: dt.date | None = None
+    payday: bool = False
 
     def as_dict(self) -> dict:
         """JSON-ready: dates as ISO strings, the amount as a string."""
@@ -85,6 +90,7 @@ class Understanding:
                               "label": self.period.label}
         data["amount"] = None if self.amount is None else str(self.amount)
         data["date"] = None if self.date is None else self.date.isoformat()
+        data["until"] = None if self.until is None else self.until.isoformat()
         data["category_candidates"] = list(self.category_candidates)
         if self.other_period is not None:
             data["other_period"] = {"start": self.other_period.start.isoformat(),
@@ -133,6 +139,15 @@ _BALANCE = _rx(r"\bbalances?\b|\bhow much (?:money |cash )?(?:do|did) (?:i|we) (
                r"|\bwhat (?:do|did) (?:i|we) have in\b|\bmoney (?:do i have|in (?:my|the|our))\b|\bin the bank\b"
                r"|\bnet worth\b|\bhow much (?:money |cash )?(?:have i|do i) got\b")
 _ACCOUNT = _rx(r"\baccounts?\b")
+# Looking ahead: bills and payments to come; whether the money lasts to a day.
+_OUTGOING = r"(?:bills?|payments?|subscriptions?|debits?|direct debits?|standing orders?|charges?|expenses?|outgoings?)"
+_UPCOMING = _rx(rf"\b{_OUTGOING}\b.*\b(?:coming(?: up)?|upcoming|due|ahead|soon|scheduled|expected|to pay|next (?:week|month|\d+ days))\b"
+                rf"|\b(?:upcoming|coming up|due soon|scheduled|recurring|next)\b.*\b{_OUTGOING}\b"
+                r"|\bwhat(?:s| is| will be)? (?:coming up|due)\b|\bwhat do i (?:have to|need to|owe) pay\b")
+_ENOUGH = _rx(r"\b(?:have|had) enough\b|\benough (?:money|cash|funds)\b|\brun(?:ning)? (?:short|out|low|dry)\b"
+              r"|\bbe short\b|\boverdra(?:wn|ft|w)\b|\bgo(?:ing)? (?:negative|below zero|into (?:the )?red|into overdraft)\b"
+              r"|\bmake it (?:to|until|till|through)\b|\b(?:money|cash|balance) (?:last|hold out|stretch)\b"
+              r"|\bcash ?flow (?:forecast|ahead)\b|\bforecast\b|\bprojected balance\b")
 _NET = _rx(r"\bnet\b|\bsav(?:e|ed|ing)\b|\bsavings\b|\bcash ?flow\b|\bincome minus\b|\bminus (?:my |our )?(?:expenses|spending)\b"
            r"|\bspen(?:d|t|ding) more than (?:i|we) (?:earn|earned|made|make)\b|\bearn(?:ed)? more than (?:i|we) spen[dt]\b"
            r"|\bsurplus\b|\bdeficit\b|\bleft over\b|\bin the (?:red|black)\b")
@@ -235,6 +250,10 @@ class _Reader:
         recording = self._recording()
         if recording is not None:
             return recording
+        if _ENOUGH.search(n) and not _GOALS.search(n):
+            return self._ahead("enough_money")
+        if _UPCOMING.search(n) and not _BUDGET.search(n):
+            return self._ahead("upcoming_bills")
         compared = self._compare()
         if compared is not None:
             return compared
@@ -293,6 +312,10 @@ class _Reader:
             if unknown is not None:
                 return unknown
         return self._with_period(Understanding(intent, category_id=category_id))
+
+    def _ahead(self, intent: str) -> Understanding:
+        horizon = find_horizon(self.low, self.today)
+        return Understanding(intent, until=horizon.until, payday=horizon.payday)
 
     def _balance(self) -> Understanding:
         account_id, tied = choose(self._account_matches())

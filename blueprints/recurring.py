@@ -1,0 +1,49 @@
+"""Routes of /api/recurring (schedules, and suggestions found in history), GET /api/forecast, and the
+recurring timer that posts due occurrences (shared/services/recurring.py, posting.py, forecast.py,
+suggestions.py)."""
+from __future__ import annotations
+
+import logging
+
+import azure.functions as func
+
+from shared.schemas import recurring as s
+from shared.services import posting
+from shared.services.recurring import RecurringSchedules
+from shared.web.auth import authenticated
+from shared.web.http import Context
+from shared.web.routes import add_routes
+
+log = logging.getLogger("finance.recurring")
+bp = func.Blueprint()
+
+
+@bp.route(route="recurring/suggestions", methods=["GET"])
+@authenticated(response=s.SuggestionList)
+def recurring_suggestions(ctx: Context) -> s.SuggestionList:
+    """Repeating payments found in your recent history that no schedule covers yet: POST one's fields
+    (without `occurrences` and `next_date`) to /api/recurring to schedule it."""
+    from shared.services.suggestions import suggestions
+
+    return s.SuggestionList(items=[s.SuggestionOut.model_validate(i) for i in suggestions(ctx.session, ctx.user)])
+
+
+add_routes(bp, RecurringSchedules(), "recurring")
+
+
+@bp.route(route="forecast", methods=["GET"])
+@authenticated(query=s.ForecastQuery, response=s.ForecastOut)
+def get_forecast(ctx: Context) -> s.ForecastOut:
+    """Every expected occurrence of your schedules and income sources from today through today + `days`,
+    and per account and card: today's balance, the projected balance at the end, and its lowest point."""
+    from shared.services.forecast import forecast
+
+    return s.ForecastOut.model_validate(forecast(ctx.session, ctx.user, ctx.params.days).as_dict())
+
+
+@bp.timer_trigger(arg_name="timer", schedule=posting.timer_schedule(), run_on_startup=False)
+def recurring_timer(timer: func.TimerRequest) -> None:
+    """Post every due occurrence (catching up missed days); safe to run twice or on two instances."""
+    run = posting.post_due()
+    if getattr(timer, "past_due", False):
+        log.info("recurring timer was past due; caught up to %s", run.day)
