@@ -17,7 +17,9 @@ from blueprints import (
     portfolios,
     recurring,
     reports,
+    rules,
     summaries,
+    tags,
     transactions,
 )
 
@@ -32,6 +34,8 @@ for blueprint in (
     income_sources.bp,
     categories.bp,
     transactions.bp,
+    tags.bp,
+    rules.bp,
     budgets.bp,
     goals.bp,
     portfolios.bp,

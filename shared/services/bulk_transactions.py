@@ -48,6 +48,7 @@ def import_transactions(session: Session, user: User, items: Iterable[Transactio
     now = utcnow()
     for index, item in enumerate(items):
         values = dict(item)
+        values.pop("tags", None)
         try:
             rules.check_references(session, user, values)
             rules.validate_row(session, user, values, None)

@@ -23,6 +23,7 @@ from shared.data.models import (
     Goal,
     GoalContribution,
     IdempotencyRecord,
+    Import,
     IncomeSource,
     LoginFailureWindow,
     MonthlyTotal,
@@ -31,7 +32,10 @@ from shared.data.models import (
     RecurringSchedule,
     RefreshToken,
     ScheduledPosting,
+    Rule,
+    Tag,
     Transaction,
+    TransactionTag,
     User,
 )
 from shared.schemas.identity import MePatch, RegisterIn, TokenPair
@@ -254,6 +258,7 @@ def delete_user_data(session: Session, user_id: int) -> None:
     """Every row of the user, children first, so no engine's cascade rules are relied on."""
     asset_ids = select(Asset.id).where(Asset.user_id == user_id).scalar_subquery()
     goal_ids = select(Goal.id).where(Goal.user_id == user_id).scalar_subquery()
+    tag_ids = select(Tag.id).where(Tag.user_id == user_id).scalar_subquery()
     session_ids = select(AuthSession.id).where(AuthSession.user_id == user_id).scalar_subquery()
     statements = [
         delete(AssetPrice).where(AssetPrice.asset_id.in_(asset_ids)),
@@ -263,9 +268,13 @@ def delete_user_data(session: Session, user_id: int) -> None:
         delete(Goal).where(Goal.user_id == user_id),
         delete(Budget).where(Budget.user_id == user_id),
         delete(AssistantRecording).where(AssistantRecording.user_id == user_id),
+        delete(TransactionTag).where(TransactionTag.tag_id.in_(tag_ids)),
         delete(Transaction).where(Transaction.user_id == user_id),
         delete(ScheduledPosting).where(ScheduledPosting.user_id == user_id),
         delete(RecurringSchedule).where(RecurringSchedule.user_id == user_id),
+        delete(Import).where(Import.user_id == user_id),
+        delete(Tag).where(Tag.user_id == user_id),
+        delete(Rule).where(Rule.user_id == user_id),
         delete(MonthlyTotal).where(MonthlyTotal.user_id == user_id),
         delete(IncomeSource).where(IncomeSource.user_id == user_id),
         delete(Account).where(Account.user_id == user_id),
