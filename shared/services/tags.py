@@ -41,10 +41,13 @@ def _existing(session: Session, user_id: int, keys: list[str]) -> dict[str, int]
     return found
 
 
-def link(session: Session, user_id: int, tags_by_transaction: Mapping[int, list[str]]) -> None:
-    """Give each transaction its tags (replacing what it had): a few statements for any number of rows."""
+def link(session: Session, user_id: int, tags_by_transaction: Mapping[int, list[str]], *,
+         replace: bool = True) -> None:
+    """Give each transaction its tags (replacing what it had, unless they are new rows): a few
+    statements for any number of rows."""
     ids = ids_for(session, user_id, (t for tags in tags_by_transaction.values() for t in tags))
-    unlink(session, list(tags_by_transaction))
+    if replace:
+        unlink(session, list(tags_by_transaction))
     rows = [{"transaction_id": tx, "tag_id": ids[tag.lower()], "position": position}
             for tx, tags in tags_by_transaction.items() for position, tag in enumerate(tags)]
     if rows:

@@ -149,9 +149,9 @@ def _constant(name: str) -> Decimal:
     return Decimal(name.replace("Infinity", "Inf"))
 
 
-def parse_json_bytes(raw: bytes) -> Any:
-    if len(raw) > MAX_BODY_BYTES:
-        raise TooLarge(f"The body is larger than {MAX_BODY_BYTES} bytes.")
+def parse_json_bytes(raw: bytes, limit: int = MAX_BODY_BYTES) -> Any:
+    if len(raw) > limit:
+        raise TooLarge(f"The body is larger than {limit} bytes.")
     if not raw.strip():
         raise Malformed("The request body is empty; a JSON document is expected.")
     try:
@@ -213,6 +213,7 @@ class EndpointSpec:
     extra_statuses: tuple[int, ...] = ()
     body_is_list: type[BaseModel] | None = None  # also accepts a JSON array of this model (bulk)
     headers: tuple[str, ...] = ()  # request headers honoured (e.g. Idempotency-Key)
+    max_body: int = MAX_BODY_BYTES  # this endpoint's body limit (a bank file import takes more)
 
 
 @dataclass
@@ -222,12 +223,13 @@ class Context:
     user: Any = None
     data: Any = None  # the validated body, when the endpoint declares one
     params: Any = None  # the validated query string, when the endpoint declares one
+    max_body: int = MAX_BODY_BYTES
     _json: Any = field(default=None, repr=False)
     _json_loaded: bool = field(default=False, repr=False)
 
     def json(self) -> Any:
         if not self._json_loaded:
-            self._json = parse_json_bytes(self.req.get_body() or b"")
+            self._json = parse_json_bytes(self.req.get_body() or b"", self.max_body)
             self._json_loaded = True
         return self._json
 
@@ -295,7 +297,7 @@ def handler(fn: Callable[[Context], Any] | None = None, *, authenticate: Authent
             wrap: Iterable[Callable] = (), body: type[BaseModel] | None = None,
             query: type[BaseModel] | None = None, response: Any = None, status: int = 200,
             extra_statuses: tuple[int, ...] = (), body_is_list: type[BaseModel] | None = None,
-            headers: tuple[str, ...] = ()):
+            headers: tuple[str, ...] = (), max_body: int = MAX_BODY_BYTES):
     """Turn `fn(ctx)` into an Azure Functions HTTP handler `(req) -> HttpResponse`.
 
     The declared `body` / `query` models are validated before `fn` runs (`ctx.data`, `ctx.params`).
@@ -304,11 +306,11 @@ def handler(fn: Callable[[Context], Any] | None = None, *, authenticate: Authent
     """
     spec = EndpointSpec(body=body, query=query, response=response, status=status,
                         auth=authenticate is not None, extra_statuses=extra_statuses,
-                        body_is_list=body_is_list, headers=headers)
+                        body_is_list=body_is_list, headers=headers, max_body=max_body)
     if fn is None:
         return lambda f: handler(f, authenticate=authenticate, wrap=wrap, body=body, query=query,
                                  response=response, status=status, extra_statuses=extra_statuses,
-                                 body_is_list=body_is_list, headers=headers)
+                                 body_is_list=body_is_list, headers=headers, max_body=max_body)
 
     from shared.data.db import DatabaseUnavailable, run_unit_of_work
 
@@ -319,11 +321,11 @@ def handler(fn: Callable[[Context], Any] | None = None, *, authenticate: Authent
     def http_function(req: func.HttpRequest) -> func.HttpResponse:
         try:
             declared = req.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-                raise TooLarge(f"The body is larger than {MAX_BODY_BYTES} bytes.")
+            if declared and declared.isdigit() and int(declared) > max_body:
+                raise TooLarge(f"The body is larger than {max_body} bytes.")
 
             def work(session: Session) -> func.HttpResponse:
-                ctx = Context(req=req, session=session)
+                ctx = Context(req=req, session=session, max_body=max_body)
                 if authenticate is not None:
                     ctx.user = authenticate(req, session)
                 if query is not None:

@@ -70,6 +70,13 @@ def _rule(client: Client) -> int:
         "actions": [{"set": "payee", "value": "Taken"}, {"add_tag": "taken"}]}))["id"]
 
 
+def _import(client: Client) -> int:
+    account = new_account(client, opening_balance="100")
+    return created(client.post("/api/imports", json={
+        "format": "csv", "account_id": account["id"], "csv": {"date": "d", "amount": "a", "description": "t"},
+        "content": "d,a,t\n2026-10-01,-12.50,mine\n2026-10-02,40.00,mine too\n"}))["id"]
+
+
 # First path segment of a route -> how to build the owner's object that the route's {id} names.
 FACTORIES: dict[str, Factory] = {
     "accounts": Factory(lambda c: new_account(c, opening_balance="50")["id"], {"name": "taken over"}),
@@ -85,6 +92,7 @@ FACTORIES: dict[str, Factory] = {
         "name": "Rent", "type": "expense", "amount": "9.00", "frequency": "monthly", "start_date": "2030-01-01",
     }))["id"], {"amount": "1"}),
     "rules": Factory(_rule, {"name": "taken over"}),
+    "imports": Factory(_import, {}),
 }
 
 # Bodies for other writes under an id: valid for the owner, so a 404 can only mean "not yours".
