@@ -73,7 +73,7 @@ def _insert_skipping_keys(session: Session):
         return None
     return dialect_insert(Transaction).on_conflict_do_nothing(
         index_elements=["user_id", "import_key"], index_where=Transaction.import_key.is_not(None),
-    ).returning(Transaction.id, Transaction.import_key)
+    ).returning(Transaction.id, Transaction.import_key).execution_options(render_nulls=True)
 
 
 def insert_rows(session: Session, user: User, rows: list[dict[str, Any]], *, chunk_size: int = CHUNK,
@@ -85,9 +85,12 @@ def insert_rows(session: Session, user: User, rows: list[dict[str, Any]], *, chu
     now = utcnow()
     written: list[dict[str, Any]] = []
     upsert = _insert_skipping_keys(session) if skip_known_keys else None
+    # Every row with the same keys, NULLs rendered: the ORM sends one multi-row INSERT per run of rows
+    # with equal keys, so a mix of rows with and without a category would otherwise split it up.
+    columns = sorted({k for r in rows for k in r if k != "tags"} | {"user_id", "created_at", "updated_at"})
     for start in range(0, len(rows), chunk_size):
-        chunk = [{**{k: v for k, v in r.items() if k != "tags"}, "user_id": user.id, "created_at": now,
-                  "updated_at": now} for r in rows[start:start + chunk_size]]
+        chunk = [{**dict.fromkeys(columns), **{k: v for k, v in r.items() if k != "tags"}, "user_id": user.id,
+                  "created_at": now, "updated_at": now} for r in rows[start:start + chunk_size]]
         if upsert is not None:
             by_key = {r["import_key"]: r for r in rows[start:start + chunk_size]}
             stored = session.execute(upsert, chunk).all()
@@ -95,14 +98,14 @@ def insert_rows(session: Session, user: User, rows: list[dict[str, Any]], *, chu
         elif skip_known_keys:
             try:
                 with session.begin_nested():
-                    stored = session.execute(insert(Transaction).returning(Transaction.id, Transaction.import_key),
-                                             chunk).all()
+                    stored = session.execute(insert(Transaction).returning(Transaction.id, Transaction.import_key)
+                                             .execution_options(render_nulls=True), chunk).all()
             except IntegrityError:  # the unique index refused a line another import wrote meanwhile
                 raise Conflict("Another import of the same lines is running; try again in a moment.") from None
             by_key = {r["import_key"]: r for r in rows[start:start + chunk_size]}
             written.extend({**by_key[key], "id": row_id} for row_id, key in stored)
         else:
-            session.execute(insert(Transaction), chunk)
+            session.execute(insert(Transaction).execution_options(render_nulls=True), chunk)
             written.extend(rows[start:start + chunk_size])
     balances.apply_many(session, user.id, written)
     tagged = {r["id"]: r["tags"] for r in written if r.get("tags") and "id" in r}
