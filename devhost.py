@@ -218,7 +218,9 @@ _REASONS = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: 
             401: "Unauthorized", 404: "Not Found", 409: "Conflict", 413: "Payload Too Large",
             422: "Unprocessable Content", 429: "Too Many Requests", 500: "Internal Server Error",
             503: "Service Unavailable"}
-MAX_BODY = 1024 * 1024
+# The largest body any function accepts (POST /api/imports: 6 MiB); each function enforces its own
+# limit (1 MiB for the others) and answers 413 past it.
+MAX_BODY = 6 * 1024 * 1024
 
 
 def make_wsgi_app(app: Any, durable_url: str | None = None) -> Callable:
@@ -323,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     log.info("serving %d HTTP functions at http://%s:%d/%s", len(http_routes(function_app.app)),
              args.host, args.port, route_table.route_prefix(ROOT))
     waitress.serve(wsgi, host=args.host, port=args.port, threads=args.threads, ident="devhost",
-                   max_request_body_size=MAX_BODY * 16, clear_untrusted_proxy_headers=False)
+                   max_request_body_size=16 * 1024 * 1024, clear_untrusted_proxy_headers=False)
     return 0
 
 

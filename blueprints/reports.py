@@ -31,7 +31,7 @@ def monthly_report(ctx: Context) -> s.MonthlyReportOut:
 def summary_report(ctx: Context) -> s.SummaryOut:
     """Income, expenses, net and the number of transactions between two dates (inclusive)."""
     r = _range(ctx)
-    t = reports.totals(ctx.session, ctx.user.id, r.start, r.end)
+    t = reports.totals(ctx.session, ctx.user.id, r.start, r.end, tag=ctx.params.tag)
     return s.SummaryOut(date_from=r.start, date_to=r.end, total_income=t.income,
                         total_expenses=t.expenses, net_savings=t.net, transaction_count=t.count)
 

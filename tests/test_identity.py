@@ -6,7 +6,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, String, Text, func, insert, select
+from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, Numeric, String, Text, func, insert, select
 from sqlalchemy.types import TypeDecorator
 
 from shared.data.models import Base
@@ -273,6 +273,8 @@ def _dummy(table, column):
         return Decimal("1")
     if isinstance(kind, Boolean):
         return False
+    if isinstance(kind, JSON):
+        return []
     if isinstance(kind, Integer):
         return 1 if "day" in column.name else 5
     if isinstance(kind, DateTime):

@@ -5,7 +5,7 @@ import datetime as dt
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field, Strict, StringConstraints, computed_field, model_validator
+from pydantic import AfterValidator, Field, Strict, StringConstraints, computed_field, model_validator
 
 from shared.schemas import (
     CENT,
@@ -38,6 +38,21 @@ Color = Annotated[str, Strict(), StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")
 Description = Text(500, min_length=0)
 Institution = Text(100)
 CategoryName = Text(64)
+Payee = Text(100)
+TagName = Text(32)
+MAX_TAGS = 10
+
+
+def _distinct_tags(tags: list[str]) -> list[str]:
+    """Tags compare case-insensitively: a second spelling of the same tag is the same tag."""
+    seen: dict[str, str] = {}
+    for tag in tags:
+        seen.setdefault(tag.lower(), tag)
+    return list(seen.values())
+
+
+Tags = Annotated[list[TagName], Field(max_length=MAX_TAGS, description="0 to 10 tags of 1 to 32 characters, "
+                                      "compared case-insensitively"), AfterValidator(_distinct_tags)]
 GoalTitle = Text(200)
 
 # --- accounts -------------------------------------------------------------------------------
@@ -197,6 +212,8 @@ class TransactionIn(Input):
     to_account_id: Id | None = None
     to_credit_card_id: Id | None = None
     income_source_id: Id | None = None
+    payee: Payee | None = None
+    tags: Tags = Field(default_factory=list)
 
 
 TransactionPatch = patch_of(TransactionIn)
@@ -214,6 +231,8 @@ class TransactionOut(Resource):
     to_credit_card_id: int | None
     income_source_id: int | None
     recurring_id: int | None = Field(default=None, description="the recurring schedule that posted it")
+    payee: str | None = None
+    tags: list[str] = Field(default_factory=list, description="as each tag was first written")
 
 
 class TransactionQuery(PageQuery):
@@ -226,6 +245,8 @@ class TransactionQuery(PageQuery):
     min_amount: NonNegativeMoney | None = None
     max_amount: NonNegativeMoney | None = None
     q: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    tag: Annotated[str, StringConstraints(min_length=1, max_length=32)] | None = Field(
+        default=None, description="only transactions with this tag (any case)")
     sort: Literal["date", "-date", "amount", "-amount"] = "-date"
 
     @model_validator(mode="after")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from shared.schemas import Date, FractionOut, Input, Month, MoneyOut, Output, PageQuery, Query, Timestamp
 
@@ -65,6 +65,9 @@ class MonthlyReportOut(Output):
 
 class SummaryQuery(_Range):
     """The range may span at most 1,200 calendar months."""
+
+    tag: Annotated[str, StringConstraints(min_length=1, max_length=32)] | None = Field(
+        default=None, description="only transactions with this tag (any case)")
 
 
 class SummaryOut(Output):

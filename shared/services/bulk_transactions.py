@@ -1,25 +1,29 @@
-"""Bulk import of transactions (a bank export, a migration, or the benchmark's seed data).
+"""Bulk writes of transactions (a bank file import, a migration, or the benchmark's seed data).
 
 The same rules as POST /api/transactions (Transactions.validate_row, the same references, the
-same ledger effects), checked for every item before anything is written; rows are then inserted
-with executemany in chunks and the balances moved once per account or card.
+same ledger effects), with the caller's ids and category kinds looked up once; rows are then
+inserted with executemany in chunks (a constant number of statements per chunk) and the balances
+and monthly totals moved once per account, card, month and category.
 """
 from __future__ import annotations
 
 from typing import Any, Iterable
 
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shared.errors import Invalid
+from shared.errors import Conflict, Invalid
 from shared.data.models import Category, Transaction, User
 from shared.schemas.money import TransactionIn
-from shared.services import balances
+from shared.services import balances, tags
 from shared.services.transactions import Transactions
 from shared.data.types import utcnow
 
+CHUNK = 5000
 
-class _ImportRules(Transactions):
+
+class BulkRules(Transactions):
     """Transactions' rules with the caller's ids and category kinds looked up once, not per row."""
 
     def __init__(self, session: Session, user: User):
@@ -42,10 +46,9 @@ class _ImportRules(Transactions):
 
 
 def import_transactions(session: Session, user: User, items: Iterable[TransactionIn], *,
-                        chunk_size: int = 5000) -> int:
-    rules = _ImportRules(session, user)
+                        chunk_size: int = CHUNK) -> int:
+    rules = BulkRules(session, user)
     rows: list[dict[str, Any]] = []
-    now = utcnow()
     for index, item in enumerate(items):
         values = dict(item)
         try:
@@ -54,8 +57,58 @@ def import_transactions(session: Session, user: User, items: Iterable[Transactio
         except Invalid as exc:
             errors = [{"field": f"{index}.{e['field']}", "message": e["message"]} for e in (exc.errors or [])]
             raise Invalid(f"Item {index}: {exc.detail}", errors=errors) from None
-        rows.append({**values, "user_id": user.id, "created_at": now, "updated_at": now})
+        rows.append(values)
+    return len(insert_rows(session, user, rows, chunk_size=chunk_size))
+
+
+def _insert_skipping_keys(session: Session):
+    """INSERT ... ON CONFLICT (user_id, import_key) DO NOTHING RETURNING id, import_key, where the
+    database has it; elsewhere a plain INSERT (a racing duplicate then fails the unique index: 409)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:
+        return None
+    return dialect_insert(Transaction).on_conflict_do_nothing(
+        index_elements=["user_id", "import_key"], index_where=Transaction.import_key.is_not(None),
+    ).returning(Transaction.id, Transaction.import_key).execution_options(render_nulls=True)
+
+
+def insert_rows(session: Session, user: User, rows: list[dict[str, Any]], *, chunk_size: int = CHUNK,
+                skip_known_keys: bool = False) -> list[dict[str, Any]]:
+    """Insert validated transaction values (with `tags` if any) in chunks, move the ledger once, and
+    return the rows written. With `skip_known_keys` a row whose `import_key` is already stored (a
+    concurrent import of the same line) is left out without an error, and the rows returned carry
+    their new `id`."""
+    now = utcnow()
+    written: list[dict[str, Any]] = []
+    upsert = _insert_skipping_keys(session) if skip_known_keys else None
+    # Every row with the same keys, NULLs rendered: the ORM sends one multi-row INSERT per run of rows
+    # with equal keys, so a mix of rows with and without a category would otherwise split it up.
+    columns = sorted({k for r in rows for k in r if k != "tags"} | {"user_id", "created_at", "updated_at"})
     for start in range(0, len(rows), chunk_size):
-        session.execute(insert(Transaction), rows[start:start + chunk_size])
-    balances.apply_many(session, user.id, rows)
-    return len(rows)
+        chunk = [{**dict.fromkeys(columns), **{k: v for k, v in r.items() if k != "tags"}, "user_id": user.id,
+                  "created_at": now, "updated_at": now} for r in rows[start:start + chunk_size]]
+        if upsert is not None:
+            by_key = {r["import_key"]: r for r in rows[start:start + chunk_size]}
+            stored = session.execute(upsert, chunk).all()
+            written.extend({**by_key[key], "id": row_id} for row_id, key in stored)
+        elif skip_known_keys:
+            try:
+                with session.begin_nested():
+                    stored = session.execute(insert(Transaction).returning(Transaction.id, Transaction.import_key)
+                                             .execution_options(render_nulls=True), chunk).all()
+            except IntegrityError:  # the unique index refused a line another import wrote meanwhile
+                raise Conflict("Another import of the same lines is running; try again in a moment.") from None
+            by_key = {r["import_key"]: r for r in rows[start:start + chunk_size]}
+            written.extend({**by_key[key], "id": row_id} for row_id, key in stored)
+        else:
+            session.execute(insert(Transaction).execution_options(render_nulls=True), chunk)
+            written.extend(rows[start:start + chunk_size])
+    balances.apply_many(session, user.id, written)
+    tagged = {r["id"]: r["tags"] for r in written if r.get("tags") and "id" in r}
+    if tagged:
+        tags.link(session, user.id, tagged, replace=False)
+    return written

@@ -20,6 +20,7 @@ from shared.data.models import (
     CreditCard,
     Goal,
     GoalContribution,
+    Import,
     IncomeSource,
     MonthlyTotal,
     RecurringSchedule,
@@ -67,6 +68,8 @@ class Accounts(Resource[Account]):
             or_(Transaction.account_id == row.id, Transaction.to_account_id == row.id)))
         _refuse_if_used(session, "account", uses)
         _refuse_if_scheduled(session, "account", row.id, RecurringSchedule.account_id, RecurringSchedule.to_account_id)
+        # Its import records only (every transaction they made is gone by now, or the delete is refused).
+        session.execute(delete(Import).where(Import.account_id == row.id))
         session.execute(update(IncomeSource).where(IncomeSource.account_id == row.id).values(account_id=None))
 
 
@@ -80,6 +83,7 @@ class CreditCards(Resource[CreditCard]):
         _refuse_if_used(session, "credit card", uses)
         _refuse_if_scheduled(session, "credit card", row.id, RecurringSchedule.credit_card_id,
                              RecurringSchedule.to_credit_card_id)
+        session.execute(delete(Import).where(Import.credit_card_id == row.id))
 
 
 class IncomeSources(Resource[IncomeSource]):

@@ -147,8 +147,16 @@ class Totals:
     count: int  # every transaction in the range, transfers included
 
 
-def totals_query(user_id: int, start: dt.date, end: dt.date, category_id: int | None = None):
-    rows = transactions_in_range(user_id, start, end)
+def totals_query(user_id: int, start: dt.date, end: dt.date, category_id: int | None = None,
+                 tag: str | None = None):
+    if tag is None:
+        rows = transactions_in_range(user_id, start, end)
+    else:  # tags are not kept in the monthly totals: the tagged transactions themselves
+        from shared.services.tags import has_tag
+
+        rows = select(Transaction.type.label("type"), Transaction.category_id.label("category_id"),
+                      Transaction.amount.label("amount"), literal(1, Integer).label("n")).where(
+            _owned_in_range(user_id, start, end), has_tag(tag)).subquery("tagged")
     stmt = select(
         _money_sum(rows.c.type == "income", rows.c.amount).label("income"),
         _money_sum(rows.c.type == "expense", rows.c.amount).label("expenses"),
@@ -160,9 +168,9 @@ def totals_query(user_id: int, start: dt.date, end: dt.date, category_id: int | 
 
 
 def totals(session: Session, user_id: int, start: dt.date, end: dt.date,
-           category_id: int | None = None) -> Totals:
+           category_id: int | None = None, tag: str | None = None) -> Totals:
     """Income, expenses, net and the number of transactions between two dates (inclusive)."""
-    row = session.execute(totals_query(user_id, start, end, category_id)).one()
+    row = session.execute(totals_query(user_id, start, end, category_id, tag)).one()
     income, expenses = _dec(row.income), _dec(row.expenses)
     return Totals(income, expenses, income - expenses, int(row.count))
 

@@ -7,11 +7,13 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from shared.services import balances
+from shared.services import balances, tags
+from shared.services.rules import apply_rules
 from shared.services.resources import Resource
 from shared.errors import Invalid
 from shared.data.models import Account, Category, CreditCard, IncomeSource, MonthlyTotal, Transaction, User
 from shared.schemas import money as s
+from shared.data.types import utcnow
 
 _ONLY_FOR = {
     "income": {"category_id", "account_id", "credit_card_id", "income_source_id"},  # on a card: a refund
@@ -75,6 +77,8 @@ class Transactions(Resource[Transaction]):
             stmt = stmt.where(t.amount <= params.max_amount)
         if params.q:
             stmt = stmt.where(func.lower(t.description).contains(params.q.lower(), autoescape=True))
+        if params.tag:
+            stmt = stmt.where(tags.has_tag(params.tag))
         return stmt
 
     def count(self, session: Session, user: User, stmt, params: s.TransactionQuery) -> int:
@@ -126,17 +130,38 @@ class Transactions(Resource[Transaction]):
         return session.execute(select(Category.kind).where(
             Category.id == category_id, Category.user_id == user.id)).scalar_one_or_none()
 
+    def to_columns(self, values: dict[str, Any]) -> dict[str, Any]:
+        return {name: value for name, value in values.items() if name != "tags"}  # tags live in their own table
+
     def create(self, session: Session, user: User, data) -> Transaction:
-        row = super().create(session, user, data)
+        values = dict(data)
+        self.check_references(session, user, values)
+        # The caller's rules fill in what the client did not send (category, payee, description, tags).
+        apply_rules(session, user, values, data.model_fields_set)
+        self.validate_row(session, user, values, None)
+        row = self.new_row(user, values)
+        session.add(row)
+        session.flush()
+        if values.get("tags"):
+            tags.link(session, user.id, {row.id: values["tags"]})
         balances.apply_change(session, user.id, None, self.current_values(row))
         return row
 
     def update(self, session: Session, user: User, row: Transaction, changes: dict[str, Any]) -> Transaction:
         before = self.current_values(row)
         row = super().update(session, user, row, changes)
+        if "tags" in changes:
+            tags.link(session, user.id, {row.id: changes["tags"]})
+            row.updated_at = utcnow()
+            session.flush()
         balances.apply_change(session, user.id, before, self.current_values(row))
         return row
 
     def delete(self, session: Session, user: User, row: Transaction, params) -> None:
         balances.apply_change(session, user.id, self.current_values(row), None)
+        tags.unlink(session, [row.id])
         super().delete(session, user, row, params)
+
+    def to_out(self, session: Session, user: User, rows: list[Transaction]) -> list[s.TransactionOut]:
+        names = tags.of(session, [r.id for r in rows]) if rows else {}
+        return [s.TransactionOut.model_validate(r).model_copy(update={"tags": names.get(r.id, [])}) for r in rows]

@@ -150,9 +150,9 @@ def _constant(name: str) -> Decimal:
     return Decimal(name.replace("Infinity", "Inf"))
 
 
-def parse_json_bytes(raw: bytes) -> Any:
-    if len(raw) > MAX_BODY_BYTES:
-        raise TooLarge(f"The body is larger than {MAX_BODY_BYTES} bytes.")
+def parse_json_bytes(raw: bytes, limit: int = MAX_BODY_BYTES) -> Any:
+    if len(raw) > limit:
+        raise TooLarge(f"The body is larger than {limit} bytes.")
     if not raw.strip():
         raise Malformed("The request body is empty; a JSON document is expected.")
     try:
@@ -219,6 +219,7 @@ class EndpointSpec:
     endpoint: Callable[..., Any] | None = None  # the handler as written, `fn(ctx)` (its name, doc and module)
     path_params: dict[str, Any] = field(default_factory=dict)  # route parameter -> openapi.PathParam
     admin: bool = False  # for admins only; everyone else gets the unknown-route 404
+    max_body: int = MAX_BODY_BYTES  # this endpoint's body limit (a bank file import takes more)
 
 
 @dataclass
@@ -228,12 +229,13 @@ class Context:
     user: Any = None
     data: Any = None  # the validated body, when the endpoint declares one
     params: Any = None  # the validated query string, when the endpoint declares one
+    max_body: int = MAX_BODY_BYTES
     _json: Any = field(default=None, repr=False)
     _json_loaded: bool = field(default=False, repr=False)
 
     def json(self) -> Any:
         if not self._json_loaded:
-            self._json = parse_json_bytes(self.req.get_body() or b"")
+            self._json = parse_json_bytes(self.req.get_body() or b"", self.max_body)
             self._json_loaded = True
         return self._json
 
@@ -301,7 +303,8 @@ def handler(fn: Callable[[Context], Any] | None = None, *, authenticate: Authent
             wrap: Iterable[Callable] = (), body: type[BaseModel] | None = None,
             query: type[BaseModel] | None = None, response: Any = None, status: int = 200,
             extra_statuses: tuple[int, ...] = (), body_is_list: type[BaseModel] | None = None,
-            headers: tuple[str, ...] = (), path_params: dict[str, Any] | None = None, admin: bool = False):
+            headers: tuple[str, ...] = (), max_body: int = MAX_BODY_BYTES, path_params: dict[str, Any] | None = None,
+            admin: bool = False):
     """Turn `fn(ctx)` into an Azure Functions HTTP handler `(req) -> HttpResponse`.
 
     The declared `body` / `query` models are validated before `fn` runs (`ctx.data`, `ctx.params`).
@@ -311,11 +314,11 @@ def handler(fn: Callable[[Context], Any] | None = None, *, authenticate: Authent
     if fn is None:
         return lambda f: handler(f, authenticate=authenticate, wrap=wrap, body=body, query=query,
                                  response=response, status=status, extra_statuses=extra_statuses,
-                                 body_is_list=body_is_list, headers=headers, path_params=path_params,
-                                 admin=admin)
+                                 body_is_list=body_is_list, headers=headers, max_body=max_body,
+                                 path_params=path_params, admin=admin)
     spec = EndpointSpec(body=body, query=query, response=response, status=status,
                         auth=authenticate is not None, extra_statuses=extra_statuses,
-                        body_is_list=body_is_list, headers=headers, endpoint=fn,
+                        body_is_list=body_is_list, headers=headers, max_body=max_body, endpoint=fn,
                         path_params=dict(path_params or {}), admin=admin)
 
     from shared.data.db import DatabaseUnavailable, run_unit_of_work
@@ -327,11 +330,11 @@ def handler(fn: Callable[[Context], Any] | None = None, *, authenticate: Authent
     def http_function(req: func.HttpRequest) -> func.HttpResponse:
         try:
             declared = req.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-                raise TooLarge(f"The body is larger than {MAX_BODY_BYTES} bytes.")
+            if declared and declared.isdigit() and int(declared) > max_body:
+                raise TooLarge(f"The body is larger than {max_body} bytes.")
 
             def work(session: Session) -> func.HttpResponse:
-                ctx = Context(req=req, session=session)
+                ctx = Context(req=req, session=session, max_body=max_body)
                 if authenticate is not None:
                     ctx.user = authenticate(req, session)
                 if query is not None:

@@ -63,6 +63,20 @@ def _goal(client: Client) -> int:
     return goal["id"]
 
 
+def _rule(client: Client) -> int:
+    _transaction(client)
+    return created(client.post("/api/rules", json={
+        "name": "mine", "conditions": [{"field": "description", "op": "contains", "value": "mine"}],
+        "actions": [{"set": "payee", "value": "Taken"}, {"add_tag": "taken"}]}))["id"]
+
+
+def _import(client: Client) -> int:
+    account = new_account(client, opening_balance="100")
+    return created(client.post("/api/imports", json={
+        "format": "csv", "account_id": account["id"], "csv": {"date": "d", "amount": "a", "description": "t"},
+        "content": "d,a,t\n2026-10-01,-12.50,mine\n2026-10-02,40.00,mine too\n"}))["id"]
+
+
 # First path segment of a route -> how to build the owner's object that the route's {id} names.
 FACTORIES: dict[str, Factory] = {
     "accounts": Factory(lambda c: new_account(c, opening_balance="50")["id"], {"name": "taken over"}),
@@ -77,6 +91,8 @@ FACTORIES: dict[str, Factory] = {
     "recurring": Factory(lambda c: created(c.post("/api/recurring", json={
         "name": "Rent", "type": "expense", "amount": "9.00", "frequency": "monthly", "start_date": "2030-01-01",
     }))["id"], {"amount": "1"}),
+    "rules": Factory(_rule, {"name": "taken over"}),
+    "imports": Factory(_import, {}),
 }
 
 # Bodies for other writes under an id: valid for the owner, so a 404 can only mean "not yours".
@@ -85,6 +101,7 @@ BODIES: dict[str, Any] = {
     "POST portfolios/{id}/assets": {"name": "X", "type": "fund", "quantity": "1", "amount_invested": "1",
                                     "purchase_date": "2026-01-01"},
     "POST assets/{id}/prices": {"date": "2026-02-01", "price": "1"},
+    "POST rules/{id}/run": {"dry_run": False},
 }
 
 

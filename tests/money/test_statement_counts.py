@@ -60,7 +60,7 @@ def _list_statements(client, resource: str, params: dict) -> int:
 
 
 RESOURCES = ["accounts", "credit-cards", "income-sources", "categories", "transactions", "budgets", "goals"]
-EXPECTED_LIST_STATEMENTS = {"budgets": 4}  # + the spent/remaining query of the page; the others: 3
+EXPECTED_LIST_STATEMENTS = {"budgets": 4, "transactions": 4}  # + spent/remaining, + the page's tags; the others: 3
 
 
 @pytest.mark.parametrize("resource", RESOURCES)

@@ -180,6 +180,14 @@ def build_world(tag: str, amount: str) -> World:
     w.ids["goals"] = _ok(c.post("/api/goals", json={"title": f"{marker} trip", "target_amount": amount,
                                                     "target_date": (TODAY + dt.timedelta(days=400)).isoformat()}))["id"]
     _ok(c.post(f"/api/goals/{w.ids['goals']}/contributions", json={"amount": amount}))
+    if has_route("rules", "POST"):
+        w.ids["rules"] = _ok(c.post("/api/rules", json={
+            "name": f"{marker} rule", "conditions": [{"field": "description", "op": "contains", "value": marker}],
+            "actions": [{"set": "payee", "value": f"{marker} payee"}, {"add_tag": marker[:32]}]}))["id"]
+    if has_route("imports", "POST"):
+        w.ids["imports"] = _ok(c.post("/api/imports", json={
+            "format": "csv", "account_id": w.ids["accounts"], "csv": {"date": "d", "amount": "a", "payee": "p"},
+            "content": f"d,a,p\n{TODAY.isoformat()},-{amount},{marker} shop\n"}))["id"]
     if has_route("portfolios", "POST"):
         w.ids["portfolios"] = _ok(c.post("/api/portfolios", json={"name": f"{marker} pension"}))["id"]
         w.ids["assets"] = _ok(c.post(f"/api/portfolios/{w.ids['portfolios']}/assets", json={
@@ -236,6 +244,11 @@ def valid_body(method: str, route: Route, w: World) -> Any:
         "RecurringIn": {"name": "sched", "type": "expense", "amount": "1.00", "frequency": "weekly",
                         "start_date": TODAY.isoformat(), "account_id": w.ids["accounts"]},
         "RunSummariesIn": {"period": "2026-10"},
+        "RuleIn": {"name": "rule", "conditions": [{"field": "amount", "op": "gt", "value": "1"}],
+                   "actions": [{"add_tag": "t"}]},
+        "RuleRunIn": {"dry_run": True},
+        "ImportIn": {"format": "csv", "account_id": w.ids["accounts"], "dry_run": True,
+                     "csv": {"date": "d", "amount": "a"}, "content": "d,a\n2026-10-01,-1.00\n"},
     }
     if name not in bodies:
         raise AssertionError(f"tests/reliability/_world.py: add a valid body for {name} ({method} {route.template})")

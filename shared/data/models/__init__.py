@@ -22,6 +22,7 @@ from shared.data.models.money import (
     Transaction,
 )
 from shared.data.models.recurring import RecurringSchedule, ScheduledPosting
+from shared.data.models.organising import Import, Rule, Tag, TransactionTag
 from shared.data.models.summaries import PeriodSummary, SummaryRun
 
 __all__ = [
@@ -45,6 +46,10 @@ __all__ = [
     "Portfolio",
     "Asset",
     "AssetPrice",
+    "Tag",
+    "TransactionTag",
+    "Rule",
+    "Import",
     "PeriodSummary",
     "SummaryRun",
     "RecurringSchedule",

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Unicode,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -87,8 +88,21 @@ class Transaction(Timestamps, Base):
     to_credit_card_id: Mapped[int | None] = mapped_column(ForeignKey("credit_cards.id"))
     income_source_id: Mapped[int | None] = mapped_column(ForeignKey("income_sources.id"))
     recurring_id: Mapped[int | None] = mapped_column(ForeignKey("recurring_schedules.id"))
+    payee: Mapped[str | None] = mapped_column(Unicode(100))
+    # Imports: the bank's own id of the line (OFX FITID), the import that created the row, and the
+    # key that makes a second copy of an imported line impossible (unique per user, see below).
+    fitid: Mapped[str | None] = mapped_column(Unicode(255))
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
+    import_key: Mapped[str | None] = mapped_column(Unicode(64))
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
+        # The real guard against duplicate imports (two imports racing on one file included): a
+        # digest of the account or card and the line's FITID, or its date, amount, description and
+        # occurrence in the file. Filtered, so SQL Server allows the many rows without one.
+        Index("ux_transactions_user_import_key", "user_id", "import_key", unique=True,
+              postgresql_where=text("import_key IS NOT NULL"), sqlite_where=text("import_key IS NOT NULL"),
+              mssql_where=text("import_key IS NOT NULL")),
+        Index("ix_transactions_import", "import_id"),
         Index("ix_transactions_user_date", "user_id", "date", "id"),
         Index("ix_transactions_user_category_date", "user_id", "category_id", "date"),
         Index("ix_transactions_account", "account_id"),
