@@ -24,6 +24,7 @@ from blueprints import (
     rules,
     summaries,
     tags,
+    tokens,
     transactions,
 )
 
@@ -50,5 +51,6 @@ for blueprint in (
     recurring.bp,
     summaries.bp,
     chat.bp,
+    tokens.bp,
 ):
     app.register_functions(blueprint)

@@ -49,7 +49,7 @@ def refresh_token(ctx: Context):
 
 
 @bp.route(route="logout", methods=["POST"])
-@authenticated(body=RefreshIn, status=204)
+@authenticated(body=RefreshIn, status=204, scope="identity")
 def logout(ctx: Context) -> Reply:
     """End the login that the refresh token belongs to (its access tokens stop working too)."""
     identity.logout(ctx.session, ctx.user, ctx.data.refresh_token)
@@ -57,19 +57,19 @@ def logout(ctx: Context) -> Reply:
 
 
 @bp.route(route="me", methods=["GET"])
-@authenticated(response=UserOut)
+@authenticated(response=UserOut, scope="identity")
 def get_me(ctx: Context) -> UserOut:
     return UserOut.model_validate(ctx.user)
 
 
 @bp.route(route="me", methods=["PATCH"])
-@authenticated(body=MePatch, response=UserOut, extra_statuses=(409,))
+@authenticated(body=MePatch, response=UserOut, extra_statuses=(409,), scope="identity")
 def patch_me(ctx: Context) -> UserOut:
     return UserOut.model_validate(identity.update_me(ctx.session, ctx.user, ctx.data))
 
 
 @bp.route(route="me/password", methods=["POST"])
-@authenticated(body=PasswordChangeIn, status=204)
+@authenticated(body=PasswordChangeIn, status=204, scope="identity")
 def change_password(ctx: Context) -> Reply:
     """Change the password; every earlier access and refresh token stops working."""
     data = ctx.data
@@ -78,7 +78,7 @@ def change_password(ctx: Context) -> Reply:
 
 
 @bp.route(route="me", methods=["DELETE"])
-@authenticated(body=DeleteMeIn, status=204)
+@authenticated(body=DeleteMeIn, status=204, scope="identity")
 def delete_me(ctx: Context) -> Reply:
     """Delete the account and every row of the caller's data."""
     identity.delete_user(ctx.session, ctx.user, ctx.data.password)

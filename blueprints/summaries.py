@@ -27,7 +27,7 @@ from shared.services import summaries
 from shared.web.auth import authenticated, current_user
 from shared.data.config import get_settings
 from shared.data.db import DatabaseUnavailable, run_unit_of_work
-from shared.errors import NotFound, Unauthenticated, invalid
+from shared.errors import Forbidden, NotFound, Unauthenticated, invalid
 from shared.web.http import SECURITY_HEADERS, Context, Reply, declared, handler, page_of, problem_response
 from shared.data.models import User
 from shared.schemas import reports as s
@@ -153,8 +153,8 @@ class _Hidden(NotFound):
 
 def admin_only(req: func.HttpRequest, session: Session) -> User:
     try:
-        user = current_user(req, session)
-    except Unauthenticated:
+        user = current_user(req, session, scope="identity")  # no personal access token reaches these
+    except (Unauthenticated, Forbidden):
         raise _Hidden() from None
     if user.role != "admin":
         raise _Hidden()

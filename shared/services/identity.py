@@ -194,7 +194,10 @@ def logout(session: Session, user: User, token: str) -> None:
 
 
 def revoke_everything(session: Session, user: User) -> None:
+    from shared.services import access_tokens
+
     user.token_version += 1
+    access_tokens.revoke_all(session, user.id)
     session.execute(update(AuthSession).where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
                     .values(revoked_at=utcnow()))
 

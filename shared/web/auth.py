@@ -1,9 +1,13 @@
 """Who is calling: the bearer token of a request, the caller it names, and `authenticated`, the
-one decorator every protected handler uses; and the caller's network address for throttling."""
+one decorator every protected handler uses; and the caller's network address for throttling.
+
+Two kinds of bearer token: a login's access token (a JWT from /api/login) may do everything; a personal
+access token (`fpat_...`, shared/services/access_tokens.py) only what its scopes allow on the route's
+declared scope (`EndpointSpec.scope`), and never the identity routes."""
 from __future__ import annotations
 
 import time
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 import azure.functions as func
@@ -12,8 +16,12 @@ from sqlalchemy.orm import Session
 
 from shared.data.config import get_settings
 from shared.data.models import AuthSession, User
+from shared.errors import Forbidden
+from shared.services import access_tokens
 from shared.services.credentials import decode_access_token, unauthorized
 from shared.web.http import handler
+
+READ, WRITE, IDENTITY = "read", "write", "identity"
 
 
 def bearer_token(req: func.HttpRequest) -> str:
@@ -55,9 +63,14 @@ def _claims(token: str) -> dict[str, Any]:
     return claims
 
 
-def current_user(req: func.HttpRequest, session: Session) -> User:
-    """The user behind the bearer token: its login session still open, its token version current."""
-    claims = _claims(bearer_token(req))
+def current_user(req: func.HttpRequest, session: Session, scope: str | None = None) -> User:
+    """The user behind the bearer token: its login session still open, its token version current.
+
+    `scope` is what the route needs from a personal access token (None: by the method)."""
+    token = bearer_token(req)
+    if access_tokens.is_personal_token(token):
+        return _personal_token_user(req, session, token, scope)
+    claims = _claims(token)
     user = session.execute(
         _CALLER, {"user_id": int(claims["sub"]), "session_id": claims["sid"], "version": claims["ver"]}
     ).scalar_one_or_none()
@@ -66,14 +79,39 @@ def current_user(req: func.HttpRequest, session: Session) -> User:
     return user
 
 
-def authenticated(fn=None, **options):
+def required_scope(method: str, declared: str | None = None) -> str:
+    """The scope a route needs: the declared one, else read for GET/HEAD and write for the rest."""
+    return declared or (READ if method.upper() in ("GET", "HEAD") else WRITE)
+
+
+def _personal_token_user(req: func.HttpRequest, session: Session, token: str, scope: str | None) -> User:
+    user, granted = access_tokens.authenticate(session, token)
+    needed = required_scope(req.method or "GET", scope)
+    if needed == IDENTITY:
+        raise Forbidden("A personal access token cannot reach the identity routes (profile, password, account, "
+                        "tokens); log in with your password for those.")
+    if needed not in granted:
+        raise Forbidden(f"This personal access token has the scopes {' and '.join(sorted(granted))}; this "
+                        f"route needs {needed}.")
+    user.token_scopes = granted
+    return user
+
+
+def granted_scopes(user: User) -> frozenset[str]:
+    """What the request's credential allows: a personal access token's scopes, or (a login) everything."""
+    return user.token_scopes if user.token_scopes is not None else frozenset({READ, WRITE, IDENTITY})
+
+
+def authenticated(fn=None, *, scope: str | None = None, **options):
     """Protect a handler: it runs only with a valid access token and receives `ctx.user`.
 
-    Takes the same options as `shared.web.http.handler` (body, query, response, status, ...).
+    `scope` declares what a personal access token needs here ("read", "write" or "identity"; by default
+    read for GET and write for every other method). Takes the same options as `shared.web.http.handler`
+    (body, query, response, status, ...).
     """
     if fn is None:
-        return lambda f: authenticated(f, **options)
-    return handler(fn, authenticate=current_user, **options)
+        return lambda f: authenticated(f, scope=scope, **options)
+    return handler(fn, authenticate=partial(current_user, scope=scope), scope=scope, **options)
 
 
 def client_address(req: func.HttpRequest) -> str:

@@ -220,6 +220,9 @@ class EndpointSpec:
     path_params: dict[str, Any] = field(default_factory=dict)  # route parameter -> openapi.PathParam
     admin: bool = False  # for admins only; everyone else gets the unknown-route 404
     max_body: int = MAX_BODY_BYTES  # this endpoint's body limit (a bank file import takes more)
+    # What a personal access token needs to reach this route: "read", "write" or "identity" (no token
+    # ever). None: derived from the method (GET/HEAD read, anything else write). Checked in shared/web/auth.py.
+    scope: str | None = None
 
 
 @dataclass
@@ -304,7 +307,7 @@ def handler(fn: Callable[[Context], Any] | None = None, *, authenticate: Authent
             query: type[BaseModel] | None = None, response: Any = None, status: int = 200,
             extra_statuses: tuple[int, ...] = (), body_is_list: type[BaseModel] | None = None,
             headers: tuple[str, ...] = (), max_body: int = MAX_BODY_BYTES, path_params: dict[str, Any] | None = None,
-            admin: bool = False):
+            admin: bool = False, scope: str | None = None):
     """Turn `fn(ctx)` into an Azure Functions HTTP handler `(req) -> HttpResponse`.
 
     The declared `body` / `query` models are validated before `fn` runs (`ctx.data`, `ctx.params`).
@@ -315,11 +318,11 @@ def handler(fn: Callable[[Context], Any] | None = None, *, authenticate: Authent
         return lambda f: handler(f, authenticate=authenticate, wrap=wrap, body=body, query=query,
                                  response=response, status=status, extra_statuses=extra_statuses,
                                  body_is_list=body_is_list, headers=headers, max_body=max_body,
-                                 path_params=path_params, admin=admin)
+                                 path_params=path_params, admin=admin, scope=scope)
     spec = EndpointSpec(body=body, query=query, response=response, status=status,
                         auth=authenticate is not None, extra_statuses=extra_statuses,
                         body_is_list=body_is_list, headers=headers, max_body=max_body, endpoint=fn,
-                        path_params=dict(path_params or {}), admin=admin)
+                        path_params=dict(path_params or {}), admin=admin, scope=scope)
 
     from shared.data.db import DatabaseUnavailable, run_unit_of_work
 

@@ -19,6 +19,8 @@ COMPONENT_REF = "#/components/schemas/{model}"
 ERROR_REASONS = {
     400: "The body is not valid JSON, or not a JSON object where one is expected.",
     401: "Missing, malformed, expired, wrongly signed or revoked access token; or bad credentials.",
+    403: "A personal access token whose scopes do not reach this route (read: every GET and the assistant's "
+         "questions; write: also the money routes; identity routes: no token).",
     404: "No such resource for this caller (another user's id answers 404 too).",
     409: "Uniqueness conflict, or a delete that would orphan data.",
     413: "The body is over 1 MiB.",
@@ -261,7 +263,7 @@ def _operation(route: Any, path: str, path_params: list, components: _Components
     if spec.query is not None or spec.headers:
         errors.add(422)
     if spec.auth:
-        errors.add(401)
+        errors |= {401, 403}
         op["security"] = [{SECURITY_SCHEME: []}]
     else:
         op["security"] = []
@@ -302,7 +304,8 @@ def build(routes: list[Any], prefix: str = "api") -> dict[str, Any]:
             "schemas": dict(sorted(schemas.items())),
             "securitySchemes": {SECURITY_SCHEME: {
                 "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-                "description": "The access_token from POST /login or POST /token/refresh."}},
+                "description": "The access_token from POST /login or POST /token/refresh, or a personal access "
+                               "token (fpat_..., POST /tokens) within its scopes."}},
         },
         "tags": [],
     }

@@ -160,7 +160,7 @@ def test_a_new_route_appears_without_editing_anything():
     route = Function("create_widget", "httpTrigger", (), create_widget, "widgets/{id:int}/parts", frozenset({"POST"}))
     op = build([route])["paths"]["/widgets/{id}/parts"]["post"]
     assert op["summary"] == "Make a widget."
-    assert set(op["responses"]) == {"201", "400", "401", "404", "413", "422"}
+    assert set(op["responses"]) == {"201", "400", "401", "403", "404", "413", "422"}
 
 
 def test_the_document_builds_after_the_host_has_indexed_the_app():

@@ -188,6 +188,9 @@ def build_world(tag: str, amount: str) -> World:
         w.ids["imports"] = _ok(c.post("/api/imports", json={
             "format": "csv", "account_id": w.ids["accounts"], "csv": {"date": "d", "amount": "a", "payee": "p"},
             "content": f"d,a,p\n{TODAY.isoformat()},-{amount},{marker} shop\n"}))["id"]
+    if has_route("tokens", "POST"):
+        w.ids["tokens"] = _ok(c.post("/api/tokens", json={"name": f"{marker} agent", "scopes": ["read"],
+                                                          "expires_in_days": 30}))["id"]
     if has_route("portfolios", "POST"):
         w.ids["portfolios"] = _ok(c.post("/api/portfolios", json={"name": f"{marker} pension"}))["id"]
         w.ids["assets"] = _ok(c.post(f"/api/portfolios/{w.ids['portfolios']}/assets", json={
@@ -243,6 +246,7 @@ def valid_body(method: str, route: Route, w: World) -> Any:
         "ChatIn": {"message": "what are my balances?"},
         "RecurringIn": {"name": "sched", "type": "expense", "amount": "1.00", "frequency": "weekly",
                         "start_date": TODAY.isoformat(), "account_id": w.ids["accounts"]},
+        "TokenIn": {"name": "agent", "scopes": ["read"], "expires_in_days": 1},
         "RunSummariesIn": {"period": "2026-10"},
         "RuleIn": {"name": "rule", "conditions": [{"field": "amount", "op": "gt", "value": "1"}],
                    "actions": [{"add_tag": "t"}]},

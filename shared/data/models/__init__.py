@@ -24,6 +24,7 @@ from shared.data.models.money import (
 from shared.data.models.recurring import RecurringSchedule, ScheduledPosting
 from shared.data.models.organising import Import, Rule, Tag, TransactionTag
 from shared.data.models.summaries import PeriodSummary, SummaryRun
+from shared.data.models.tokens import AccessToken
 
 __all__ = [
     "AssistantRecording",
@@ -54,4 +55,5 @@ __all__ = [
     "SummaryRun",
     "RecurringSchedule",
     "ScheduledPosting",
+    "AccessToken",
 ]

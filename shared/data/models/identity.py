@@ -38,6 +38,9 @@ class User(Timestamps, Base):
     failed_logins: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     lockouts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Not a column: the scopes of the personal access token this request came with (None for a login's
+    # access token, which may do everything). Set by shared/web/auth.py for the request's session only.
+    token_scopes = None
 
     __table_args__ = (
         # SQL Server treats NULLs as equal in a unique index, so the index is filtered there.

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from shared.services import reports
 from shared.services.assistant.nlu import CardRef, CategoryRef, NamedRef, Understanding, understand
 from shared.services.assistant.periods import Period
-from shared.errors import Invalid
+from shared.errors import Forbidden, Invalid
 from shared.schemas import validate
 from shared.data.models import Account, AssistantRecording, Category, CreditCard, Goal, User
 from shared.schemas import to_money_string
@@ -105,13 +105,14 @@ class Caller:
     user: User
     names: Names
     today: dt.date
+    may_write: bool = True  # False for a read-only personal access token: recording is refused (403)
 
     def money(self, value: Decimal) -> str:
         return format_money(value, self.user.currency or "USD")
 
 
-def caller(session: Session, user: User, today: dt.date) -> Caller:
-    return Caller(session, user, caller_names(session, user.id), today)
+def caller(session: Session, user: User, today: dt.date, may_write: bool = True) -> Caller:
+    return Caller(session, user, caller_names(session, user.id), today, may_write)
 
 
 def answer_message(session: Session, user: User, message: str, today: dt.date) -> Answer:
@@ -126,7 +127,14 @@ def read(caller: Caller, message: str) -> Understanding:
                       goals=names.goals, cards=names.cards)
 
 
+# Intents that write (record, move money, undo): refused for a read-only personal access token.
+WRITING_INTENTS = frozenset({"record_expense", "record_income", "transfer", "undo"})
+
+
 def answer(caller: Caller, u: Understanding) -> Answer:
+    if u.intent in WRITING_INTENTS and not caller.may_write:
+        raise Forbidden("That would change your data, which needs a token with the write scope; this personal "
+                        "access token may only read.")
     return _BY_INTENT[u.intent](caller, u)
 
 
