@@ -18,6 +18,7 @@ from blueprints import (
     health,
     imports,
     income_sources,
+    mcp,
     portfolios,
     recurring,
     reports,
@@ -52,5 +53,6 @@ for blueprint in (
     summaries.bp,
     chat.bp,
     tokens.bp,
+    mcp.bp,
 ):
     app.register_functions(blueprint)

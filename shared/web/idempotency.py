@@ -7,32 +7,26 @@ rolls back everything it did and answers what the winner stored.
 """
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import json
 from collections.abc import Callable
 from typing import Any
 
 import azure.functions as func
-from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from shared.errors import DomainError, Invalid
+from shared.services import idempotency as records
+from shared.services.idempotency import MAX_KEY_LENGTH
 from shared.web.http import Context, to_response
 from shared.data.models import IdempotencyRecord
-from shared.data.types import utcnow
 
 HEADER = "Idempotency-Key"
-TTL = dt.timedelta(hours=24)
-MAX_KEY_LENGTH = 255
 
 
 def _request_hash(ctx: Context) -> str:
     try:
-        canonical = json.dumps(ctx.json(), sort_keys=True, separators=(",", ":"), default=str)
+        return records.digest(ctx.json())
     except DomainError:
-        canonical = ""
-    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+        return records.digest("")
 
 
 def _replay(record: IdempotencyRecord, request_hash: str) -> func.HttpResponse:
@@ -41,12 +35,6 @@ def _replay(record: IdempotencyRecord, request_hash: str) -> func.HttpResponse:
                        errors=[{"field": HEADER, "message": "reused with a different body"}])
     return func.HttpResponse(record.response_body, status_code=record.status_code, mimetype="application/json",
                              charset="utf-8", headers={"Idempotent-Replayed": "true"})
-
-
-def _find(ctx: Context, scope: str, key: str) -> IdempotencyRecord | None:
-    return ctx.session.execute(select(IdempotencyRecord).where(
-        IdempotencyRecord.user_id == ctx.user.id, IdempotencyRecord.scope == scope,
-        IdempotencyRecord.key == key)).scalar_one_or_none()
 
 
 def idempotent(inner: Callable[[Context], Any], status: int = 201) -> Callable[[Context], Any]:
@@ -59,24 +47,19 @@ def idempotent(inner: Callable[[Context], Any], status: int = 201) -> Callable[[
                            errors=[{"field": HEADER, "message": "invalid key"}])
         scope = f"{ctx.req.method} {(ctx.req.url or '').split('?', 1)[0].split('/api/', 1)[-1]}"[:200]
         request_hash = _request_hash(ctx)
-        existing = _find(ctx, scope, key)
+        existing = records.find_live(ctx.session, ctx.user.id, scope, key)
         if existing is not None:
-            if existing.created_at > utcnow() - TTL:
-                return _replay(existing, request_hash)
-            ctx.session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == existing.id))
+            return _replay(existing, request_hash)
         response = to_response(inner(ctx), status)
         if not 200 <= response.status_code < 300:
             return response
         body = (response.get_body() or b"").decode("utf-8")
         try:
-            with ctx.session.begin_nested():
-                ctx.session.add(IdempotencyRecord(
-                    user_id=ctx.user.id, scope=scope, key=key, request_hash=request_hash,
-                    status_code=response.status_code, response_body=body, created_at=utcnow()))
+            records.remember(ctx.session, ctx.user.id, scope, key, request_hash, response.status_code, body)
         except IntegrityError:
             # A concurrent retry with this key committed first: undo our work, answer with theirs.
             ctx.session.rollback()
-            winner = _find(ctx, scope, key)
+            winner = records.find(ctx.session, ctx.user.id, scope, key)
             if winner is None:
                 raise
             return _replay(winner, request_hash)

@@ -270,10 +270,13 @@ def _operation(route: Any, path: str, path_params: list, components: _Components
     if path_params:
         errors.add(404)
 
-    responses = {str(spec.status): _success(spec, components)}
+    # A route whose answers are not all problem+json or a model (the MCP endpoint) declares them itself.
+    declared: dict[str, Any] = getattr(function, "openapi_responses", None) or {}
+    responses = {} if str(spec.status) in declared else {str(spec.status): _success(spec, components)}
     for status in sorted(errors):
         responses[str(status)] = _problem(status)
-    op["responses"] = responses
+    responses.update(declared)
+    op["responses"] = dict(sorted(responses.items()))
     return op
 
 

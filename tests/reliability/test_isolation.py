@@ -13,7 +13,9 @@ import pytest
 from tests.conftest import Client, assert_problem, make_user
 from tests.reliability import _stats
 from tests.reliability._world import (
+    MONTH,
     PREFIX,
+    TODAY,
     World,
     any_path,
     build_world,
@@ -35,8 +37,9 @@ OPS = operations()
 ITEM_OPS = [op for op in OPS if params_of(op[1].template) and not is_admin(op[1]) and not is_public(op[1])]
 PROTECTED_OPS = [op for op in OPS if not is_public(op[1])]
 ADMIN_OPS = [op for op in OPS if is_admin(op[1])]
+# (GET /api/mcp answers 405 by design: the MCP transport's answer for a server without an SSE stream.)
 GET_OPS = [op for op in OPS if op[0] == "GET" and not is_admin(op[1])
-           and not (is_public(op[1]) and params_of(op[1].template))]
+           and not (is_public(op[1]) and params_of(op[1].template)) and (spec(op[1]) is None or spec(op[1]).status < 300)]
 
 
 @pytest.fixture(scope="module")
@@ -239,4 +242,86 @@ def test_a_deleted_users_token_is_dead():
     assert gone.client.request("DELETE", "/api/me", json={"password": gone.password}).status == 204
     assert_problem(Client(token=token).get("/api/me"), 401)
     assert_problem(Client(token=token).get("/api/accounts"), 401)
+
+
+# --- the MCP tools ------------------------------------------------------------------------------------
+
+MISSING_ID = 2147483000
+TOOL_ID_FIELDS = {"category_id": "categories", "account_id": "accounts", "to_account_id": "accounts",
+                  "credit_card_id": "credit-cards", "to_credit_card_id": "credit-cards",
+                  "income_source_id": "income-sources", "goal_id": "goals", "portfolio_id": "portfolios",
+                  "transaction_id": "transactions"}
+
+
+def _tools():
+    from shared.services.mcp.tools import TOOLS
+
+    return TOOLS
+
+
+def tool_arguments(name: str, w: World) -> dict:
+    """Arguments each tool accepts from `w`'s user (a write is a dry run or names the user's own rows)."""
+    return {
+        "spending_by_category": {"date_from": f"{TODAY.year - 1}-01-01", "date_to": TODAY.isoformat()},
+        "monthly_report": {"month": MONTH}, "budget_status": {"month": MONTH},
+        "portfolio_performance": {"portfolio_id": w.ids["portfolios"]},
+        "record_transaction": {"type": "expense", "amount": "1.00", "date": TODAY.isoformat(), "dry_run": True},
+        "categorize_transaction": {"transaction_id": w.ids["transactions"], "category_id": w.ids["categories"]},
+    }.get(name, {})
+
+
+def call_tool(w: World, name: str, arguments: dict) -> dict:
+    response = w.client.post("/api/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                                               "params": {"name": name, "arguments": arguments}})
+    assert response.status == 200, response
+    return response.json()["result"]
+
+
+TOOL_ID_CASES = [(tool.name, name) for tool in _tools() for name in tool.arguments.model_fields if name.endswith("_id")]
+
+
+def test_every_id_a_tool_takes_has_an_owner_collection():
+    assert {name for _, name in TOOL_ID_CASES} <= set(TOOL_ID_FIELDS)
+
+
+@pytest.mark.parametrize("tool,field_name", TOOL_ID_CASES, ids=[f"{t}.{f}" for t, f in TOOL_ID_CASES])
+def test_a_tool_given_another_users_id_answers_as_if_it_did_not_exist(tool, field_name, alice, bob):
+    import re
+
+    victim_id = alice.ids[TOOL_ID_FIELDS[field_name]]
+    base = tool_arguments(tool, bob)
+    before = fingerprint()
+    with_victim = call_tool(bob, tool, {**base, field_name: victim_id})
+    with_missing = call_tool(bob, tool, {**base, field_name: MISSING_ID})
+    assert changed_tables(before, fingerprint()) == []
+
+    def blind(result: dict) -> str:
+        text = json.dumps(result, sort_keys=True)
+        return re.sub(rf"\b({victim_id}|{MISSING_ID})\b", "<id>", text)
+
+    assert blind(with_victim) == blind(with_missing)
+    leaked = [m for m in alice.markers if m in json.dumps(with_victim)]
+    assert not leaked, (tool, field_name, with_victim)
+    _stats.bump("isolation", "MCP tool calls with another user's id answered as missing")
+
+
+@pytest.mark.parametrize("tool", [t.name for t in _tools()])
+def test_no_tool_answer_contains_another_users_data(tool, alice, bob):
+    result = call_tool(bob, tool, tool_arguments(tool, bob))
+    assert result["isError"] is False, result
+    leaked = [m for m in alice.markers if m in json.dumps(result)]
+    assert not leaked, (tool, result)
+
+
+def test_tool_descriptions_hold_no_user_data(alice, bob):
+    listed = []
+    for w in (alice, bob):
+        response = w.client.post("/api/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
+        listed.append(response.json()["result"]["tools"])
+        initialized = w.client.post("/api/mcp", json={"jsonrpc": "2.0", "id": 2, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}})
+        listed.append(initialized.json()["result"])
+    assert listed[0] == listed[2] and listed[1] == listed[3]  # the same words for everyone
+    text = json.dumps(listed)
+    assert not [m for m in alice.markers + bob.markers if m in text]
 
