@@ -299,7 +299,11 @@ def build(routes: list[Any], prefix: str = "api") -> dict[str, Any]:
             "description": "Accounts, cards, income, categories, transactions, budgets, goals, investments "
                            "and reports of one person. Log in with POST /login, then send "
                            "`Authorization: Bearer <access_token>` (the **Authorize** button here). Money is "
-                           "a decimal string with two fraction digits; errors are RFC 9457 problem details.",
+                           "a decimal string with two fraction digits; errors are RFC 9457 problem details. "
+                           "Scripts and AI agents use a personal access token instead (POST /tokens; `read`: "
+                           "every GET and the assistant's questions, a recording through it is 403; `read` + "
+                           "`write`: also the money routes; identity routes answer 403 to any token) and the "
+                           "Model Context Protocol server at POST /mcp.",
         },
         "servers": [{"url": "/" + prefix.strip("/") if prefix.strip("/") else "/"}],
         "paths": _resolve_pending(paths, refs),
