@@ -135,13 +135,22 @@ def test_arguments_that_are_not_an_object_are_a_tool_error(api, arguments):
 
 
 @pytest.mark.parametrize("arguments", [
-    {"month": None}, {"month": 202610}, {"month": "2026-10", "extra": 1}, {"month": "'; DROP TABLE users; --"},
-    {"month": "2026-10-01"}, {},
+    {"month": ["2026-10"]}, {"month": 202610}, {"month": "2026-10", "extra": 1}, {"month": "'; DROP TABLE users; --"},
+    {"month": "2026-10-01"}, {"month": "2026-00"},
 ])
 def test_hostile_arguments_are_tool_errors_never_a_500(api, arguments):
     response = rpc(api, request("tools/call", {"name": "monthly_report", "arguments": arguments}))
     assert response.status == 200, response
     assert response.json()["result"]["isError"] is True
+
+
+def test_a_left_out_month_is_the_current_month_like_the_rest_route(api):
+    import datetime as dt
+
+    result = rpc(api, request("tools/call", {"name": "monthly_report", "arguments": {}})).json()["result"]
+    assert result["isError"] is False
+    assert result["structuredContent"]["month"] == dt.datetime.now(dt.timezone.utc).strftime("%Y-%m")
+    assert result["structuredContent"] == api.get("/api/reports/monthly").json()
 
 
 def test_a_nul_character_anywhere_is_an_invalid_request(api):
