@@ -77,6 +77,10 @@ def _import(client: Client) -> int:
         "content": "d,a,t\n2026-10-01,-12.50,mine\n2026-10-02,40.00,mine too\n"}))["id"]
 
 
+def _token(client: Client) -> int:
+    return created(client.post("/api/tokens", json={"name": "agent", "scopes": ["read"], "expires_in_days": 30}))["id"]
+
+
 # First path segment of a route -> how to build the owner's object that the route's {id} names.
 FACTORIES: dict[str, Factory] = {
     "accounts": Factory(lambda c: new_account(c, opening_balance="50")["id"], {"name": "taken over"}),
@@ -93,6 +97,7 @@ FACTORIES: dict[str, Factory] = {
     }))["id"], {"amount": "1"}),
     "rules": Factory(_rule, {"name": "taken over"}),
     "imports": Factory(_import, {}),
+    "tokens": Factory(_token),
 }
 
 # Bodies for other writes under an id: valid for the owner, so a 404 can only mean "not yours".
