@@ -167,3 +167,14 @@ def test_a_read_token_asks_the_assistant_but_cannot_record_through_it(user):
     recorded = writer.post("/api/chat", json={"message": "spent 12.50 on coffee today"})
     assert recorded.status == 200 and recorded.json()["intent"] == "record_expense"
     assert user.client.get("/api/transactions").json()["total"] == 1
+
+
+@pytest.mark.parametrize("message", ["move 10 from checking to savings", "undo that", "got paid 100 salary today"])
+def test_a_read_token_cannot_move_money_or_undo_through_the_assistant(user, message):
+    for name in ("Checking", "Savings"):
+        user.client.post("/api/accounts", json={"name": name, "type": "checking", "opening_balance": "50"})
+    user.client.post("/api/chat", json={"message": "spent 5 on coffee today"})  # something to undo
+    before = user.client.get("/api/transactions").json()["total"]
+    pat = Client(token=new_token(user)["token"])
+    assert_problem(pat.post("/api/chat", json={"message": message}), 403)
+    assert user.client.get("/api/transactions").json()["total"] == before
