@@ -159,6 +159,19 @@ def _refuse_writes(conn, cursor, statement, parameters, context, executemany):
         raise RuntimeError("a read-only unit of work tried to write: " + statement.split(None, 1)[0])
 
 
+def bookkeeping_write(session: Session, statement: Any, params: dict[str, Any]) -> None:
+    """One self-contained UPDATE that may run even in a read-only unit of work (a GET), such as a
+    token's last_used_at: a single statement is atomic on its own, so under PostgreSQL's autocommit
+    reads it simply commits by itself; elsewhere it joins the unit of work's transaction."""
+    info = session.connection().info
+    lifted = info.pop("reads_only", None)
+    try:
+        session.execute(statement, params)
+    finally:
+        if lifted is not None:
+            info["reads_only"] = lifted
+
+
 def _reads_only(session: Session) -> dict[str, Any] | None:
     """Reads without a transaction on PostgreSQL: no BEGIN and COMMIT round trips. Each statement
     already sees its own snapshot there (READ COMMITTED), so nothing gets looser; a write in such a

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from shared.data.db import bookkeeping_write
 from shared.data.models import AccessToken, User
 from shared.data.types import utcnow
 from shared.errors import Unauthenticated
@@ -87,7 +88,7 @@ def authenticate(session: Session, token: str) -> tuple[User, frozenset[str]]:
     if row.expires_at <= now:
         raise Unauthenticated("The personal access token has expired; create a new one.")
     if row.last_used_at is None or row.last_used_at < now - TOUCH_EVERY:
-        session.execute(_TOUCH, {"token_id": row.id, "cutoff": now - TOUCH_EVERY, "now": now})
+        bookkeeping_write(session, _TOUCH, {"token_id": row.id, "cutoff": now - TOUCH_EVERY, "now": now})
     return user, frozenset(row.scopes.split())
 
 
