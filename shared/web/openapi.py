@@ -271,11 +271,11 @@ def _operation(route: Any, path: str, path_params: list, components: _Components
         errors.add(404)
 
     # A route whose answers are not all problem+json or a model (the MCP endpoint) declares them itself.
-    declared: dict[str, Any] = getattr(function, "openapi_responses", None) or {}
-    responses = {} if str(spec.status) in declared else {str(spec.status): _success(spec, components)}
+    own: dict[str, Any] = getattr(route.function, "openapi_responses", None) or {}
+    responses = {} if str(spec.status) in own else {str(spec.status): _success(spec, components)}
     for status in sorted(errors):
         responses[str(status)] = _problem(status)
-    responses.update(declared)
+    responses.update(own)
     op["responses"] = dict(sorted(responses.items()))
     return op
 
