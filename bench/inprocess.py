@@ -75,7 +75,7 @@ def seed_user(size: int) -> dict[str, Any]:
     from decimal import Decimal
 
     from shared.services import identity
-    from shared.services.credentials import create_access_token
+    from shared.services.credentials import create_access_token, new_session_key
     from shared.data.db import run_unit_of_work
     from shared.services.bulk_transactions import import_transactions
     from shared.data.models import Account, AuthSession, Category, Goal, User
@@ -122,10 +122,10 @@ def seed_user(size: int) -> dict[str, Any]:
                 fields["to_account_id"] = savings.id
             items.append(TransactionIn.model_validate(fields))
         import_transactions(session, user, items)
-        auth_session = AuthSession(user_id=user.id)
+        auth_session = AuthSession(user_id=user.id, key=new_session_key())
         session.add(auth_session)
         session.flush()
-        token, _ = create_access_token(user, auth_session.id)
+        token, _ = create_access_token(user, auth_session.key)
         some_txn = session.execute(select(User.id)).first()  # warm the connection
         del some_txn
         return {"user_id": user.id, "token": token, "account_id": checking.id, "savings_id": savings.id,

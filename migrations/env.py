@@ -1,6 +1,8 @@
 """Alembic environment: online against a connection or URL, offline (--sql) for any dialect."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from alembic import context
 
 from shared.data.models import Base
@@ -59,8 +61,24 @@ def _run(connection) -> None:
         connection=connection, target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite", compare_type=True,
     )
-    with context.begin_transaction():
+    with _sqlite_foreign_keys_off(connection), context.begin_transaction():
         context.run_migrations()
+
+
+@contextmanager
+def _sqlite_foreign_keys_off(connection):
+    """SQLite rebuilds a table to change it (copy, DROP, rename); with foreign keys on, the DROP of a
+    parent would delete its children. The pragma only takes effect outside a transaction, so it is
+    set on the driver's connection before the migrations begin, and set back after."""
+    if connection.dialect.name != "sqlite" or connection.in_transaction():
+        yield
+        return
+    raw = connection.connection.driver_connection
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

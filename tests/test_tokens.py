@@ -90,7 +90,7 @@ def test_token_not_yet_valid_is_refused(user):
 
 
 @pytest.mark.parametrize("claim,value", [("iss", "someone-else"), ("aud", "another-api"), ("typ", "refresh"),
-                                         ("sub", "not-a-number"), ("sid", "1"), ("ver", None)])
+                                         ("sub", "not-a-number"), ("sid", 1), ("sid", "0" * 32), ("ver", None)])
 def test_token_with_a_wrong_claim_is_refused(user, claim, value):
     assert me_status(signed(claims_of(user.client.token) | {claim: value})) == 401
 

@@ -17,16 +17,13 @@ class ExactDecimal(TypeDecorator):
     impl = Numeric
     cache_ok = True
 
-    def __init__(self, precision: int, scale: int):
+    def __init__(self, precision: int, scale: int, sqlite_scaled_int: bool | None = None):
         super().__init__(precision=precision, scale=scale, asdecimal=True)
         self.precision = precision
         self.scale = scale
         self._unit = Decimal(1).scaleb(-scale)
         self._factor = 10**scale
-
-    @property
-    def _scaled_int(self) -> bool:
-        return self.precision <= 18
+        self._scaled_int = precision <= 18 if sqlite_scaled_int is None else sqlite_scaled_int
 
     def load_dialect_impl(self, dialect):
         if dialect.name == "sqlite":
@@ -58,6 +55,13 @@ class ExactDecimal(TypeDecorator):
 
 def Money() -> ExactDecimal:  # noqa: N802 - reads like a type in the models
     return ExactDecimal(18, 2)
+
+
+def SummedMoney() -> ExactDecimal:  # noqa: N802
+    """Sums of money (the stored period summaries). NUMERIC(28, 2) where there is one; on SQLite a
+    scaled 64-bit integer like Money, because the summaries are written by INSERT ... SELECT SUM()
+    of Money columns, which SQLite keeps exact only as integers (up to about 92 quadrillion)."""
+    return ExactDecimal(28, 2, sqlite_scaled_int=True)
 
 
 def Quantity() -> ExactDecimal:  # noqa: N802

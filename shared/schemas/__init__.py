@@ -29,7 +29,8 @@ from shared.errors import Invalid
 CENT = Decimal("0.01")
 MAX_MONEY = Decimal("999999999999.99")
 MAX_QUANTITY = Decimal("99999999999999999999.99999999")
-_DECIMAL_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+# ASCII digits only: Python's \d and Decimal() also take "١٢" or "１２" (issue 15, item 9).
+_DECIMAL_TEXT = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -140,7 +141,7 @@ Percent = Annotated[
 def _as_date(value: Any) -> dt.date:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         raise ValueError("must be a date written YYYY-MM-DD")
     try:
         return dt.date.fromisoformat(value)
@@ -153,7 +154,7 @@ Date = Annotated[dt.date, BeforeValidator(_as_date),
 
 
 def _as_month(value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}", value):
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}", value):
         raise ValueError("must be a month written YYYY-MM")
     year, month = int(value[:4]), int(value[5:])
     if not 1 <= month <= 12 or year < 1:

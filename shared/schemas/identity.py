@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Literal
+import unicodedata
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints, Strict
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, Strict
 
 from shared.schemas import Date, Input, NonNegativeMoney, Output, Patch, Text, Timestamp, MoneyOut, _clean_text
 
@@ -18,6 +19,15 @@ ISO_4217 = frozenset(
     "TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWL".split()
 )
 MAX_PASSWORD_CHARS = 1000
+
+
+def _nfkc(value: Any) -> Any:
+    """Compatibility forms folded (NFKC) before anything compares them: "ｋａｔｅ@example.com" and
+    "kate@example.com" are one address, and a fullwidth username is its ASCII self."""
+    return unicodedata.normalize("NFKC", value) if isinstance(value, str) else value
+
+
+NFKC = BeforeValidator(_nfkc)
 
 
 def _currency(value: str) -> str:
@@ -42,12 +52,12 @@ def _dob(value: dt.date) -> dt.date:
     return value
 
 
-Username = Annotated[str, Strict(), StringConstraints(min_length=3, max_length=32, pattern=r"^[A-Za-z0-9_.\-]+$")]
+Username = Annotated[str, NFKC, Strict(), StringConstraints(min_length=3, max_length=32, pattern=r"^[A-Za-z0-9_.\-]+$")]
 Password = Annotated[str, Strict(), StringConstraints(min_length=8, max_length=MAX_PASSWORD_CHARS)]
 AnyPassword = Annotated[str, Strict(), StringConstraints(min_length=1, max_length=MAX_PASSWORD_CHARS)]
 # Control characters are refused in anything that reaches a query: PostgreSQL rejects NUL outright
 # (a 500 otherwise), and no username or address can contain one.
-Email = Annotated[str, Strict(), StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_clean_text),
+Email = Annotated[str, NFKC, Strict(), StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_clean_text),
                   AfterValidator(_email)]
 Currency = Annotated[str, Strict(), StringConstraints(min_length=3, max_length=3), AfterValidator(_currency)]
 PersonName = Text(100)
@@ -66,7 +76,8 @@ class RegisterIn(Input):
 
 
 class LoginIn(Input):
-    username: Annotated[str, Strict(), StringConstraints(min_length=1, max_length=254), AfterValidator(_clean_text)] = Field(
+    username: Annotated[str, NFKC, Strict(), StringConstraints(min_length=1, max_length=254),
+                        AfterValidator(_clean_text)] = Field(
         description="The username, or the email address", examples=["ana_lopez"])
     password: AnyPassword
 

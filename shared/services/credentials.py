@@ -49,7 +49,12 @@ def dummy_hash() -> str:
 
 # --- tokens ---------------------------------------------------------------------------------
 
-def create_access_token(user: User, session_id: int, now: dt.datetime | None = None) -> tuple[str, int]:
+def new_session_key() -> str:
+    """The random name of one login (the `sid` claim): 128 bits, so no later login repeats it."""
+    return secrets.token_hex(16)
+
+
+def create_access_token(user: User, session_key: str, now: dt.datetime | None = None) -> tuple[str, int]:
     settings = get_settings()
     now = now or utcnow()
     lifetime = settings.access_token_minutes * 60
@@ -58,7 +63,7 @@ def create_access_token(user: User, session_id: int, now: dt.datetime | None = N
         "aud": settings.jwt_audience,
         "sub": str(user.id),
         "typ": "access",
-        "sid": session_id,
+        "sid": session_key,
         "ver": user.token_version,
         "jti": uuid.uuid4().hex,
         "iat": int(now.timestamp()),
@@ -87,7 +92,7 @@ def decode_access_token(token: str) -> dict[str, Any]:
     if claims.get("typ") != "access":
         raise unauthorized("This is not an access token.")
     sub, sid, ver = claims.get("sub"), claims.get("sid"), claims.get("ver")
-    if not (isinstance(sub, str) and sub.isdigit() and isinstance(sid, int) and isinstance(ver, int)):
+    if not (isinstance(sub, str) and sub.isascii() and sub.isdigit() and isinstance(sid, str) and isinstance(ver, int)):
         raise unauthorized("The access token is not valid.")
     return claims
 

@@ -80,13 +80,13 @@ def register(session: Session, data: RegisterIn) -> User:
     return user
 
 
-def _issue_tokens(session: Session, user: User, auth_session_id: int, now: dt.datetime) -> TokenPair:
+def _issue_tokens(session: Session, user: User, auth_session: AuthSession, now: dt.datetime) -> TokenPair:
     refresh, refresh_hash = auth.new_refresh_token()
     session.add(RefreshToken(
-        session_id=auth_session_id, token_hash=refresh_hash, created_at=now,
+        session_id=auth_session.id, token_hash=refresh_hash, created_at=now,
         expires_at=now + dt.timedelta(days=get_settings().refresh_token_days),
     ))
-    access, lifetime = auth.create_access_token(user, auth_session_id, now)
+    access, lifetime = auth.create_access_token(user, auth_session.key, now)
     return TokenPair(access_token=access, refresh_token=refresh, expires_in=lifetime)
 
 
@@ -152,10 +152,10 @@ def login(session: Session, username: str, password: str, address: str) -> Token
     user.failed_logins = 0
     user.lockouts = 0
     user.locked_until = None
-    auth_session = AuthSession(user_id=user.id, created_at=now)
+    auth_session = AuthSession(user_id=user.id, key=auth.new_session_key(), created_at=now)
     session.add(auth_session)
     session.flush()
-    return _issue_tokens(session, user, auth_session.id, now)
+    return _issue_tokens(session, user, auth_session, now)
 
 
 def refresh(session: Session, token: str) -> TokenPair | LoginRefused:
@@ -181,7 +181,7 @@ def refresh(session: Session, token: str) -> TokenPair | LoginRefused:
             "This refresh token was already used; every token of this login is now revoked."))
     if stored.expires_at <= now:
         return LoginRefused(Unauthenticated("The refresh token has expired; log in again."))
-    return _issue_tokens(session, user, auth_session.id, now)
+    return _issue_tokens(session, user, auth_session, now)
 
 
 def logout(session: Session, user: User, token: str) -> None:

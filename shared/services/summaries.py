@@ -39,9 +39,13 @@ class InvalidPeriod(ValueError):
     pass
 
 
+def _ascii_digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
 def parse_closed_month(text: str, today: dt.date | None = None) -> CalendarPeriod:
     """A YYYY-MM month that has ended (before the current UTC month); InvalidPeriod otherwise."""
-    if not isinstance(text, str) or len(text) != 7 or text[4] != "-" or not (text[:4] + text[5:]).isdigit():
+    if not isinstance(text, str) or len(text) != 7 or text[4] != "-" or not _ascii_digits(text[:4] + text[5:]):
         raise InvalidPeriod("must be a month written YYYY-MM")
     year, month = int(text[:4]), int(text[5:])
     if not 1 <= month <= 12 or year < 1:

@@ -40,7 +40,8 @@ _CALLER = (
     .join(AuthSession, AuthSession.user_id == User.id)
     .where(
         User.id == bindparam("user_id"),
-        AuthSession.id == bindparam("session_id"),
+        # The login is named by its random key, never by a row id a later login could be given.
+        AuthSession.key == bindparam("session_key"),
         AuthSession.revoked_at.is_(None),
         User.token_version == bindparam("version"),
     )
@@ -72,7 +73,7 @@ def current_user(req: func.HttpRequest, session: Session, scope: str | None = No
         return _personal_token_user(req, session, token, scope)
     claims = _claims(token)
     user = session.execute(
-        _CALLER, {"user_id": int(claims["sub"]), "session_id": claims["sid"], "version": claims["ver"]}
+        _CALLER, {"user_id": int(claims["sub"]), "session_key": claims["sid"], "version": claims["ver"]}
     ).scalar_one_or_none()
     if user is None:
         raise unauthorized("The access token has been revoked.")

@@ -259,10 +259,10 @@ class Context:
 
     def route_int(self, name: str = "id") -> int:
         raw = self.req.route_params.get(name, "")
-        try:
-            value = int(raw)
-        except (TypeError, ValueError):
-            raise not_found() from None
+        # ASCII digits only: int() also reads "１" and "१" as 1, so /accounts/１ would be account 1.
+        if not (isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 10):
+            raise not_found()
+        value = int(raw)
         if not 0 < value < 2**31:
             raise not_found()
         return value

@@ -7,6 +7,7 @@ from shared.data.models.identity import (
     IdempotencyRecord,
     LoginFailureWindow,
     RefreshToken,
+    RegistrationWindow,
     User,
 )
 from shared.data.models.investments import Asset, AssetPrice, Portfolio
@@ -23,7 +24,7 @@ from shared.data.models.money import (
 )
 from shared.data.models.recurring import RecurringSchedule, ScheduledPosting
 from shared.data.models.organising import Import, Rule, Tag, TransactionTag
-from shared.data.models.summaries import PeriodSummary, SummaryRun
+from shared.data.models.summaries import PeriodSummary, SummaryRun, SummarySkip
 from shared.data.models.tokens import AccessToken
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "AuthSession",
     "RefreshToken",
     "LoginFailureWindow",
+    "RegistrationWindow",
     "IdempotencyRecord",
     "Account",
     "CreditCard",
@@ -56,4 +58,5 @@ __all__ = [
     "RecurringSchedule",
     "ScheduledPosting",
     "AccessToken",
+    "SummarySkip",
 ]

@@ -23,6 +23,15 @@ NAMING = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        table = cls.__dict__.get("__table__")
+        if table is not None:
+            # Ids are never reused. Without AUTOINCREMENT SQLite hands out max(rowid) + 1, so the id of
+            # the last user deleted goes to the next one who registers (and with it whatever still
+            # names that id). PostgreSQL sequences and SQL Server IDENTITY never go back on their own.
+            table.dialect_options["sqlite"]["autoincrement"] = True
+
 
 def owner_id_column() -> Mapped[int]:
     return mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)

@@ -59,6 +59,9 @@ class AuthSession(Base):
     __tablename__ = "auth_sessions"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = owner_id_column()
+    # What an access token names its login by (its `sid` claim): random, so no later login can ever
+    # carry the same one, whatever ids the database hands out.
+    key: Mapped[str] = mapped_column(Unicode(32), nullable=False, unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
@@ -82,6 +85,15 @@ class LoginFailureWindow(Base):
     address: Mapped[str] = mapped_column(Unicode(64), primary_key=True)
     window_start: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False)
     failures: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class RegistrationWindow(Base):
+    """Registrations per client address in a fixed one-hour window (shared by every instance)."""
+
+    __tablename__ = "registration_windows"
+    address: Mapped[str] = mapped_column(Unicode(64), primary_key=True)
+    window_start: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False)
+    registrations: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
 
 class IdempotencyRecord(Base):

@@ -227,7 +227,7 @@ def _amount(value: Any) -> Decimal:
 def _date(value: Any) -> dt.date | None:
     if value is None:
         return None
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         raise ModelUnavailable("a date that is not YYYY-MM-DD")
     try:
         return dt.date.fromisoformat(value)
