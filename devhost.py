@@ -305,6 +305,15 @@ def main(argv: list[str] | None = None) -> int:
         log.warning("LOG_LEVEL %r is not a log level; logging at INFO", loggable(level))
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
+    sys.path.insert(0, str(ROOT))
+    from shared.data.config import ConfigError, check_settings
+
+    try:
+        check_settings()
+    except ConfigError as exc:  # one line saying which setting and why, not a traceback
+        print(f"devhost: cannot start: {exc}", file=sys.stderr)
+        return 2
+
     import function_app
 
     try:  # refuse to start on what the Functions host would refuse, before touching the database

@@ -4,7 +4,11 @@ Its route table (shared/web/route_table.py) is what devhost serves and the OpenA
 import azure.durable_functions as df
 import azure.functions as func
 
-from blueprints import (
+from shared.data.config import check_settings
+
+check_settings()  # a bad setting stops the app here, with one clear line saying which and why
+
+from blueprints import (  # noqa: E402
     accounts,
     assets,
     auth,

@@ -25,10 +25,12 @@ def _refused(result: identity.LoginRefused) -> func.HttpResponse:
 
 
 @bp.route(route="register", methods=["POST"])
-@public(body=RegisterIn, response=UserOut, status=201, extra_statuses=(409,))
+@public(body=RegisterIn, response=UserOut, status=201, extra_statuses=(409, 429))
 def register(ctx: Context) -> UserOut:
-    """Create an account. Usernames and emails are unique case-insensitively."""
-    return UserOut.model_validate(identity.register(ctx.session, ctx.data))
+    """Create an account. Usernames and emails are unique case-insensitively (and in any width:
+    compatibility forms are folded, NFKC). One address may register a limited number of accounts an
+    hour (REGISTRATION_LIMIT_PER_HOUR, default 50); past it the answer is 429 with Retry-After."""
+    return UserOut.model_validate(identity.register(ctx.session, ctx.data, client_address(ctx.req)))
 
 
 @bp.route(route="login", methods=["POST"])
@@ -69,17 +71,19 @@ def patch_me(ctx: Context) -> UserOut:
 
 
 @bp.route(route="me/password", methods=["POST"])
-@authenticated(body=PasswordChangeIn, status=204, scope="identity")
-def change_password(ctx: Context) -> Reply:
-    """Change the password; every earlier access and refresh token stops working."""
+@authenticated(body=PasswordChangeIn, status=204, extra_statuses=(429,), scope="identity")
+def change_password(ctx: Context):
+    """Change the password; every earlier access and refresh token stops working. A wrong current
+    password counts toward the account's lock, as a failed login does."""
     data = ctx.data
-    identity.change_password(ctx.session, ctx.user, data.current_password, data.new_password)
-    return NO_CONTENT
+    refused = identity.change_password(ctx.session, ctx.user, data.current_password, data.new_password)
+    return NO_CONTENT if refused is None else _refused(refused)
 
 
 @bp.route(route="me", methods=["DELETE"])
-@authenticated(body=DeleteMeIn, status=204, scope="identity")
-def delete_me(ctx: Context) -> Reply:
-    """Delete the account and every row of the caller's data."""
-    identity.delete_user(ctx.session, ctx.user, ctx.data.password)
-    return NO_CONTENT
+@authenticated(body=DeleteMeIn, status=204, extra_statuses=(429,), scope="identity")
+def delete_me(ctx: Context):
+    """Delete the account and every row of the caller's data. A wrong password counts toward the
+    account's lock, as a failed login does."""
+    refused = identity.delete_user(ctx.session, ctx.user, ctx.data.password)
+    return NO_CONTENT if refused is None else _refused(refused)

@@ -149,6 +149,7 @@ module functionApp 'modules/functionapp.bicep' = {
       SUMMARY_SCHEDULE: '0 0 2 1 * *'
       SUMMARY_BATCH_SIZE: '500'
       RECURRING_SCHEDULE: '0 0 1 * * *'
+      REGISTRATION_LIMIT_PER_HOUR: '50'
       DURABLE_TASK_HUB_NAME: durableTaskHubName
       AZURE_OPENAI_ENDPOINT: azureOpenAiEndpoint
       AZURE_OPENAI_DEPLOYMENT: azureOpenAiDeployment

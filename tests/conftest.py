@@ -20,6 +20,9 @@ os.environ.update({
     "DATABASE_URL": TEST_DATABASE_URL,
     "JWT_SECRET": "test-secret-that-is-long-enough-for-hs256-0123456789",
     "BCRYPT_ROUNDS": "4",
+    # The suite registers thousands of users from a handful of addresses in-process; the limit itself
+    # is tested with a low value in tests/test_throttling.py.
+    "REGISTRATION_LIMIT_PER_HOUR": "1000000",
 })
 
 from shared.data.config import get_settings  # noqa: E402

@@ -89,3 +89,67 @@ def test_blank_int_setting_takes_its_default():
 
 def test_database_url_defaults_to_the_local_sqlite_file():
     assert Settings.from_env({"APP_ENV": "production", "JWT_SECRET": STRONG}).database_url.startswith("sqlite:///")
+
+
+# --- a setting the platform did not resolve, or cannot run on (issue 15 item 4, issue 22) -----------
+
+KEY_VAULT = "@Microsoft.KeyVault(SecretUri=https://kv-finance.vault.azure.net/secrets/jwt-secret/)"
+
+
+@pytest.mark.parametrize("app_env", ["production", "development"])
+def test_an_unresolved_key_vault_reference_as_jwt_secret_refuses_to_start(app_env):
+    with pytest.raises(ConfigError, match="JWT_SECRET is an unresolved Key Vault reference"):
+        Settings.from_env({"APP_ENV": app_env, "JWT_SECRET": KEY_VAULT})
+
+
+@pytest.mark.parametrize("name", ["AZURE_OPENAI_API_KEY", "DATABASE_URL"])
+def test_an_unresolved_key_vault_reference_in_any_setting_refuses_to_start(name):
+    with pytest.raises(ConfigError, match=f"{name} is an unresolved Key Vault reference"):
+        Settings.from_env({"APP_ENV": "production", "JWT_SECRET": STRONG, name: "  " + KEY_VAULT.lower()})
+
+
+@pytest.mark.parametrize("url", ["mysql://u:p@host/db", "mysql+pymysql://host/db", "oracle://host/db",
+                                 "postgresql+asyncpg://host/db", "not a url"])
+def test_an_unsupported_database_url_names_the_supported_schemes(url):
+    with pytest.raises(ConfigError, match="DATABASE_URL.*sqlite.*postgresql.*mssql\\+pyodbc") as caught:
+        Settings.from_env({"APP_ENV": "production", "JWT_SECRET": STRONG, "DATABASE_URL": url})
+    assert ":p@" not in str(caught.value)
+
+
+@pytest.mark.parametrize("url", ["sqlite:///x.db", "postgresql://u@h/db", "postgresql+psycopg://u@h/db",
+                                 "mssql+pyodbc://server/db", "mssql://server/db"])
+def test_supported_database_urls_are_accepted(url):
+    assert Settings.from_env({"APP_ENV": "production", "JWT_SECRET": STRONG, "DATABASE_URL": url}).database_url == url
+
+
+def _start(command: list[str], env: dict[str, str]):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    clean = {k: v for k, v in os.environ.items() if k not in {"APP_ENV", "JWT_SECRET", "BCRYPT_ROUNDS",
+                                                               "DATABASE_URL"}}
+    return subprocess.run([sys.executable, *command], cwd=root, env={**clean, **env}, capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.mark.parametrize("env,reason", [
+    ({"APP_ENV": "staging"}, "APP_ENV"),
+    ({"BCRYPT_ROUNDS": "abc"}, "BCRYPT_ROUNDS must be a whole number"),
+    ({"APP_ENV": "production", "JWT_SECRET": "weak"}, "JWT_SECRET is only 4 bytes"),
+    ({"DATABASE_URL": "mysql://root@localhost/finance"}, "DATABASE_URL scheme 'mysql' is not supported"),
+])
+def test_devhost_stops_on_a_bad_setting_with_one_line(env, reason):
+    done = _start(["devhost.py", "--port", "0"], env)
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and reason in lines[0] and "Traceback" not in done.stderr, done.stderr
+
+
+def test_the_function_app_stops_on_a_bad_setting_with_the_reason():
+    done = _start(["-c", "import function_app"], {"DATABASE_URL": "mysql://root@localhost/finance"})
+    assert done.returncode != 0
+    assert "ConfigError: DATABASE_URL scheme 'mysql' is not supported" in done.stderr.strip().splitlines()[-1]
+    assert "ModuleNotFoundError" not in done.stderr and "During handling" not in done.stderr

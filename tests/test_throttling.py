@@ -217,3 +217,115 @@ def test_unknown_user_and_wrong_password_give_the_same_401(user):
     assert unknown.status == wrong.status == 401
     assert unknown.body == wrong.body
     assert unknown.header("WWW-Authenticate") == wrong.header("WWW-Authenticate")
+
+
+# --- password checks behind a token count toward the same lock (issue 15, item 7) -----------------
+
+def change_password(target, current: str):
+    return target.client.post("/api/me/password", json={"current_password": current,
+                                                         "new_password": "a-new-passphrase-1"})
+
+
+def delete_me(target, password: str):
+    return target.client.delete("/api/me", json={"password": password})
+
+
+@pytest.mark.parametrize("attempt", [change_password, delete_me])
+def test_a_wrong_password_behind_a_token_is_422_and_counted(clock, db_session, attempt):
+    target = make_user()
+    assert_problem(attempt(target, "wrong-password"), 422)
+    assert stored_user(db_session, target.id).failed_logins == 1
+
+
+@pytest.mark.parametrize("attempt", [change_password, delete_me])
+def test_ten_wrong_passwords_behind_a_token_lock_the_account(clock, attempt):
+    target = make_user()
+    for _ in range(10):
+        assert attempt(target, "wrong-password").status == 422
+    refused = attempt(target, target.password)
+    assert_problem(refused, 429)
+    assert refused.header("Retry-After") == str(15 * 60)
+    assert login(Client(address=fresh_address()), target.username, target.password).status == 429
+
+
+def test_failed_logins_and_wrong_passwords_behind_a_token_share_one_count(clock):
+    target = make_user()
+    fail_times(5, target.username)
+    for _ in range(5):
+        assert change_password(target, "wrong-password").status == 422
+    assert_problem(delete_me(target, target.password), 429)
+
+
+def test_the_right_password_behind_a_token_resets_the_count(clock, db_session):
+    target = make_user()
+    fail_times(9, target.username)
+    assert change_password(target, target.password).status == 204
+    assert stored_user(db_session, target.id).failed_logins == 0
+
+
+# --- registrations per address -------------------------------------------------------------------
+
+@pytest.fixture
+def registration_limit(monkeypatch):
+    import dataclasses
+
+    from shared.data.config import get_settings
+
+    settings = dataclasses.replace(get_settings(), registration_limit_per_hour=3)
+    monkeypatch.setattr(shared.services.identity, "get_settings", lambda: settings)
+    return 3
+
+
+def register(address: str):
+    body = {"username": f"r{uuid.uuid4().hex[:12]}", "password": "long-enough-1", "first_name": "A",
+            "last_name": "B"}
+    return Client(address=address).post("/api/register", json=body)
+
+
+def test_registrations_up_to_the_limit_from_one_address_succeed(clock, registration_limit):
+    address = fresh_address()
+    assert [register(address).status for _ in range(registration_limit)] == [201] * registration_limit
+
+
+def test_one_registration_past_the_limit_is_429_with_retry_after(clock, registration_limit):
+    address = fresh_address()
+    for _ in range(registration_limit):
+        register(address)
+    clock.advance(minutes=20)
+    refused = register(address)
+    assert_problem(refused, 429)
+    assert refused.header("Retry-After") == str(40 * 60)
+
+
+def test_a_refused_registration_creates_no_user(clock, registration_limit, db_session):
+    from sqlalchemy import func
+
+    address = fresh_address()
+    for _ in range(registration_limit):
+        register(address)
+    before = db_session.execute(select(func.count()).select_from(UserRow)).scalar_one()
+    db_session.rollback()
+    assert register(address).status == 429
+    assert db_session.execute(select(func.count()).select_from(UserRow)).scalar_one() == before
+
+
+def test_registrations_from_other_addresses_are_not_limited(clock, registration_limit):
+    address = fresh_address()
+    for _ in range(registration_limit):
+        register(address)
+    assert register(fresh_address()).status == 201
+
+
+def test_the_registration_limit_lifts_after_an_hour(clock, registration_limit):
+    address = fresh_address()
+    for _ in range(registration_limit):
+        register(address)
+    clock.advance(hours=1, seconds=1)
+    assert register(address).status == 201
+
+
+def test_the_registration_limit_defaults_to_50_an_hour():
+    from shared.data.config import Settings
+
+    assert Settings.from_env({}).registration_limit_per_hour == 50
+    assert Settings.from_env({"REGISTRATION_LIMIT_PER_HOUR": "7"}).registration_limit_per_hour == 7

@@ -11,6 +11,21 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = ROOT / ".data"
 DEFAULT_DATABASE_URL = f"sqlite:///{DATA_DIR / 'finance.db'}"
 MIN_SECRET_BYTES = 32
+KEY_VAULT_REFERENCE = "@microsoft.keyvault("
+# The database URL schemes the app runs on, and the drivers each one means here.
+SUPPORTED_DATABASES = {
+    "sqlite": {"", "pysqlite"},
+    "postgresql": {"", "psycopg"},
+    "postgres": {""},
+    "mssql": {"", "pyodbc"},
+}
+SETTING_NAMES = (
+    "APP_ENV", "DATABASE_URL", "JWT_SECRET", "JWT_ISSUER", "JWT_AUDIENCE", "ACCESS_TOKEN_MINUTES",
+    "REFRESH_TOKEN_DAYS", "BCRYPT_ROUNDS", "SUMMARY_SCHEDULE", "SUMMARY_BATCH_SIZE", "RECURRING_SCHEDULE", "REGISTRATION_LIMIT_PER_HOUR",
+    "AZURE_SQL_CLIENT_ID", "AZURE_CLIENT_ID", "AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_DEPLOYMENT",
+    "AZURE_OPENAI_API_VERSION", "AZURE_OPENAI_TIMEOUT_SECONDS", "AZURE_OPENAI_API_KEY", "LOG_LEVEL",
+)
+SUPPORTED_SCHEMES = "sqlite:///<file>, postgresql://… (psycopg 3) or mssql+pyodbc://<server>/<database>"
 
 
 class ConfigError(RuntimeError):
@@ -28,6 +43,33 @@ def _int(env: dict[str, str], name: str, default: int, low: int, high: int) -> i
     if not low <= value <= high:
         raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
     return value
+
+
+def _refuse_key_vault_references(env: dict[str, str]) -> None:
+    """An app setting that is still `@Microsoft.KeyVault(...)` was not resolved by the platform (the
+    identity may not read the secret, or the secret does not exist). Its literal text must never
+    be used: as JWT_SECRET it is long enough to pass the length check, and anyone can read it."""
+    for name in SETTING_NAMES:
+        if env.get(name, "").strip().lower().startswith(KEY_VAULT_REFERENCE):
+            raise ConfigError(
+                f"{name} is an unresolved Key Vault reference (@Microsoft.KeyVault(...)); the platform could not "
+                "read the secret: check that the Function App's identity may read it (Key Vault Secrets User) "
+                "and that the reference names an existing secret")
+
+
+def _database_url(env: dict[str, str]) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    url = env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise ConfigError(f"DATABASE_URL is not a database URL; use {SUPPORTED_SCHEMES}") from None
+    backend, _, driver = parsed.drivername.partition("+")
+    if driver not in SUPPORTED_DATABASES.get(backend, ()):
+        raise ConfigError(f"DATABASE_URL scheme {parsed.drivername!r} is not supported; use {SUPPORTED_SCHEMES}")
+    return url
 
 
 def _dev_secret() -> str:
@@ -80,6 +122,7 @@ class Settings:
     summary_schedule: str = "0 0 2 1 * *"
     summary_batch_size: int = 500
     recurring_schedule: str = "0 0 1 * * *"
+    registration_limit_per_hour: int = 50
     azure_sql_client_id: str = ""
     azure_openai_endpoint: str = ""
     azure_openai_deployment: str = ""
@@ -95,6 +138,7 @@ class Settings:
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
         env = dict(os.environ if env is None else env)
+        _refuse_key_vault_references(env)
         app_env = env.get("APP_ENV", "development").strip().lower() or "development"
         if app_env not in {"development", "production"}:
             raise ConfigError(f"APP_ENV must be 'development' or 'production', got {app_env!r}")
@@ -109,7 +153,7 @@ class Settings:
                 )
             secret = _dev_secret()
         return cls(
-            database_url=env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
+            database_url=_database_url(env),
             jwt_secret=secret,
             jwt_issuer=env.get("JWT_ISSUER", "").strip() or cls.jwt_issuer,
             jwt_audience=env.get("JWT_AUDIENCE", "").strip() or cls.jwt_audience,
@@ -120,6 +164,7 @@ class Settings:
             summary_schedule=env.get("SUMMARY_SCHEDULE", "").strip() or cls.summary_schedule,
             summary_batch_size=_int(env, "SUMMARY_BATCH_SIZE", 500, 1, 100_000),
             recurring_schedule=env.get("RECURRING_SCHEDULE", "").strip() or cls.recurring_schedule,
+            registration_limit_per_hour=_int(env, "REGISTRATION_LIMIT_PER_HOUR", 50, 1, 1_000_000),
             azure_sql_client_id=env.get("AZURE_SQL_CLIENT_ID", "").strip() or env.get("AZURE_CLIENT_ID", "").strip(),
             azure_openai_endpoint=env.get("AZURE_OPENAI_ENDPOINT", "").strip(),
             azure_openai_deployment=env.get("AZURE_OPENAI_DEPLOYMENT", "").strip(),
@@ -133,3 +178,12 @@ class Settings:
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings.from_env()
+
+
+def check_settings() -> Settings:
+    """Read the settings where the app starts. A bad one stops it with its one-line reason (the
+    ConfigError's message), not chained to anything that happened while reading."""
+    try:
+        return get_settings()
+    except ConfigError as exc:
+        raise ConfigError(str(exc)) from None

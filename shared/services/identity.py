@@ -21,6 +21,7 @@ ACCOUNT_LOCK = dt.timedelta(minutes=15)
 ACCOUNT_LOCK_MAX = dt.timedelta(hours=24)
 ADDRESS_FAILURE_LIMIT = 100
 ADDRESS_WINDOW = dt.timedelta(minutes=15)
+REGISTRATION_WINDOW = dt.timedelta(hours=1)
 BAD_CREDENTIALS = "Invalid username or password."
 
 DEFAULT_CATEGORIES: tuple[tuple[str, str, str], ...] = (
@@ -41,9 +42,10 @@ DEFAULT_CATEGORIES: tuple[tuple[str, str, str], ...] = (
 
 @dataclass
 class LoginRefused:
-    """A refused login whose failure counters must still be committed (so it is returned, not raised)."""
+    """A refused password check whose failure counters must still be committed (so it is returned,
+    not raised)."""
 
-    error: Unauthenticated | Throttled
+    error: Unauthenticated | Throttled | Invalid
 
 
 def _email_taken(session: Session, email_key: str, except_user: int | None = None) -> bool:
@@ -53,7 +55,13 @@ def _email_taken(session: Session, email_key: str, except_user: int | None = Non
     return session.execute(query).first() is not None
 
 
-def register(session: Session, data: RegisterIn) -> User:
+def register(session: Session, data: RegisterIn, address: str = "unknown") -> User:
+    now = utcnow()
+    limit = get_settings().registration_limit_per_hour
+    window = _open_window(session, RegistrationWindow, address, REGISTRATION_WINDOW, now)
+    if window is not None and window.registrations >= limit:
+        raise Throttled(f"At most {limit} accounts can be registered from one address per hour; try again later.",
+                        retry_after=_seconds_until(window.window_start + REGISTRATION_WINDOW, now))
     username_key = data.username.lower()
     email_key = data.email.lower() if data.email else None
     if session.execute(select(User.id).where(User.username_key == username_key)).first():
@@ -76,6 +84,7 @@ def register(session: Session, data: RegisterIn) -> User:
         Category(user_id=user.id, name=name, name_key=name.lower(), kind=kind, color=color)
         for name, kind, color in DEFAULT_CATEGORIES
     )
+    _count_in_window(session, RegistrationWindow.registrations, address, REGISTRATION_WINDOW, now)
     session.flush()
     return user
 
@@ -94,38 +103,64 @@ def _seconds_until(moment: dt.datetime, now: dt.datetime) -> int:
     return max(1, int((moment - now).total_seconds() + 0.999))
 
 
-def _address_window(session: Session, address: str, now: dt.datetime) -> LoginFailureWindow | None:
-    window = session.get(LoginFailureWindow, address)
-    if window is not None and window.window_start + ADDRESS_WINDOW <= now:
+def _open_window(session: Session, model, address: str, length: dt.timedelta, now: dt.datetime):
+    """The address's counting window (LoginFailureWindow, RegistrationWindow) if it is still open."""
+    window = session.get(model, address)
+    if window is not None and window.window_start + length <= now:
         return None
     return window
 
 
-def _record_address_failure(session: Session, address: str, now: dt.datetime) -> None:
+def _count_in_window(session: Session, counter, address: str, length: dt.timedelta, now: dt.datetime) -> None:
+    """Add one to `counter` (a column of a per-address window table) in the address's window, opening
+    a new window when the last one has ended: atomic statements, so concurrent instances all count."""
+    model = counter.class_
     updated = session.execute(
-        update(LoginFailureWindow)
-        .where(LoginFailureWindow.address == address, LoginFailureWindow.window_start > now - ADDRESS_WINDOW)
-        .values(failures=LoginFailureWindow.failures + 1)
+        update(model).where(model.address == address, model.window_start > now - length)
+        .values({counter: counter + 1})
     ).rowcount
     if updated:
         return
     restarted = session.execute(
-        update(LoginFailureWindow).where(LoginFailureWindow.address == address)
-        .values(failures=1, window_start=now)
+        update(model).where(model.address == address).values({counter: 1, model.window_start: now})
     ).rowcount
     if restarted:
         return
     try:
         with session.begin_nested():
-            session.add(LoginFailureWindow(address=address, window_start=now, failures=1))
+            session.add(model(address=address, window_start=now, **{counter.key: 1}))
     except IntegrityError:  # another instance created it a moment ago
-        session.execute(update(LoginFailureWindow).where(LoginFailureWindow.address == address)
-                        .values(failures=LoginFailureWindow.failures + 1))
+        session.execute(update(model).where(model.address == address).values({counter: counter + 1}))
+
+
+def _locked(user: User, now: dt.datetime) -> Throttled | None:
+    if user.locked_until is not None and user.locked_until > now:
+        return Throttled("This account is locked after too many failed password checks; try again later.",
+                         retry_after=_seconds_until(user.locked_until, now))
+    return None
+
+
+def _count_password_failure(session: Session, user: User, now: dt.datetime) -> None:
+    """One more consecutive wrong password for the account (login, password change, deletion alike);
+    the tenth locks it, for longer on each repeat."""
+    session.execute(update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1))
+    session.refresh(user, ["failed_logins", "lockouts"])
+    if user.failed_logins >= ACCOUNT_FAILURE_LIMIT:
+        lock = min(ACCOUNT_LOCK * (2 ** min(user.lockouts, 10)), ACCOUNT_LOCK_MAX)
+        user.locked_until = now + lock
+        user.lockouts += 1
+        user.failed_logins = 0
+
+
+def _password_accepted(user: User) -> None:
+    user.failed_logins = 0
+    user.lockouts = 0
+    user.locked_until = None
 
 
 def login(session: Session, username: str, password: str, address: str) -> TokenPair | LoginRefused:
     now = utcnow()
-    window = _address_window(session, address, now)
+    window = _open_window(session, LoginFailureWindow, address, ADDRESS_WINDOW, now)
     if window is not None and window.failures >= ADDRESS_FAILURE_LIMIT:
         return LoginRefused(Throttled("Too many failed logins from this address; try again later.",
                                       retry_after=_seconds_until(window.window_start + ADDRESS_WINDOW, now)))
@@ -133,25 +168,16 @@ def login(session: Session, username: str, password: str, address: str) -> Token
     user = session.execute(
         select(User).where(or_(User.username_key == key, User.email_key == key)).order_by(User.id).limit(1)
     ).scalar_one_or_none()
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        return LoginRefused(Throttled("This account is locked after too many failed logins; try again later.",
-                                      retry_after=_seconds_until(user.locked_until, now)))
+    locked = _locked(user, now) if user is not None else None
+    if locked is not None:
+        return LoginRefused(locked)
     valid = auth.verify_password(password, user.password_hash if user else auth.dummy_hash())
     if not valid or user is None:
-        _record_address_failure(session, address, now)
+        _count_in_window(session, LoginFailureWindow.failures, address, ADDRESS_WINDOW, now)
         if user is not None:
-            session.execute(update(User).where(User.id == user.id)
-                            .values(failed_logins=User.failed_logins + 1))
-            session.refresh(user, ["failed_logins", "lockouts"])
-            if user.failed_logins >= ACCOUNT_FAILURE_LIMIT:
-                lock = min(ACCOUNT_LOCK * (2 ** min(user.lockouts, 10)), ACCOUNT_LOCK_MAX)
-                user.locked_until = now + lock
-                user.lockouts += 1
-                user.failed_logins = 0
+            _count_password_failure(session, user, now)
         return LoginRefused(Unauthenticated(BAD_CREDENTIALS))
-    user.failed_logins = 0
-    user.lockouts = 0
-    user.locked_until = None
+    _password_accepted(user)
     auth_session = AuthSession(user_id=user.id, key=auth.new_session_key(), created_at=now)
     session.add(auth_session)
     session.flush()
@@ -202,12 +228,29 @@ def revoke_everything(session: Session, user: User) -> None:
                     .values(revoked_at=utcnow()))
 
 
-def change_password(session: Session, user: User, current: str, new: str) -> None:
-    if not auth.verify_password(current, user.password_hash):
-        raise Invalid("The current password is wrong.",
-                       errors=[{"field": "current_password", "message": "does not match"}])
+def check_password(session: Session, user: User, password: str, field_name: str) -> LoginRefused | None:
+    """The password check behind a token (password change, account deletion). It counts toward the
+    account's lock exactly like /api/login, so a stolen access token cannot guess around the lock.
+    A refusal is returned, not raised: the failure count must be committed with it."""
+    now = utcnow()
+    locked = _locked(user, now)
+    if locked is not None:
+        return LoginRefused(locked)
+    if not auth.verify_password(password, user.password_hash):
+        _count_password_failure(session, user, now)
+        return LoginRefused(Invalid(f"The {field_name.replace('_', ' ')} is wrong.",
+                                    errors=[{"field": field_name, "message": "does not match"}]))
+    _password_accepted(user)
+    return None
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> LoginRefused | None:
+    refused = check_password(session, user, current, "current_password")
+    if refused is not None:
+        return refused
     user.password_hash = auth.hash_password(new)
     revoke_everything(session, user)
+    return None
 
 
 def update_me(session: Session, user: User, patch: MePatch) -> User:
@@ -226,10 +269,12 @@ def update_me(session: Session, user: User, patch: MePatch) -> User:
     return user
 
 
-def delete_user(session: Session, user: User, password: str) -> None:
-    if not auth.verify_password(password, user.password_hash):
-        raise Invalid("The password is wrong.", errors=[{"field": "password", "message": "does not match"}])
+def delete_user(session: Session, user: User, password: str) -> LoginRefused | None:
+    refused = check_password(session, user, password, "password")
+    if refused is not None:
+        return refused
     delete_user_data(session, user.id)
+    return None
 
 
 def delete_user_data(session: Session, user_id: int) -> None:
