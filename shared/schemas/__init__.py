@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
 from typing import Annotated, Any, ClassVar, NamedTuple, TypeVar
 
 from pydantic import (
@@ -34,8 +34,19 @@ _DECIMAL_TEXT = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+# Figures derived from stored values (a quantity times a price, their sums) can need more digits than
+# the default context's 28: quantizing them there raises InvalidOperation. 100 digits hold the largest
+# quantity times the largest price (56 digits) summed many times over, exactly.
+WIDE = Context(prec=100)
+
+
 def to_money_string(value: Decimal) -> str:
-    return format(Decimal(value).quantize(CENT, rounding=ROUND_HALF_EVEN), "f")
+    return format(Decimal(value).quantize(CENT, rounding=ROUND_HALF_EVEN, context=WIDE), "f")
+
+
+def rounded_string(value: Decimal, unit: Decimal) -> str:
+    """An answer's decimal with the digits of `unit`, rounded half-even, however large it is."""
+    return format(Decimal(value).quantize(unit, rounding=ROUND_HALF_EVEN, context=WIDE), "f")
 
 
 def _as_decimal(value: Any) -> Decimal:
@@ -106,14 +117,13 @@ MoneyOut = Annotated[Decimal, _MONEY_OUT, WithJsonSchema({"type": "string", "pat
                                                            "examples": ["1250.50"]})]
 FractionOut = Annotated[
     Decimal,
-    PlainSerializer(lambda v: format(Decimal(v).quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN), "f"),
-                    return_type=str),
+    PlainSerializer(lambda v: rounded_string(v, Decimal("0.0001")), return_type=str),
     WithJsonSchema({"type": "string", "pattern": r"^-?\d+\.\d{4}$", "examples": ["0.2500"]}),
 ]
 
 
 def _eight_places(value: Decimal) -> str:
-    return format(Decimal(value).quantize(Decimal("0.00000001")).normalize(), "f")
+    return format(Decimal(value).quantize(Decimal("0.00000001"), context=WIDE).normalize(WIDE), "f")
 
 
 _PRECISE_OUT = PlainSerializer(_eight_places, return_type=str)

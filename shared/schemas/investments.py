@@ -6,7 +6,7 @@ every money value in an answer is rounded half-even to cents (`MoneyOut`).
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import Field, PlainSerializer, ValidationInfo, WithJsonSchema, field_validator
@@ -26,6 +26,7 @@ from shared.schemas import (
     Query,
     Resource,
     Text,
+    rounded_string,
 )
 
 AssetType = Literal["stock", "crypto", "bond", "fund", "etf", "real_estate", "cash", "other"]
@@ -37,8 +38,7 @@ MAX_HISTORY_MONTHS = 600
 
 PercentOut = Annotated[
     Decimal,
-    PlainSerializer(lambda v: format(Decimal(v).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN), "f"),
-                    return_type=str),
+    PlainSerializer(lambda v: rounded_string(v, Decimal("0.01")), return_type=str),
     WithJsonSchema({"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["20.00"],
                     "description": "a percentage: \"20.00\" is 20%"}),
 ]

@@ -15,10 +15,11 @@ Rules (also in the OpenAPI descriptions of the routes):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select, text, update
@@ -28,7 +29,7 @@ from shared.services.months import month_end, month_start, months_spanned, next_
 from shared.services.resources import Resource
 from shared.errors import Invalid, invalid
 from shared.data.models import Asset, AssetPrice, Portfolio, User
-from shared.schemas import CENT, PageQuery
+from shared.schemas import CENT, WIDE, PageQuery
 from shared.schemas import investments as s
 from shared.data.types import utcnow
 
@@ -203,11 +204,23 @@ class Holding:
     def market_value(self) -> Decimal:
         if self.price is None:
             return self.asset.amount_invested
-        return (self.asset.quantity * self.price).quantize(CENT, rounding=ROUND_HALF_EVEN)
+        # Exact however large: the largest quantity times the largest price has 56 digits.
+        return WIDE.multiply(self.asset.quantity, self.price).quantize(CENT, rounding=ROUND_HALF_EVEN, context=WIDE)
 
 
 def return_pct(gain: Decimal, invested: Decimal) -> Decimal | None:
     return None if not invested else gain / invested * HUNDRED
+
+
+def _exact(fn):
+    """Run `fn` in a decimal context wide enough for every stored combination: the largest quantity
+    times the largest price has 56 digits, and sums of such values more than the default 28 (which
+    would round them, or raise InvalidOperation when they are quantized to cents)."""
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        with localcontext(WIDE):
+            return fn(*args, **kwargs)
+    return run
 
 
 def latest_prices(portfolio_id: int, on: dt.date):
@@ -226,6 +239,7 @@ def latest_prices(portfolio_id: int, on: dt.date):
     return select(ranked.c.asset_id, ranked.c.date, ranked.c.price).where(ranked.c.recency == 1).subquery()
 
 
+@_exact
 def valuation(session: Session, user: User, portfolio_id: int, on: dt.date | None) -> s.ValuationOut:
     portfolio = Portfolios().get(session, user, portfolio_id)
     on = on or today()
@@ -249,8 +263,8 @@ def valuation(session: Session, user: User, portfolio_id: int, on: dt.date | Non
         ))
     value = sum((line.market_value for line in lines), Decimal("0.00"))
     invested = sum((line.amount_invested for line in lines), Decimal("0.00"))
-    totals = s.Totals(market_value=value, amount_invested=invested, gain=value - invested,
-                      return_pct=return_pct(value - invested, invested))
+    gain = value - invested
+    totals = s.Totals(market_value=value, amount_invested=invested, gain=gain, return_pct=return_pct(gain, invested))
     return s.ValuationOut(portfolio_id=portfolio.id, date=on, assets=lines, totals=totals)
 
 
@@ -263,7 +277,7 @@ def history_range(params: s.HistoryQuery) -> tuple[dt.date, dt.date]:
     if params.date_from is not None:
         start = params.date_from
     elif params.granularity == "day":
-        start = end - dt.timedelta(days=29)
+        start = end - dt.timedelta(days=min(29, (end - dt.date.min).days))
     else:
         start = month_start(end, -11)
     if start > end:
@@ -285,12 +299,13 @@ def periods(start: dt.date, end: dt.date, granularity: str) -> Iterator[tuple[st
             day = start + dt.timedelta(days=offset)
             yield day.isoformat(), day
         return
-    month = start.replace(day=1)
-    while month <= end:
-        yield month.strftime("%Y-%m"), min(month_end(month), end)
-        month = next_month_start(month)
+    month: dt.date | None = start.replace(day=1)
+    while month is not None and month <= end:
+        yield f"{month.year:04d}-{month.month:02d}", min(month_end(month), end)
+        month = next_month_start(month)  # None after December 9999
 
 
+@_exact
 def history(session: Session, user: User, portfolio_id: int, params: s.HistoryQuery) -> s.HistoryOut:
     portfolio = Portfolios().get(session, user, portfolio_id)
     start, end = history_range(params)

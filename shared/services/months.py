@@ -30,9 +30,18 @@ def month_start(day: dt.date, by: int = 0) -> dt.date:
     return dt.date(year, month, 1) if year >= 1 else dt.date.min
 
 
-def next_month_start(day: dt.date) -> dt.date:
-    """The first day of the month after `day`'s."""
+def next_month_start(day: dt.date) -> dt.date | None:
+    """The first day of the month after `day`'s; None in December 9999, the last month a date can name."""
+    if (day.year, day.month) == (dt.date.max.year, 12):
+        return None
     return month_start(day, 1)
+
+
+def previous_month_start(day: dt.date) -> dt.date | None:
+    """The first day of the month before `day`'s; None in January of year 1."""
+    if (day.year, day.month) == (dt.date.min.year, 1):
+        return None
+    return month_start(day, -1)
 
 
 def months_spanned(start: dt.date, end: dt.date) -> int:

@@ -41,6 +41,7 @@ from shared.services.months import (
     CalendarPeriod,
     month_period,
     next_month_start,
+    previous_month_start,
     parse_month,
     period_of,
     periods_between,
@@ -99,22 +100,24 @@ def _money_sum(condition, amount=None):
 def transactions_in_range(user_id: int, start: dt.date, end: dt.date):
     """The user's money movements between two dates (inclusive), as rows of
     (date, type, category_id, amount, n): whole months come pre-summed from monthly_totals (dated
-    the 1st), the days of a partly covered first or last month come from transactions (n = 1)."""
+    the 1st), the days of a partly covered first or last month come from transactions (n = 1).
+    Bounds are inclusive so that nothing steps past the first or last day a date can name."""
     first_whole = start if start.day == 1 else next_month_start(start)
-    last_day_of_end_month = next_month_start(end) - dt.timedelta(days=1)
-    after_last_whole = next_month_start(end) if end == last_day_of_end_month else end.replace(day=1)
+    end_is_month_end = end == month_period(end.year, end.month).end
+    last_whole = end.replace(day=1) if end_is_month_end else previous_month_start(end)
     raw = select(Transaction.date.label("date"), Transaction.type.label("type"),
                  Transaction.category_id.label("category_id"), Transaction.amount.label("amount"),
                  literal(1, Integer).label("n"))
-    if first_whole >= after_last_whole:  # no whole month inside the range
+    if first_whole is None or last_whole is None or first_whole > last_whole:  # no whole month inside
         return raw.where(_owned_in_range(user_id, start, end)).subquery("ledger")
+    last_whole_end = month_period(last_whole.year, last_whole.month).end
     whole = select(MonthlyTotal.month.label("date"), MonthlyTotal.type.label("type"),
                    func.nullif(MonthlyTotal.category_key, 0).label("category_id"), MonthlyTotal.total.label("amount"),
                    MonthlyTotal.count.label("n")).where(
-        MonthlyTotal.user_id == user_id, MonthlyTotal.month >= first_whole, MonthlyTotal.month < after_last_whole)
+        MonthlyTotal.user_id == user_id, MonthlyTotal.month >= first_whole, MonthlyTotal.month <= last_whole)
     edges = raw.where(Transaction.user_id == user_id, (
         and_(Transaction.date >= start, Transaction.date < first_whole)
-        | and_(Transaction.date >= after_last_whole, Transaction.date <= end)))
+        | and_(Transaction.date > last_whole_end, Transaction.date <= end)))
     return union_all(whole, edges).subquery("ledger")
 
 

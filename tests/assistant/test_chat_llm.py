@@ -153,3 +153,12 @@ def test_the_upcoming_bills_tool_answers_from_the_forecast(fake):
     body = chat(user.client, "anything due this week?")
     assert body["intent"] == "upcoming_bills" and body["reply"] == "Rent of $80.00 is due soon."
     assert [(i["name"], i["date"]) for i in body["data"]["items"]] == [("Rent", soon)]
+
+
+@pytest.mark.parametrize("amount", ["1e999", "-1e999", "1e-999", "99999999999999999999", "١٢", 10**40])
+def test_a_tool_call_with_an_amount_out_of_range_records_nothing_and_is_no_500(fake, owner, amount):
+    user, cats = owner
+    fake.tool_call("record_expense", {"amount": amount, "category_id": cats["Dining"], "description": "tea"})
+    response = user.client.post("/api/chat", json={"message": "tea for a lot"})
+    assert response.status == 200, response
+    assert user.client.get("/api/transactions", params={"q": "tea"}).json()["total"] == 0

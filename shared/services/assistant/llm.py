@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import json
 import logging
 import re
@@ -212,16 +213,26 @@ def _own_id(value: Any, refs) -> int | None:
     return value
 
 
+@functools.cache
+def _money_adapter():
+    from pydantic import TypeAdapter
+
+    from shared.schemas import PositiveMoney
+
+    return TypeAdapter(PositiveMoney)
+
+
 def _amount(value: Any) -> Decimal:
+    """The amount a tool call names, judged like a request body's (ASCII digits, positive, at most two
+    decimals, within the money maximum): "1e999" must never reach the arithmetic."""
+    from pydantic import ValidationError
+
     if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
         raise ModelUnavailable("amount is not a number")
     try:
-        amount = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ModelUnavailable("amount is not a number") from None
-    if not amount.is_finite():
-        raise ModelUnavailable("amount is not a number")
-    return amount  # the transaction's own validation judges the rest (positive, 2 decimals, range)
+        return _money_adapter().validate_python(value)
+    except ValidationError:
+        raise ModelUnavailable("amount is not a positive amount of money") from None
 
 
 def _date(value: Any) -> dt.date | None:
