@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from shared.errors import Invalid, invalid
 from shared.data.models import Account, CreditCard, MonthlyTotal
 from shared.data.types import Money, UTCDateTime, utcnow
+from shared.schemas import MAX_MONEY
 
 def _postgresql_insert(table):
     from sqlalchemy.dialects.postgresql import insert
@@ -38,6 +39,10 @@ def _sqlite_insert(table):
 
 _UPSERTS = {"postgresql": _postgresql_insert, "sqlite": _sqlite_insert}
 BalanceKey = tuple[type, int]
+# The largest figures this ledger keeps, either sign (README "Limits"): a balance is never larger than
+# an amount or an opening balance may be, so any balance can be written back as one; a kept monthly
+# total (one category's month) fills its Numeric(18, 2) column. Writes past either are a 422.
+BALANCE_LIMIT = MAX_MONEY
 COLUMN_LIMIT = Decimal("9999999999999999.99")  # Numeric(18, 2)
 TotalKey = tuple[dt.date, str, int]  # (first day of the month, type, category id or 0)
 
@@ -94,16 +99,21 @@ class Change:
         if (moves or totals) and session.get_bind().dialect.name == "postgresql":
             return _apply_in_one_statement(session, user_id, moves, totals)
         for model, row_id, delta in moves:
-            if session.execute(_move(model, row_id, delta)).rowcount != 1:
-                raise _past_limit("balance")
+            move_balance(session, model, row_id, delta)
         for key, amount, count in totals:
             add_to_total(session, user_id, key, amount, count)
 
 
+def move_balance(session: Session, model: type, row_id: int, delta: Decimal, field_name: str = "amount") -> None:
+    """balance += delta in one statement, refused (422 on `field_name`) past the balance limit."""
+    if delta and session.execute(_move(model, row_id, delta)).rowcount != 1:
+        raise _past_balance_limit(field_name)
+
+
 def _move(model: type, row_id: int, delta: Decimal):
-    """Add `delta` to one balance unless that takes it past the column (then no row is updated)."""
+    """Add `delta` to one balance unless that takes it past the balance limit (then no row is updated)."""
     return update(model).where(
-        model.id == row_id, model.balance + delta <= COLUMN_LIMIT, model.balance + delta >= -COLUMN_LIMIT,
+        model.id == row_id, model.balance + delta <= BALANCE_LIMIT, model.balance + delta >= -BALANCE_LIMIT,
     ).values(balance=model.balance + delta)
 
 
@@ -112,7 +122,8 @@ def _apply_in_one_statement(session: Session, user_id: int, moves: list, totals:
     modifying CTEs, read in the sorted order), one round trip instead of one per row; each part
     reports the rows it changed, so a refused one is still told apart."""
     # No parameter is named like a column: an UPDATE would take it as one more column to SET.
-    params: dict[str, Any] = {"owner": user_id, "now": utcnow(), "high": COLUMN_LIMIT, "low": -COLUMN_LIMIT}
+    params: dict[str, Any] = {"owner": user_id, "now": utcnow(), "high": COLUMN_LIMIT, "low": -COLUMN_LIMIT,
+                              "balance_high": BALANCE_LIMIT, "balance_low": -BALANCE_LIMIT}
     for i, (_, row_id, delta) in enumerate(moves):
         params.update({f"row_{i}": row_id, f"delta_{i}": delta})
     for i, ((month, kind, category_key), amount, count) in enumerate(totals):
@@ -121,7 +132,7 @@ def _apply_in_one_statement(session: Session, user_id: int, moves: list, totals:
     statement = _ledger_statement(tuple(model for model, _, _ in moves), len(totals))
     changed = session.execute(statement, params).one()
     if any(n != 1 for n in changed[:len(moves)]):
-        raise _past_limit("balance")
+        raise _past_balance_limit("amount")
     if any(n != 1 for n in changed[len(moves):]):
         raise _past_limit("monthly total")
 
@@ -133,11 +144,13 @@ def _ledger_statement(models: tuple[type, ...], totals: int):
     from sqlalchemy.dialects.postgresql import insert
 
     high, low = bindparam("high", type_=Money()), bindparam("low", type_=Money())
+    balance_high, balance_low = bindparam("balance_high", type_=Money()), bindparam("balance_low", type_=Money())
     parts = []
     for i, model in enumerate(models):
         delta = bindparam(f"delta_{i}", type_=Money())
         parts.append(update(model).where(
-            model.id == bindparam(f"row_{i}"), model.balance + delta <= high, model.balance + delta >= low,
+            model.id == bindparam(f"row_{i}"), model.balance + delta <= balance_high,
+            model.balance + delta >= balance_low,
         ).values(balance=model.balance + delta, updated_at=bindparam("now", type_=UTCDateTime()))
             .returning(model.id).cte(f"balance_{i}"))
     for i in range(totals):
@@ -153,8 +166,12 @@ def _ledger_statement(models: tuple[type, ...], totals: int):
     return select(*[select(sqlfunc.count()).select_from(part).scalar_subquery() for part in parts])
 
 
+def _past_balance_limit(field_name: str) -> Invalid:
+    return invalid(field_name, f"would take the balance past ±{BALANCE_LIMIT}, the largest balance kept")
+
+
 def _past_limit(what: str) -> Invalid:
-    return invalid("amount", f"would take a {what} past {COLUMN_LIMIT}, the largest this ledger keeps")
+    return invalid("amount", f"would take a {what} past ±{COLUMN_LIMIT}, the largest this ledger keeps")
 
 
 def apply_change(session: Session, user_id: int, before: Mapping[str, Any] | None,

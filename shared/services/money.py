@@ -60,7 +60,7 @@ class Accounts(Resource[Account]):
     def after_update(self, session: Session, user: User, row: Account, before: dict[str, Any]) -> None:
         delta = row.opening_balance - before["opening_balance"]
         if delta:
-            session.execute(update(Account).where(Account.id == row.id).values(balance=Account.balance + delta))
+            balances.move_balance(session, Account, row.id, delta, "opening_balance")
             session.refresh(row, ["balance"])
 
     def before_delete(self, session: Session, user: User, row: Account, params) -> None:

@@ -18,12 +18,28 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import String, and_, case, delete, func, insert, literal, literal_column, select, update
+from decimal import Decimal
+
+from sqlalchemy import (
+    String,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    literal_column,
+    not_,
+    select,
+    type_coerce,
+    update,
+)
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
-from shared.data.models import MonthlyTotal, PeriodSummary, SummaryRun, User
+from shared.data.models import MonthlyTotal, PeriodSummary, SummaryRun, SummarySkip, User
 from shared.services.months import CalendarPeriod, month_period, quarter_period, year_period
-from shared.data.types import UTCDateTime, utcnow
+from shared.data.types import SummedMoney, UTCDateTime, utcnow
 
 DEFAULT_SCHEDULE = "0 0 2 1 * *"  # NCRONTAB: 02:00 UTC on the 1st of every month
 
@@ -102,17 +118,25 @@ def user_batches(session: Session, batch_size: int) -> list[Batch]:
 
 # --- one batch ----------------------------------------------------------------------------------
 
-def summary_select(period: CalendarPeriod, low: int, high: int, now: dt.datetime):
-    """Every user of the batch with the period's income, expenses, net and outcome: one aggregate
-    (users LEFT JOIN their monthly totals of the period, GROUP BY user), zeros for users without any.
-    Periods are whole months, so the kept monthly totals (shared/services/balances.py) hold exactly the sums of
-    the transactions, at a row per month and category instead of a row per transaction."""
+# The largest income, expenses or net a stored summary holds, either sign (README "Limits"): what
+# SQLite's exact 64-bit integer SUM can reach, so every database keeps the same figures (PostgreSQL
+# and SQL Server hold them in NUMERIC(28, 2)). A user past it is skipped and recorded, not stored.
+SUMMARY_LIMIT = Decimal("92233720368547758.07")
+
+
+def _per_user(period: CalendarPeriod, low: int, high: int):
+    """Every user of the batch with the period's income and expenses: one aggregate (users LEFT JOIN
+    their monthly totals of the period, GROUP BY user), zeros for users without any. Periods are whole
+    months, so the kept monthly totals (shared/services/balances.py) hold exactly the sums of the
+    transactions, at a row per month and category instead of a row per transaction."""
     t = MonthlyTotal
-    per_user = (
+    return (
         select(
             User.id.label("user_id"),
-            func.coalesce(func.sum(case((t.type == "income", t.total))), literal_column("0")).label("income"),
-            func.coalesce(func.sum(case((t.type == "expense", t.total))), literal_column("0")).label("expenses"),
+            type_coerce(func.coalesce(func.sum(case((t.type == "income", t.total))), literal_column("0")),
+                        SummedMoney()).label("income"),
+            type_coerce(func.coalesce(func.sum(case((t.type == "expense", t.total))), literal_column("0")),
+                        SummedMoney()).label("expenses"),
         )
         .select_from(User)
         .outerjoin(t, and_(t.user_id == User.id, t.month >= period.start, t.month <= period.end,
@@ -121,6 +145,18 @@ def summary_select(period: CalendarPeriod, low: int, high: int, now: dt.datetime
         .group_by(User.id)
         .subquery("per_user")
     )
+
+
+def _storable(per_user):
+    figures = (per_user.c.income, per_user.c.expenses, per_user.c.income - per_user.c.expenses)
+    limit = literal(SUMMARY_LIMIT, SummedMoney())  # a scaled integer on SQLite, like the sums
+    return and_(*(func.abs(figure) <= limit for figure in figures))
+
+
+def summary_select(period: CalendarPeriod, low: int, high: int, now: dt.datetime):
+    """The rows to store for users low..high: income, expenses, net and outcome of the period, for
+    every user whose figures are within SUMMARY_LIMIT."""
+    per_user = _per_user(period, low, high)
     return select(
         per_user.c.user_id,
         literal(period.granularity, String(8)),
@@ -131,25 +167,94 @@ def summary_select(period: CalendarPeriod, low: int, high: int, now: dt.datetime
         case((per_user.c.income >= per_user.c.expenses, literal("savings", String(8))),
              else_=literal("loss", String(8))),
         literal(now, UTCDateTime()),
-    )
+    ).where(_storable(per_user))
+
+
+def _unstorable(session: Session, period: CalendarPeriod, low: int, high: int) -> dict[int, str]:
+    per_user = _per_user(period, low, high)
+    rows = session.execute(select(per_user.c.user_id, per_user.c.income, per_user.c.expenses)
+                           .where(not_(_storable(per_user)))).all()
+    return {row.user_id: _too_large(period, f"income {row.income}, expenses {row.expenses}") for row in rows}
+
+
+def _too_large(period: CalendarPeriod, figures: str) -> str:
+    return (f"{period.key}: {figures}; a stored summary holds at most ±{SUMMARY_LIMIT}"
+            " (income, expenses and net)")[:200]
 
 
 _COLUMNS = ["user_id", "granularity", "period", "income", "expenses", "net", "outcome", "generated_at"]
 
 
-def store_batch(session: Session, month: str, low: int, high: int, now: dt.datetime | None = None) -> dict:
-    """Store the summaries of users low..high for `month` (and the quarter/year it closes)."""
-    now = now or utcnow()
-    users = session.execute(select(func.count()).where(User.id >= low, User.id <= high)).scalar_one()
-    periods = closing_periods(month)
+def _store_users(session: Session, periods: list[CalendarPeriod], low: int, high: int, now: dt.datetime) -> dict[int, str]:
+    """Replace the summaries of users low..high; the users it could not store, with the reason."""
+    skipped: dict[int, str] = {}
     for period in periods:
         session.execute(delete(PeriodSummary).where(
             PeriodSummary.user_id >= low, PeriodSummary.user_id <= high,
             PeriodSummary.granularity == period.granularity, PeriodSummary.period == period.key))
         session.execute(insert(PeriodSummary.__table__).from_select(_COLUMNS, summary_select(period, low, high, now)))
-    # One row per user and period by construction (users LEFT JOIN transactions); the drivers do not all
-    # report a row count for INSERT … SELECT (psycopg answers 0 here).
-    return {"low": low, "high": high, "users": int(users), "rows_written": int(users) * len(periods)}
+        for user_id, reason in _unstorable(session, period, low, high).items():
+            skipped.setdefault(user_id, reason)
+    if skipped:  # a user is stored for every period of the run or for none
+        session.execute(delete(PeriodSummary).where(
+            PeriodSummary.user_id.in_(list(skipped)),
+            PeriodSummary.period.in_([p.key for p in periods])))
+    return skipped
+
+
+def _cannot_store(exc: DBAPIError) -> bool:
+    """The database refused a figure (PostgreSQL/SQL Server out of range, SQLite's SUM overflowing
+    64 bits): one user's data, not the database failing."""
+    return isinstance(exc, DataError) or (isinstance(exc, OperationalError) and "overflow" in str(exc.orig).lower())
+
+
+def store_batch(session: Session, month: str, low: int, high: int, now: dt.datetime | None = None) -> dict:
+    """Store the summaries of users low..high for `month` (and the quarter/year it closes).
+
+    One set-based statement per period for the whole batch. A user whose figures are past what a
+    summary holds is skipped and recorded (summary_skips, with the reason) while the rest are stored;
+    if the database itself cannot add up some user's figures, the batch is redone user by user so
+    only that user is skipped."""
+    now = now or utcnow()
+    user_ids = session.execute(select(User.id).where(User.id >= low, User.id <= high)).scalars().all()
+    periods = closing_periods(month)
+    try:
+        with session.begin_nested():
+            skipped = _store_users(session, periods, low, high, now)
+    except DBAPIError as exc:
+        if not _cannot_store(exc):
+            raise
+        skipped = {}
+        for user_id in user_ids:
+            try:
+                with session.begin_nested():
+                    skipped.update(_store_users(session, periods, user_id, user_id, now))
+            except DBAPIError as one:
+                if not _cannot_store(one):
+                    raise
+                skipped[user_id] = f"{month}: the database could not add up this user's figures ({one.orig})"[:200]
+    _record_skips(session, month, low, high, skipped, now)
+    stored = len(user_ids) - len(skipped)
+    # One row per stored user and period by construction (users LEFT JOIN transactions); the drivers do
+    # not all report a row count for INSERT … SELECT (psycopg answers 0 here).
+    return {"low": low, "high": high, "users": len(user_ids), "rows_written": stored * len(periods),
+            "skipped": len(skipped)}
+
+
+def _record_skips(session: Session, month: str, low: int, high: int, skipped: dict[int, str],
+                  now: dt.datetime) -> None:
+    """This run's skips for the batch replace the last run's (a user fixed since is no longer listed)."""
+    session.execute(delete(SummarySkip).where(SummarySkip.user_id >= low, SummarySkip.user_id <= high,
+                                              SummarySkip.period == month))
+    session.add_all(SummarySkip(user_id=user_id, period=month, reason=reason, recorded_at=now)
+                    for user_id, reason in sorted(skipped.items()))
+    session.flush()
+
+
+def skips(session: Session, month: str) -> list[SummarySkip]:
+    """The users the job could not store for `month`, and why."""
+    return list(session.execute(select(SummarySkip).where(SummarySkip.period == month)
+                                .order_by(SummarySkip.user_id)).scalars())
 
 
 # --- the run's record ---------------------------------------------------------------------------

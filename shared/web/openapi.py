@@ -25,7 +25,8 @@ ERROR_REASONS = {
     409: "Uniqueness conflict, or a delete that would orphan data.",
     413: "The body is over 1 MiB.",
     422: "Well-formed JSON, query string or header that fails validation; field errors are listed.",
-    429: "Too many failed logins; wait for the number of seconds in Retry-After.",
+    429: "Too many failed password checks (login, password change, account deletion) or registrations from "
+         "one address; wait for the number of seconds in Retry-After.",
     503: "The database is unreachable right now; retry after Retry-After seconds.",
 }
 _PATH_TYPES = {"int": {"type": "integer"}, "long": {"type": "integer"}, "bool": {"type": "boolean"},
@@ -303,7 +304,10 @@ def build(routes: list[Any], prefix: str = "api") -> dict[str, Any]:
                            "Scripts and AI agents use a personal access token instead (POST /tokens; `read`: "
                            "every GET and the assistant's questions, a recording through it is 403; `read` + "
                            "`write`: also the money routes; identity routes answer 403 to any token) and the "
-                           "Model Context Protocol server at POST /mcp.",
+                           "Model Context Protocol server at POST /mcp. "
+                           "Limits: an amount, an opening balance and an account's or card's balance stay within "
+                           "±999,999,999,999.99 (a write past it is a 422); ids are never reused; usernames and "
+                           "emails are compared after NFKC folding; numbers and ids take ASCII digits only.",
         },
         "servers": [{"url": "/" + prefix.strip("/") if prefix.strip("/") else "/"}],
         "paths": _resolve_pending(paths, refs),

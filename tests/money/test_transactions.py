@@ -352,20 +352,20 @@ def test_today_is_a_fine_default_date_for_helpers(api):
     assert new_transaction(api)["date"] == dt.date.today().isoformat()
 
 
-def test_a_balance_that_would_overflow_its_column_is_422_and_changes_nothing(api, db_session):
-    """Reaching the limit takes ~10,000 maximal transactions; the row is set near it directly instead."""
+def test_a_balance_that_would_pass_the_balance_limit_is_422_and_changes_nothing(api, db_session):
+    """The limit is the money maximum, 999,999,999,999.99; the row is set near it directly."""
     from sqlalchemy import update
 
     from shared.data.models import Account
 
     account = new_account(api)
     db_session.execute(update(Account).where(Account.id == account["id"])
-                       .values(balance=Decimal("9999999999999999.00")))
+                       .values(balance=Decimal("999999999999.00")))
     db_session.commit()
     r = api.post("/api/transactions", json={"type": "income", "amount": "1.00", "date": "2026-01-01",
                                             "account_id": account["id"]})
     assert_problem(r, 422, "amount")
-    assert fetch(api, f"/api/accounts/{account['id']}")["balance"] == "9999999999999999.00"
+    assert fetch(api, f"/api/accounts/{account['id']}")["balance"] == "999999999999.00"
     assert ok(api.get("/api/transactions"))["total"] == 0
     new_transaction(api, type="income", amount="0.99", account_id=account["id"])
-    assert fetch(api, f"/api/accounts/{account['id']}")["balance"] == "9999999999999999.99"
+    assert fetch(api, f"/api/accounts/{account['id']}")["balance"] == "999999999999.99"

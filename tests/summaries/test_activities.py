@@ -36,7 +36,7 @@ def saver():
 
 def test_december_stores_month_quarter_and_year(saver, clean_runs):
     result = _store("2026-12", saver.id, saver.id)
-    assert result == {"low": saver.id, "high": saver.id, "users": 1, "rows_written": 3}
+    assert result == {"low": saver.id, "high": saver.id, "users": 1, "rows_written": 3, "skipped": 0}
     assert stored(saver.id) == {
         ("month", "2026-12"): ("2000.00", "1500.25", "499.75", "savings"),
         ("quarter", "2026-Q4"): ("2000.00", "1600.25", "399.75", "savings"),

@@ -1,0 +1,66 @@
+"""The largest balance the product keeps is the money maximum, 999,999,999,999.99 either way; a write
+past it is a 422 that changes nothing (issue 15, item 6: a balance reached −3,999,999,999,999.96)."""
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import assert_problem
+
+MAX = "999999999999.99"
+
+
+def account(api, opening: str = "0") -> int:
+    r = api.post("/api/accounts", json={"name": "Main", "type": "checking", "opening_balance": opening})
+    assert r.status == 201, r
+    return r.json()["id"]
+
+
+def balance(api, path: str) -> str:
+    return api.get(path).json()["balance"]
+
+
+def spend(api, amount: str, **links):
+    return api.post("/api/transactions", json={"type": "expense", "amount": amount, "date": "2026-03-01", **links})
+
+
+def test_expenses_down_to_minus_the_maximum_are_kept(api):
+    main = account(api)
+    assert spend(api, MAX, account_id=main).status == 201
+    assert balance(api, f"/api/accounts/{main}") == "-" + MAX
+
+
+def test_an_expense_past_minus_the_maximum_is_422_and_changes_nothing(api):
+    main = account(api)
+    spend(api, MAX, account_id=main)
+    assert_problem(spend(api, "0.01", account_id=main), 422, "amount")
+    assert balance(api, f"/api/accounts/{main}") == "-" + MAX
+    assert api.get("/api/transactions").json()["total"] == 1
+
+
+def test_a_transfer_that_would_pass_the_maximum_on_its_receiving_side_is_422(api):
+    full, other = account(api, MAX), account(api, "5")
+    r = api.post("/api/transactions", json={"type": "transfer", "amount": "1", "date": "2026-03-01",
+                                            "account_id": other, "to_account_id": full})
+    assert_problem(r, 422, "amount")
+    assert balance(api, f"/api/accounts/{other}") == "5.00" and balance(api, f"/api/accounts/{full}") == MAX + ""
+
+
+def test_card_charges_past_the_maximum_are_422(api):
+    card = api.post("/api/credit-cards", json={"name": "Visa", "credit_limit": MAX, "statement_day": 1,
+                                               "due_day": 20}).json()["id"]
+    assert spend(api, MAX, credit_card_id=card).status == 201
+    assert_problem(spend(api, "0.01", credit_card_id=card), 422, "amount")
+    assert balance(api, f"/api/credit-cards/{card}") == MAX
+
+
+@pytest.mark.parametrize("opening", ["-1", "1"])
+def test_an_opening_balance_change_that_would_pass_the_maximum_is_422(api, opening):
+    main = account(api, opening)
+    sign = "" if opening == "1" else "-"
+    kind = "income" if opening == "1" else "expense"
+    assert api.post("/api/transactions", json={"type": kind, "amount": "999999999998.99", "date": "2026-03-01",
+                                               "account_id": main}).status == 201
+    assert balance(api, f"/api/accounts/{main}") == sign + MAX
+    assert_problem(api.patch(f"/api/accounts/{main}", json={"opening_balance": sign + "1.01"}), 422,
+                   "opening_balance")
+    assert balance(api, f"/api/accounts/{main}") == sign + MAX
