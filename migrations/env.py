@@ -5,6 +5,8 @@ from contextlib import contextmanager
 
 from alembic import context
 
+import shared.data.migrate  # noqa: F401 - every table a migration creates on SQLite gets AUTOINCREMENT
+
 from shared.data.models import Base
 
 config = context.config

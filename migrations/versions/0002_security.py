@@ -67,8 +67,8 @@ def upgrade() -> None:
                                   type_=shared.data.types.ExactDecimal(precision=28, scale=2, sqlite_scaled_int=True),
                                   existing_nullable=False)
 
-    # Last, so the tables rebuilt above get it too. A later migration that rebuilds a table in batch
-    # mode must pass table_kwargs={"sqlite_autoincrement": True} (tests/test_id_reuse.py checks).
+    # Tables created from here on get AUTOINCREMENT from shared/data/migrate.py (tests/test_id_reuse.py
+    # checks every table).
     if op.get_context().dialect.name == "sqlite":
         _sqlite_never_reuse_ids()
 

@@ -3,9 +3,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import Table, event
 from sqlalchemy.engine import Connection, Engine
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+@event.listens_for(Table, "before_create")
+def _never_reuse_ids(table, connection, **_kw) -> None:
+    """Every table created on SQLite (a migration's op.create_table, and the copy a batch operation
+    rebuilds a table into) gets AUTOINCREMENT, so no later migration can bring id reuse back."""
+    if connection.dialect.name == "sqlite":
+        table.dialect_options["sqlite"]["autoincrement"] = True
 
 
 def alembic_config(connection: Connection | None = None, url: str | None = None):
