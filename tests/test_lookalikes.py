@@ -78,3 +78,11 @@ def test_a_date_in_non_ascii_digits_is_422(api, value):
 
 def test_a_month_in_non_ascii_digits_is_422(api):
     assert_problem(api.get("/api/reports/monthly", params={"month": "２０２６-０１"}), 422, "month")
+
+
+@pytest.mark.parametrize("field", ["username", "email"])
+def test_a_lone_surrogate_is_still_a_clean_422(anon, field):
+    value = "x\ud800y" if field == "username" else "x\ud800y@example.com"
+    body = registration(**{field: value})
+    assert_problem(anon.post("/api/register", json=body), 422, field)
+    assert_problem(anon.post("/api/login", json={"username": value, "password": "whatever-1"}), 422, "username")

@@ -24,7 +24,13 @@ MAX_PASSWORD_CHARS = 1000
 def _nfkc(value: Any) -> Any:
     """Compatibility forms folded (NFKC) before anything compares them: "ｋａｔｅ@example.com" and
     "kate@example.com" are one address, and a fullwidth username is its ASCII self."""
-    return unicodedata.normalize("NFKC", value) if isinstance(value, str) else value
+    if not isinstance(value, str):
+        return value
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: pydantic's own str check would refuse it too
+        raise ValueError("must be valid Unicode text") from None
+    return unicodedata.normalize("NFKC", value)
 
 
 NFKC = BeforeValidator(_nfkc)
