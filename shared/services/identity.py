@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from shared.services import credentials as auth
 from shared.data.config import get_settings
-from shared.errors import Invalid, Throttled, Unauthenticated, conflict
-from shared.data.models import AuthSession, Category, LoginFailureWindow, RefreshToken, User
+from shared.errors import Invalid, Throttled, Unauthenticated, conflict, invalid
+from shared.data.models import AuthSession, Category, LoginFailureWindow, RefreshToken, RegistrationWindow, User
 from shared.data.ownership import owned_tables
 from shared.schemas.identity import MePatch, RegisterIn, TokenPair
 from shared.data.types import utcnow
@@ -238,8 +238,7 @@ def check_password(session: Session, user: User, password: str, field_name: str)
         return LoginRefused(locked)
     if not auth.verify_password(password, user.password_hash):
         _count_password_failure(session, user, now)
-        return LoginRefused(Invalid(f"The {field_name.replace('_', ' ')} is wrong.",
-                                    errors=[{"field": field_name, "message": "does not match"}]))
+        return LoginRefused(invalid(field_name, "does not match this account's password; send the current one"))
     _password_accepted(user)
     return None
 
