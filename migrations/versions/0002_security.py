@@ -2,7 +2,7 @@
 summaries sized for sums and the users a run had to skip
 
 Revision ID: 0002_security
-Revises: 0010_assistant
+Revises: 0003_text_search
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import shared.data.types
 
 
 revision = '0002_security'
-down_revision = '0010_assistant'
+down_revision = '0003_text_search'
 branch_labels = None
 depends_on = None
 
