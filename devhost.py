@@ -16,6 +16,7 @@ import inspect
 import json
 import logging
 import re
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -295,9 +296,14 @@ def main(argv: list[str] | None = None) -> int:
                              "that take a Durable client; without it they get none")
     parser.add_argument("--run-timer", metavar="NAME", help="run this timer function once now, then exit")
     args = parser.parse_args(argv)
-    from shared.data.config import get_settings
+    from shared.data.config import ConfigError, check_settings
 
-    level = get_settings().log_level  # LOG_LEVEL, as the app reads it
+    try:
+        settings = check_settings()
+    except ConfigError as exc:  # one line saying which setting and why, not a traceback
+        print(f"devhost: cannot start: {exc}", file=sys.stderr)
+        return 2
+    level = settings.log_level  # LOG_LEVEL, as the app reads it
     known = isinstance(logging.getLevelName(level), int)
     logging.basicConfig(level=level if known else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -305,14 +311,6 @@ def main(argv: list[str] | None = None) -> int:
         log.warning("LOG_LEVEL %r is not a log level; logging at INFO", loggable(level))
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
-    sys.path.insert(0, str(ROOT))
-    from shared.data.config import ConfigError, check_settings
-
-    try:
-        check_settings()
-    except ConfigError as exc:  # one line saying which setting and why, not a traceback
-        print(f"devhost: cannot start: {exc}", file=sys.stderr)
-        return 2
 
     import function_app
 
