@@ -2,7 +2,7 @@
 summaries sized for sums and the users a run had to skip
 
 Revision ID: 0002_security
-Revises: 0005_tags_rules_imports
+Revises: 0008_access_tokens
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import shared.data.types
 
 
 revision = '0002_security'
-down_revision = '0005_tags_rules_imports'
+down_revision = '0008_access_tokens'
 branch_labels = None
 depends_on = None
 
