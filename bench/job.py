@@ -56,7 +56,7 @@ def _seed_and_time(users: int, per_user: int, runs: int) -> dict:
                                   .order_by(User.id.desc()).limit(min(batch, users - first))).scalars().all()
             for user_id in ids:
                 rows = [{"user_id": user_id, "type": "income" if i % 5 == 0 else "expense",
-                         "amount": Decimal(100 + i) / 10, "date": closed + dt.timedelta(days=i % 28),
+                         "amount": Decimal(100 + i) / 10, "currency": "USD", "date": closed + dt.timedelta(days=i % 28),
                          "created_at": now, "updated_at": now} for i in range(per_user)]
                 session.execute(insert(Transaction), rows)
                 balances.apply_many(session, user_id, rows)

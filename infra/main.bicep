@@ -150,6 +150,8 @@ module functionApp 'modules/functionapp.bicep' = {
       SUMMARY_BATCH_SIZE: '500'
       RECURRING_SCHEDULE: '0 0 1 * * *'
       REGISTRATION_LIMIT_PER_HOUR: '50'
+      FX_RATES_SCHEDULE: '0 0 16 * * *'
+      FX_RATES_URL: 'https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml'
       DURABLE_TASK_HUB_NAME: durableTaskHubName
       AZURE_OPENAI_ENDPOINT: azureOpenAiEndpoint
       AZURE_OPENAI_DEPLOYMENT: azureOpenAiDeployment

@@ -123,6 +123,8 @@ class Settings:
     summary_batch_size: int = 500
     recurring_schedule: str = "0 0 1 * * *"
     registration_limit_per_hour: int = 50
+    fx_rates_schedule: str = "0 0 16 * * *"
+    fx_rates_url: str = ""  # empty: no reference rates are fetched; the API works on the users' own rates
     azure_sql_client_id: str = ""
     azure_openai_endpoint: str = ""
     azure_openai_deployment: str = ""
@@ -165,6 +167,8 @@ class Settings:
             summary_batch_size=_int(env, "SUMMARY_BATCH_SIZE", 500, 1, 100_000),
             recurring_schedule=env.get("RECURRING_SCHEDULE", "").strip() or cls.recurring_schedule,
             registration_limit_per_hour=_int(env, "REGISTRATION_LIMIT_PER_HOUR", 50, 1, 1_000_000),
+            fx_rates_schedule=env.get("FX_RATES_SCHEDULE", "").strip() or cls.fx_rates_schedule,
+            fx_rates_url=env.get("FX_RATES_URL", "").strip(),
             azure_sql_client_id=env.get("AZURE_SQL_CLIENT_ID", "").strip() or env.get("AZURE_CLIENT_ID", "").strip(),
             azure_openai_endpoint=env.get("AZURE_OPENAI_ENDPOINT", "").strip(),
             azure_openai_deployment=env.get("AZURE_OPENAI_DEPLOYMENT", "").strip(),

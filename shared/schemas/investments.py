@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, PlainSerializer, ValidationInfo, WithJsonSchema, field_validator
 
+from shared.schemas.identity import Currency
 from shared.schemas import (
     OneOf,
     Date,
@@ -75,6 +76,9 @@ class AssetIn(Input):
     quantity: PositivePrecise = Field(description="> 0, up to 8 fraction digits")
     amount_invested: NonNegativeMoney = Field(description="what was paid in total, ≥ 0")
     purchase_date: Date
+    currency: Currency | None = Field(default=None, examples=["USD"], description=(
+        "ISO 4217 of its prices and amount invested; default your currency. It cannot change once the "
+        "asset has prices (409)."))
 
 
 AssetPatch = patch_of(AssetIn)
@@ -88,6 +92,7 @@ class AssetOut(Resource):
     quantity: PreciseOut
     amount_invested: MoneyOut
     purchase_date: dt.date
+    currency: str
 
 
 # --- prices ---------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, Strict, StringConstraints, computed_field, model_validator
 
+from shared.schemas.identity import Currency
 from shared.schemas import (
     CENT,
     Date,
@@ -63,6 +64,8 @@ class AccountIn(Input):
     type: AccountType
     institution: Institution | None = None
     opening_balance: SignedMoney = Decimal("0")
+    currency: Currency | None = Field(default=None, examples=["EUR"], description=(
+        "ISO 4217; default your currency. It cannot change once transactions use it (409)."))
 
 
 AccountPatch = patch_of(AccountIn)
@@ -73,6 +76,7 @@ class AccountOut(Resource):
     type: AccountType
     institution: str | None
     opening_balance: MoneyOut
+    currency: str = Field(description="ISO 4217: the balance and every transaction of the account are in it")
     balance: MoneyOut = Field(description="opening balance + income − expenses − transfers out + transfers in")
 
 
@@ -87,6 +91,8 @@ class CreditCardIn(Input):
     apr: Percent | None = Field(default=None, description="Annual percentage rate, in percent")
     statement_day: DayOfMonth
     due_day: DayOfMonth
+    currency: Currency | None = Field(default=None, examples=["EUR"], description=(
+        "ISO 4217; default your currency. It cannot change once transactions use it (409)."))
 
 
 CreditCardPatch = patch_of(CreditCardIn)
@@ -100,6 +106,7 @@ class CreditCardOut(Resource):
     apr: Percent | None = None
     statement_day: int
     due_day: int
+    currency: str = Field(description="ISO 4217: the limit, balance and every transaction of the card are in it")
     balance: MoneyOut = Field(description="charges (expenses on the card) − payments (transfers to it)")
 
     @computed_field(description="credit_limit − balance")  # type: ignore[prop-decorator]
@@ -214,6 +221,9 @@ class TransactionIn(Input):
     income_source_id: Id | None = None
     payee: Payee | None = None
     tags: Tags = Field(default_factory=list)
+    to_amount: PositiveMoney | None = Field(default=None, description=(
+        "a transfer between an account and an account or card of different currencies: the amount that "
+        "arrived, in the destination's currency (required then, refused otherwise)"))
 
 
 TransactionPatch = patch_of(TransactionIn)
@@ -233,6 +243,9 @@ class TransactionOut(Resource):
     recurring_id: int | None = Field(default=None, description="the recurring schedule that posted it")
     payee: str | None = None
     tags: list[str] = Field(default_factory=list, description="as each tag was first written")
+    currency: str = Field(description="the account's or card's currency (the user's when neither); `amount` is in it")
+    to_amount: MoneyOut | None = Field(default=None, description="a transfer across currencies: the amount "
+                                                                 "that arrived, in the destination's currency")
 
 
 class TransactionQuery(PageQuery):

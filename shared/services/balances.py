@@ -1,11 +1,15 @@
 """What a transaction does to the numbers kept beside it, in the same database transaction:
 
-- account and card `balance` columns (UPDATE ... SET balance = balance + delta), and
-- `monthly_totals`: the sum and count per user, month, type and category.
+- account and card `balance` columns (UPDATE ... SET balance = balance + delta), each in its own
+  currency: a transfer across currencies takes `amount` from the source and adds `to_amount` to the
+  destination, so both balances stay exact;
+- `monthly_totals`: the sum and count per user, month, type, category and currency, and
+- `daily_totals`: the same per day, which reports read for the amounts not in the user's currency,
+  to convert each day's sum at that day's rate (shared/services/fx.py).
 
 So reading a balance is one row, and a report over whole months reads one row per month and
-category instead of every transaction. `apply_change(before, after)` is the one entry point:
-`before` None for a create, `after` None for a delete.
+category (plus, for foreign currencies, one per day) instead of every transaction.
+`apply_change(before, after)` is the one entry point: `before` None for a create, `after` None for a delete.
 """
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shared.errors import Invalid, invalid
-from shared.data.models import Account, CreditCard, MonthlyTotal
+from shared.data.models import Account, CreditCard, DailyTotal, MonthlyTotal
 from shared.data.types import Money, UTCDateTime, utcnow
 from shared.schemas import MAX_MONEY
 
@@ -44,7 +48,7 @@ BalanceKey = tuple[type, int]
 # total (one category's month) fills its Numeric(18, 2) column. Writes past either are a 422.
 BALANCE_LIMIT = MAX_MONEY
 COLUMN_LIMIT = Decimal("9999999999999999.99")  # Numeric(18, 2)
-TotalKey = tuple[dt.date, str, int]  # (first day of the month, type, category id or 0)
+TotalKey = tuple[dt.date, str, int, str]  # (first day of the month or the day, type, category id or 0, currency)
 
 
 def balance_effects(values: Mapping[str, Any]) -> dict[BalanceKey, Decimal]:
@@ -63,17 +67,22 @@ def balance_effects(values: Mapping[str, Any]) -> dict[BalanceKey, Decimal]:
         if values.get("credit_card_id"):
             effects[(CreditCard, values["credit_card_id"])] += amount  # a charge raises what is owed
     elif kind == "transfer":
+        arrived: Decimal = values.get("to_amount") or amount  # in the destination's currency
         effects[(Account, values["account_id"])] -= amount
         if values.get("to_account_id"):
-            effects[(Account, values["to_account_id"])] += amount
+            effects[(Account, values["to_account_id"])] += arrived
         if values.get("to_credit_card_id"):
-            effects[(CreditCard, values["to_credit_card_id"])] -= amount  # a payment lowers it
+            effects[(CreditCard, values["to_credit_card_id"])] -= arrived  # a payment lowers it
     return effects
 
 
 def total_key(values: Mapping[str, Any]) -> TotalKey:
     day: dt.date = values["date"]
-    return day.replace(day=1), values["type"], values.get("category_id") or 0
+    return day.replace(day=1), values["type"], values.get("category_id") or 0, values["currency"]
+
+
+def daily_key(values: Mapping[str, Any]) -> TotalKey:
+    return values["date"], values["type"], values.get("category_id") or 0, values["currency"]
 
 
 class Change:
@@ -82,26 +91,31 @@ class Change:
     def __init__(self) -> None:
         self.balances: dict[BalanceKey, Decimal] = defaultdict(Decimal)
         self.totals: dict[TotalKey, list] = defaultdict(lambda: [Decimal(0), 0])
+        self.daily: dict[TotalKey, list] = defaultdict(lambda: [Decimal(0), 0])
 
     def add(self, values: Mapping[str, Any], sign: int = 1) -> "Change":
         for key, delta in balance_effects(values).items():
             self.balances[key] += delta * sign
-        entry = self.totals[total_key(values)]
-        entry[0] += values["amount"] * sign
-        entry[1] += sign
+        for totals, key in ((self.totals, total_key(values)), (self.daily, daily_key(values))):
+            entry = totals[key]
+            entry[0] += values["amount"] * sign
+            entry[1] += sign
         return self
 
     def apply(self, session: Session, user_id: int) -> None:
         # Sorted, so two concurrent writes take row locks in the same order (no deadlock).
         moves = [(model, row_id, delta) for (model, row_id), delta
                  in sorted(self.balances.items(), key=lambda kv: (kv[0][0].__name__, kv[0][1])) if delta]
-        totals = [(key, amount, count) for key, (amount, count) in sorted(self.totals.items()) if amount or count]
+        totals = [(MonthlyTotal, key, amount, count) for key, (amount, count) in sorted(self.totals.items())
+                  if amount or count]
+        totals += [(DailyTotal, key, amount, count) for key, (amount, count) in sorted(self.daily.items())
+                   if amount or count]
         if (moves or totals) and session.get_bind().dialect.name == "postgresql":
             return _apply_in_one_statement(session, user_id, moves, totals)
         for model, row_id, delta in moves:
             move_balance(session, model, row_id, delta)
-        for key, amount, count in totals:
-            add_to_total(session, user_id, key, amount, count)
+        for model, key, amount, count in totals:
+            add_to_total(session, user_id, key, amount, count, model)
 
 
 def move_balance(session: Session, model: type, row_id: int, delta: Decimal, field_name: str = "amount") -> None:
@@ -126,19 +140,19 @@ def _apply_in_one_statement(session: Session, user_id: int, moves: list, totals:
                               "balance_high": BALANCE_LIMIT, "balance_low": -BALANCE_LIMIT}
     for i, (_, row_id, delta) in enumerate(moves):
         params.update({f"row_{i}": row_id, f"delta_{i}": delta})
-    for i, ((month, kind, category_key), amount, count) in enumerate(totals):
-        params.update({f"month_{i}": month, f"type_{i}": kind, f"category_{i}": category_key,
-                       f"amount_{i}": amount, f"count_{i}": count})
-    statement = _ledger_statement(tuple(model for model, _, _ in moves), len(totals))
+    for i, (_, (period, kind, category_key, currency), amount, count) in enumerate(totals):
+        params.update({f"period_{i}": period, f"type_{i}": kind, f"category_{i}": category_key,
+                       f"currency_{i}": currency, f"amount_{i}": amount, f"count_{i}": count})
+    statement = _ledger_statement(tuple(model for model, _, _ in moves), tuple(model for model, *_ in totals))
     changed = session.execute(statement, params).one()
     if any(n != 1 for n in changed[:len(moves)]):
         raise _past_balance_limit("amount")
     if any(n != 1 for n in changed[len(moves):]):
-        raise _past_limit("monthly total")
+        raise _past_limit("monthly or daily total")
 
 
 @lru_cache(maxsize=64)
-def _ledger_statement(models: tuple[type, ...], totals: int):
+def _ledger_statement(models: tuple[type, ...], totals: tuple[type, ...]):
     """The one statement for a shape of write (which balances, how many totals), built once with
     bound parameters: building it costs more CPU than running it."""
     from sqlalchemy.dialects.postgresql import insert
@@ -153,16 +167,17 @@ def _ledger_statement(models: tuple[type, ...], totals: int):
             model.balance + delta >= balance_low,
         ).values(balance=model.balance + delta, updated_at=bindparam("now", type_=UTCDateTime()))
             .returning(model.id).cte(f"balance_{i}"))
-    for i in range(totals):
-        row = insert(MonthlyTotal).values(
-            user_id=bindparam("owner"), month=bindparam(f"month_{i}"), type=bindparam(f"type_{i}"),
-            category_key=bindparam(f"category_{i}"), total=bindparam(f"amount_{i}", type_=Money()),
-            count=bindparam(f"count_{i}"))
+    for i, model in enumerate(totals):
+        period = _PERIOD_COLUMN[model]
+        row = insert(model).values(
+            user_id=bindparam("owner"), type=bindparam(f"type_{i}"), category_key=bindparam(f"category_{i}"),
+            currency=bindparam(f"currency_{i}"), total=bindparam(f"amount_{i}", type_=Money()),
+            count=bindparam(f"count_{i}"), **{period: bindparam(f"period_{i}")})
         parts.append(row.on_conflict_do_update(
-            index_elements=["user_id", "month", "type", "category_key"],
-            set_={"total": MonthlyTotal.total + row.excluded.total, "count": MonthlyTotal.count + row.excluded.count},
-            where=(MonthlyTotal.total + row.excluded.total).between(low, high),
-        ).returning(MonthlyTotal.id).cte(f"total_{i}"))
+            index_elements=_IDENTITY[model],
+            set_={"total": model.total + row.excluded.total, "count": model.count + row.excluded.count},
+            where=(model.total + row.excluded.total).between(low, high),
+        ).returning(model.id).cte(f"total_{i}"))
     return select(*[select(sqlfunc.count()).select_from(part).scalar_subquery() for part in parts])
 
 
@@ -184,60 +199,60 @@ def apply_change(session: Session, user_id: int, before: Mapping[str, Any] | Non
     change.apply(session, user_id)
 
 
-def add_to_total(session: Session, user_id: int, key: TotalKey, amount: Decimal, count: int) -> None:
-    """Upsert one monthly total: one INSERT ... ON CONFLICT DO UPDATE where the database has it
-    (PostgreSQL, SQLite); elsewhere UPDATE, else INSERT, and a racing INSERT falls back to UPDATE."""
-    month, kind, category_key = key
+_PERIOD_COLUMN = {MonthlyTotal: "month", DailyTotal: "day"}
+_IDENTITY = {MonthlyTotal: ["user_id", "month", "type", "category_key", "currency"],
+             DailyTotal: ["user_id", "currency", "day", "type", "category_key"]}
+
+
+def add_to_total(session: Session, user_id: int, key: TotalKey, amount: Decimal, count: int,
+                 model: type = MonthlyTotal) -> None:
+    """Upsert one kept total (monthly, or daily with `model=DailyTotal`): one INSERT ... ON CONFLICT
+    DO UPDATE where the database has it (PostgreSQL, SQLite); elsewhere UPDATE, else INSERT, and a
+    racing INSERT falls back to UPDATE."""
+    period, kind, category_key, currency = key
+    what = "monthly total" if model is MonthlyTotal else "daily total"
+    identity = {"user_id": user_id, _PERIOD_COLUMN[model]: period, "type": kind, "category_key": category_key,
+                "currency": currency}
     dialect = session.get_bind().dialect.name
     if dialect in _UPSERTS:
-        stored = session.execute(_total_upsert(dialect, user_id, key, amount, count)).first()
+        insert = _UPSERTS[dialect](model).values(**identity, total=amount, count=count)
+        stored = session.execute(insert.on_conflict_do_update(
+            index_elements=_IDENTITY[model],
+            set_={"total": model.total + insert.excluded.total, "count": model.count + insert.excluded.count},
+            where=(model.total + insert.excluded.total).between(-COLUMN_LIMIT, COLUMN_LIMIT),
+        ).returning(model.id)).first()
         if stored is None:  # the WHERE refused the update
-            raise _past_limit("monthly total")
+            raise _past_limit(what)
         return
-    where = (MonthlyTotal.user_id == user_id, MonthlyTotal.month == month, MonthlyTotal.type == kind,
-             MonthlyTotal.category_key == category_key)
-    increment = update(MonthlyTotal).where(*where).values(total=MonthlyTotal.total + amount,
-                                                            count=MonthlyTotal.count + count)
-    exists = session.execute(select(MonthlyTotal.total).where(*where)).scalar_one_or_none()
+    where = [getattr(model, name) == value for name, value in identity.items()]
+    increment = update(model).where(*where).values(total=model.total + amount, count=model.count + count)
+    exists = session.execute(select(model.total).where(*where)).scalar_one_or_none()
     if exists is not None:
         if abs(exists + amount) > COLUMN_LIMIT:
-            raise _past_limit("monthly total")
+            raise _past_limit(what)
         session.execute(increment)
         return
     try:
         with session.begin_nested():
-            session.add(MonthlyTotal(user_id=user_id, month=month, type=kind, category_key=category_key,
-                                     total=amount, count=count))
+            session.add(model(**identity, total=amount, count=count))
     except IntegrityError:  # another transaction created the row a moment ago
         session.execute(increment)
 
 
-def _total_upsert(dialect: str, user_id: int, key: TotalKey, amount: Decimal, count: int):
-    """INSERT ... ON CONFLICT DO UPDATE of one monthly total, RETURNING its id unless the sum would
-    leave the column (then the WHERE refuses the update and no row comes back)."""
-    month, kind, category_key = key
-    insert = _UPSERTS[dialect](MonthlyTotal).values(user_id=user_id, month=month, type=kind,
-                                                    category_key=category_key, total=amount, count=count)
-    return insert.on_conflict_do_update(
-        index_elements=["user_id", "month", "type", "category_key"],
-        set_={"total": MonthlyTotal.total + insert.excluded.total,
-              "count": MonthlyTotal.count + insert.excluded.count},
-        where=(MonthlyTotal.total + insert.excluded.total).between(-COLUMN_LIMIT, COLUMN_LIMIT),
-    ).returning(MonthlyTotal.id)
-
-
 def move_category(session: Session, user_id: int, old_id: int, new_id: int) -> None:
     """The totals of a category whose transactions were moved to another one follow them."""
-    rows = session.execute(select(MonthlyTotal.month, MonthlyTotal.type, MonthlyTotal.total, MonthlyTotal.count)
-                           .where(MonthlyTotal.user_id == user_id, MonthlyTotal.category_key == old_id)).all()
-    for month, kind, total, count in rows:
-        add_to_total(session, user_id, (month, kind, new_id), total, count)
+    for model in (MonthlyTotal, DailyTotal):
+        period = getattr(model, _PERIOD_COLUMN[model])
+        rows = session.execute(select(period, model.type, model.currency, model.total, model.count)
+                               .where(model.user_id == user_id, model.category_key == old_id)).all()
+        for day, kind, currency, total, count in rows:
+            add_to_total(session, user_id, (day, kind, new_id, currency), total, count, model)
     forget_category(session, user_id, old_id)
 
 
 def forget_category(session: Session, user_id: int, category_id: int) -> None:
-    session.execute(delete(MonthlyTotal).where(MonthlyTotal.user_id == user_id,
-                                               MonthlyTotal.category_key == category_id))
+    for model in (MonthlyTotal, DailyTotal):
+        session.execute(delete(model).where(model.user_id == user_id, model.category_key == category_id))
 
 
 def apply_many(session: Session, user_id: int, rows: Iterable[Mapping[str, Any]]) -> None:

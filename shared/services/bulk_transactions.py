@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shared.errors import Conflict, Invalid
-from shared.data.models import Category, Transaction, User
+from shared.data.models import Account, Category, CreditCard, Transaction, User
 from shared.schemas.money import TransactionIn
 from shared.services import balances, tags
 from shared.services.transactions import Transactions
@@ -33,6 +33,13 @@ class BulkRules(Transactions):
             model: set(session.execute(select(model.id).where(model.user_id == user.id)).scalars())
             for model in set(self.references.values())
         }
+        self._currencies = {
+            model: dict(session.execute(select(model.id, model.currency).where(model.user_id == user.id)).all())
+            for model in (Account, CreditCard)
+        }
+
+    def holder_currency(self, session: Session, user: User, model, holder_id: int) -> str | None:
+        return self._currencies[model].get(holder_id)
 
     def category_kind(self, session: Session, user: User, category_id: int) -> str | None:
         return self._kinds.get(category_id)

@@ -26,7 +26,7 @@ from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from shared.services.months import month_end, month_start, months_spanned, next_month_start
-from shared.services.resources import Resource
+from shared.services.resources import CurrencyHolder, Resource
 from shared.errors import Invalid, invalid
 from shared.data.models import Asset, AssetPrice, Portfolio, User
 from shared.schemas import CENT, WIDE, PageQuery
@@ -64,8 +64,12 @@ class Portfolios(Resource[Portfolio]):
 # --- assets ---------------------------------------------------------------------------------
 
 
-class Assets(Resource[Asset]):
+class Assets(CurrencyHolder, Resource[Asset]):
     model, noun = Asset, "asset"
+    holder_noun = "asset"
+
+    def uses(self, session: Session, row: Asset) -> int:
+        return session.execute(select(func.count()).where(AssetPrice.asset_id == row.id)).scalar_one()
     create_schema, update_schema, out_schema = s.AssetIn, s.AssetPatch, s.AssetOut
 
     def __init__(self, portfolios: Portfolios | None = None):

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shared.services import balances
-from shared.services.resources import Resource
+from shared.services.resources import CurrencyHolder, Resource
 from shared.errors import conflict, invalid
 from shared.data.models import (
     Account,
@@ -48,9 +48,23 @@ def _refuse_if_scheduled(session: Session, noun: str, row_id: int, *columns) -> 
         raise conflict(f"This {noun} is used by {uses} recurring schedule(s); change or delete them first.")
 
 
-class Accounts(Resource[Account]):
+def _account_uses(session: Session, account_id: int) -> int:
+    return _count(session, select(Transaction.id).where(
+        or_(Transaction.account_id == account_id, Transaction.to_account_id == account_id)))
+
+
+def _card_uses(session: Session, card_id: int) -> int:
+    return _count(session, select(Transaction.id).where(
+        or_(Transaction.credit_card_id == card_id, Transaction.to_credit_card_id == card_id)))
+
+
+class Accounts(CurrencyHolder, Resource[Account]):
     model, noun = Account, "account"
+    holder_noun = "account"
     create_schema, update_schema, out_schema = s.AccountIn, s.AccountPatch, s.AccountOut
+
+    def uses(self, session: Session, row: Account) -> int:
+        return _account_uses(session, row.id)
 
     def new_row(self, user: User, values: dict[str, Any]) -> Account:
         row = super().new_row(user, values)
@@ -64,23 +78,23 @@ class Accounts(Resource[Account]):
             session.refresh(row, ["balance"])
 
     def before_delete(self, session: Session, user: User, row: Account, params) -> None:
-        uses = _count(session, select(Transaction.id).where(
-            or_(Transaction.account_id == row.id, Transaction.to_account_id == row.id)))
-        _refuse_if_used(session, "account", uses)
+        _refuse_if_used(session, "account", _account_uses(session, row.id))
         _refuse_if_scheduled(session, "account", row.id, RecurringSchedule.account_id, RecurringSchedule.to_account_id)
         # Its import records only (every transaction they made is gone by now, or the delete is refused).
         session.execute(delete(Import).where(Import.account_id == row.id))
         session.execute(update(IncomeSource).where(IncomeSource.account_id == row.id).values(account_id=None))
 
 
-class CreditCards(Resource[CreditCard]):
+class CreditCards(CurrencyHolder, Resource[CreditCard]):
     model, noun = CreditCard, "credit card"
+    holder_noun = "credit card"
     create_schema, update_schema, out_schema = s.CreditCardIn, s.CreditCardPatch, s.CreditCardOut
 
+    def uses(self, session: Session, row: CreditCard) -> int:
+        return _card_uses(session, row.id)
+
     def before_delete(self, session: Session, user: User, row: CreditCard, params) -> None:
-        uses = _count(session, select(Transaction.id).where(
-            or_(Transaction.credit_card_id == row.id, Transaction.to_credit_card_id == row.id)))
-        _refuse_if_used(session, "credit card", uses)
+        _refuse_if_used(session, "credit card", _card_uses(session, row.id))
         _refuse_if_scheduled(session, "credit card", row.id, RecurringSchedule.credit_card_id,
                              RecurringSchedule.to_credit_card_id)
         session.execute(delete(Import).where(Import.credit_card_id == row.id))

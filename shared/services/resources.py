@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from sqlalchemy import Select, bindparam, func as sqlfunc, select
 from sqlalchemy.orm import Session
 
-from shared.errors import invalid, not_found
+from shared.errors import conflict, invalid, not_found
 from shared.data.models import Base, User
 from shared.schemas import Input, Output, PageQuery, Patch
 from shared.schemas.answers import row_serializer
@@ -154,3 +154,33 @@ class Resource(Generic[R]):
             serialize = row_serializer(self.out_schema)
             return [serialize(row) for row in rows]
         return [item.model_dump(mode="json") for item in self.to_out(session, user, rows)]
+
+class CurrencyHolder:
+    """A money holder (account, card, asset) with a `currency`: the user's when the client sends
+    none, required on a PATCH that names it, and fixed once something is recorded in it (409):
+    its transactions (or prices) were written in that currency and are never re-denominated."""
+
+    holder_noun: ClassVar[str] = "holder"
+
+    def uses(self, session: Session, row: Any) -> int:
+        """How many records are in this holder's currency (transactions, prices)."""
+        raise NotImplementedError
+
+    def new_row(self, user: User, values: dict[str, Any]):
+        values = {**values, "currency": values.get("currency") or user.currency}
+        return super().new_row(user, values)  # type: ignore[misc]
+
+    def current_values(self, row) -> dict[str, Any]:
+        return {**super().current_values(row), "currency": row.currency}  # type: ignore[misc]
+
+    def validate_row(self, session: Session, user: User, values: dict[str, Any], row) -> None:
+        super().validate_row(session, user, values, row)  # type: ignore[misc]
+        if row is None:
+            return
+        if values.get("currency") is None:
+            raise invalid("currency", "cannot be null")
+        if values["currency"] != row.currency:
+            used = self.uses(session, row)
+            if used:
+                raise conflict(f"This {self.holder_noun} has {used} record(s) in {row.currency}; its currency "
+                               "cannot change.", "currency")

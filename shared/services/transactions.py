@@ -18,9 +18,12 @@ from shared.data.types import utcnow
 _ONLY_FOR = {
     "income": {"category_id", "account_id", "credit_card_id", "income_source_id"},  # on a card: a refund
     "expense": {"category_id", "account_id", "credit_card_id"},
-    "transfer": {"account_id", "to_account_id", "to_credit_card_id"},
+    "transfer": {"account_id", "to_account_id", "to_credit_card_id", "to_amount"},
 }
-_LINKS = ("category_id", "account_id", "credit_card_id", "to_account_id", "to_credit_card_id", "income_source_id")
+_LINKS = ("category_id", "account_id", "credit_card_id", "to_account_id", "to_credit_card_id", "income_source_id",
+          "to_amount")
+_HOLDERS = (("account_id", Account), ("credit_card_id", CreditCard), ("to_account_id", Account),
+            ("to_credit_card_id", CreditCard))
 
 
 def _with_article(word: str) -> str:
@@ -110,6 +113,8 @@ class Transactions(Resource[Transaction]):
                                       "credit_card_id"})
         if kind == "transfer":
             errors.extend(_transfer_errors(values))
+        if not errors:
+            errors += self.check_currencies(session, user, values, row)
         if values.get("category_id") is not None and not errors:
             category_kind = self.category_kind(session, user, values["category_id"])
             if category_kind is None:
@@ -124,6 +129,35 @@ class Transactions(Resource[Transaction]):
         if errors:
             raise Invalid("The transaction is not valid: " + "; ".join(e["message"] for e in errors) + ".",
                           errors=errors)
+
+    def check_currencies(self, session: Session, user: User, values: dict[str, Any], row) -> list[dict[str, str]]:
+        """Set the transaction's currency (its account's or card's, else the user's) and check
+        `to_amount`: required for a transfer between different currencies, refused otherwise."""
+        held = {name: self.holder_currency(session, user, model, values[name])
+                for name, model in _HOLDERS if values.get(name)}
+        source = held.get("account_id") or held.get("credit_card_id") or user.currency
+        values["currency"] = source
+        if row is not None:
+            row.currency = source
+        if values["type"] != "transfer":
+            return []
+        destination = held.get("to_account_id") or held.get("to_credit_card_id")
+        if destination is None or destination == source:
+            if values.get("to_amount") is not None:
+                return [{"field": "to_amount", "message": "is only for a transfer between different currencies; "
+                                                          f"both sides are in {source}"}]
+            return []
+        if values.get("to_amount") is None:
+            return [{"field": "to_amount", "message": f"is required: the money leaves in {source} and arrives in "
+                                                      f"{destination}; send the amount that arrived"}]
+        return []
+
+    def holder_currency(self, session: Session, user: User, model, holder_id: int) -> str | None:
+        return session.execute(select(model.currency).where(
+            model.id == holder_id, model.user_id == user.id)).scalar_one_or_none()
+
+    def current_values(self, row: Transaction) -> dict[str, Any]:
+        return {**super().current_values(row), "currency": row.currency}
 
     def category_kind(self, session: Session, user: User, category_id: int) -> str | None:
         """The kind of one of the caller's categories (None when it is not theirs)."""

@@ -10,6 +10,7 @@ from shared.data.models.identity import (
     RegistrationWindow,
     User,
 )
+from shared.data.models.fx import DailyTotal, FxRate, ReferenceFxRate
 from shared.data.models.investments import Asset, AssetPrice, Portfolio
 from shared.data.models.money import (
     Account,
@@ -54,6 +55,9 @@ __all__ = [
     "Rule",
     "Import",
     "PeriodSummary",
+    "FxRate",
+    "ReferenceFxRate",
+    "DailyTotal",
     "SummaryRun",
     "RecurringSchedule",
     "ScheduledPosting",

@@ -35,6 +35,7 @@ class Asset(Timestamps, Base):
     quantity: Mapped[Decimal] = mapped_column(Quantity(), nullable=False)
     amount_invested: Mapped[Decimal] = mapped_column(Money(), nullable=False)
     purchase_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    currency: Mapped[str] = mapped_column(Unicode(3), nullable=False, default="USD")
 
 
 class AssetPrice(Timestamps, Base):

@@ -29,6 +29,7 @@ class Account(Timestamps, Base):
     type: Mapped[str] = mapped_column(Unicode(16), nullable=False)
     institution: Mapped[str | None] = mapped_column(Unicode(100))
     opening_balance: Mapped[Decimal] = mapped_column(Money(), nullable=False, default=Decimal("0"))
+    currency: Mapped[str] = mapped_column(Unicode(3), nullable=False, default="USD")
     # opening_balance + income - expenses - transfers out + transfers in, kept in step by every write
     balance: Mapped[Decimal] = mapped_column(Money(), nullable=False, default=Decimal("0"))
 
@@ -44,6 +45,7 @@ class CreditCard(Timestamps, Base):
     apr: Mapped[Decimal | None] = mapped_column(ExactDecimal(7, 3))
     statement_day: Mapped[int] = mapped_column(Integer, nullable=False)
     due_day: Mapped[int] = mapped_column(Integer, nullable=False)
+    currency: Mapped[str] = mapped_column(Unicode(3), nullable=False, default="USD")
     # charges - payments, kept in step by every write
     balance: Mapped[Decimal] = mapped_column(Money(), nullable=False, default=Decimal("0"))
 
@@ -79,6 +81,11 @@ class Transaction(Timestamps, Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
     type: Mapped[str] = mapped_column(Unicode(8), nullable=False)
     amount: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+    # The account's or card's currency (the user's when neither), fixed when written: a holder's
+    # currency cannot change once transactions use it.
+    currency: Mapped[str] = mapped_column(Unicode(3), nullable=False, default="USD")
+    # A transfer between holders of different currencies: the amount that arrived, in the destination's.
+    to_amount: Mapped[Decimal | None] = mapped_column(Money())
     date: Mapped[dt.date] = mapped_column(Date, nullable=False)
     description: Mapped[str | None] = mapped_column(Unicode(500))
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
@@ -122,7 +129,7 @@ Index("ix_transactions_description_trgm", func.lower(Transaction.description).la
 
 
 class MonthlyTotal(Base):
-    """Per user, month, type and category: the sum and count of transactions, kept exactly in step
+    """Per user, month, type, category and currency: the sum and count of transactions, kept exactly in step
     with every write (shared/services/balances.py), so reports over whole months never scan history."""
 
     __tablename__ = "monthly_totals"
@@ -131,10 +138,11 @@ class MonthlyTotal(Base):
     month: Mapped[dt.date] = mapped_column(Date, nullable=False)  # the month's first day
     type: Mapped[str] = mapped_column(Unicode(8), nullable=False)
     category_key: Mapped[int] = mapped_column(Integer, nullable=False)  # the category id, 0 for none
+    currency: Mapped[str] = mapped_column(Unicode(3), nullable=False, default="USD")
     total: Mapped[Decimal] = mapped_column(Money(), nullable=False)
     count: Mapped[int] = mapped_column(Integer, nullable=False)
     __table_args__ = (
-        UniqueConstraint("user_id", "month", "type", "category_key"),
+        UniqueConstraint("user_id", "month", "type", "category_key", "currency"),
         Index("ix_monthly_totals_user_category", "user_id", "category_key"),
     )
 

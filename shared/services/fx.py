@@ -1,0 +1,188 @@
+"""Currency conversion: which rate applies to an amount, and the converted figure, exact.
+
+The one place that turns an amount in one currency into another; reports, net worth, the
+scheduled summaries, the assistant and investment performance all call it:
+
+    table = load_rates(session, user_id, target="EUR", currencies={"USD", "GBP"}, start=..., end=...)
+    table.convert(Decimal("12.50"), "USD", dt.date(2026, 3, 2))  -> Decimal (exact) or None (no rate)
+    converter = Converter(table)        # the same, and remembers what could not be converted
+    converter(amount, currency, day)    -> Decimal or None;  converter.missing_rates() -> [{"currency", "first_date"}]
+    to_money(exact)                     -> rounded half-even to cents (once, on the final figure)
+    convert(session, user, amount, currency, day) -> Decimal (rounded) or None: one amount, one query
+
+Rules (API.md, "Currencies and net worth"):
+- The rates a user sees are their own (`fx_rates`) over the shared reference rates (`reference_fx_rates`,
+  the ECB's euro rates): on a date where both give the same pair, the user's own wins.
+- A rate `1 base = rate quote` also converts the other way (1 / rate). For a pair (A, B) the series of
+  dated rates merges the stored A->B rates and the inverted B->A ones (A->B wins on a date that has both).
+- The rate for a date is the pair's latest on or before it, or, when the pair has none before, its
+  earliest after it.
+- A pair with no rate at all goes through the euro: A->EUR then EUR->B, each leg looked up on the
+  date as above. With neither, the amount has no rate: it is left out and named in `missing_rates`
+  with the earliest date of an amount left out, never guessed.
+- Decimal throughout: a rate has up to 10 fraction digits; an inverse or a cross is computed with 40
+  significant digits (ROUND_HALF_EVEN), so figures are exact to far below a cent; a report adds the
+  exact converted amounts and rounds the sum once, half-even, to cents.
+- Rates are read at the moment of the request (never cached across requests), so a rate added
+  later changes every answer at once.
+"""
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections.abc import Iterable
+from decimal import ROUND_HALF_EVEN, Context, Decimal
+from typing import Any
+
+from sqlalchemy import and_, func, literal, or_, select, union_all
+from sqlalchemy.orm import Session, aliased
+
+from shared.data.models import FxRate, ReferenceFxRate
+
+EUR = "EUR"
+CENT = Decimal("0.01")
+EXACT = Context(prec=40, rounding=ROUND_HALF_EVEN)
+ONE = Decimal(1)
+
+
+def to_money(value: Decimal) -> Decimal:
+    """An exact figure rounded once, half-even, to cents."""
+    return value.quantize(CENT, rounding=ROUND_HALF_EVEN, context=EXACT)
+
+
+class _Series:
+    """The dated rates of one pair, in date order: the rate for a day is the latest on or before it,
+    else the earliest after it."""
+
+    __slots__ = ("dates", "rates")
+
+    def __init__(self, by_date: dict[dt.date, Decimal]):
+        self.dates = sorted(by_date)
+        self.rates = [by_date[d] for d in self.dates]
+
+    def at(self, day: dt.date) -> Decimal:
+        index = bisect.bisect_right(self.dates, day) - 1
+        return self.rates[max(index, 0)]
+
+
+class RateTable:
+    """The rates one user sees, for converting into `target`."""
+
+    def __init__(self, target: str, rows: Iterable[tuple[str, str, dt.date, Decimal, bool]]):
+        """`rows`: (base, quote, date, rate, own) — own rates win over reference ones on the same date."""
+        self.target = target
+        stored: dict[tuple[str, str], dict[dt.date, tuple[bool, Decimal]]] = {}
+        for base, quote, day, rate, own in rows:
+            if base == quote or not rate:
+                continue
+            dates = stored.setdefault((base, quote), {})
+            if own or day not in dates or not dates[day][0]:
+                dates[day] = (bool(own), Decimal(rate))
+        self._stored = {pair: {d: r for d, (_own, r) in dates.items()} for pair, dates in stored.items()}
+        self._series: dict[tuple[str, str], _Series | None] = {}
+
+    def _pair(self, base: str, quote: str) -> _Series | None:
+        key = (base, quote)
+        if key not in self._series:
+            by_date = {d: EXACT.divide(ONE, r) for d, r in self._stored.get((quote, base), {}).items()}
+            by_date.update(self._stored.get((base, quote), {}))  # a stored direct rate wins over an inverse
+            self._series[key] = _Series(by_date) if by_date else None
+        return self._series[key]
+
+    def rate(self, currency: str, day: dt.date, target: str | None = None) -> Decimal | None:
+        """1 `currency` = rate `target` on `day`; None when no rate exists at all."""
+        target = target or self.target
+        if currency == target:
+            return ONE
+        direct = self._pair(currency, target)
+        if direct is not None:
+            return direct.at(day)
+        if EUR in (currency, target):
+            return None
+        to_eur, from_eur = self._pair(currency, EUR), self._pair(EUR, target)
+        if to_eur is None or from_eur is None:
+            return None
+        return EXACT.multiply(to_eur.at(day), from_eur.at(day))
+
+    def convert(self, amount: Decimal, currency: str, day: dt.date) -> Decimal | None:
+        """`amount` in `currency` on `day`, in the target currency: exact (not rounded), or None."""
+        if currency == self.target:
+            return amount
+        rate = self.rate(currency, day)
+        return None if rate is None else EXACT.multiply(amount, rate)
+
+
+class Converter:
+    """Converts amounts with a rate table and remembers the currencies it could not convert."""
+
+    def __init__(self, table: RateTable):
+        self.table = table
+        self.target = table.target
+        self._missing: dict[str, dt.date] = {}
+
+    def __call__(self, amount: Decimal, currency: str, day: dt.date) -> Decimal | None:
+        converted = self.table.convert(amount, currency, day)
+        if converted is None:
+            first = self._missing.get(currency)
+            if first is None or day < first:
+                self._missing[currency] = day
+        return converted
+
+    def note_missing(self, currency: str, day: dt.date) -> None:
+        first = self._missing.get(currency)
+        if first is None or day < first:
+            self._missing[currency] = day
+
+    def missing_rates(self) -> list[dict[str, Any]]:
+        return [{"currency": c, "first_date": d} for c, d in sorted(self._missing.items())]
+
+
+def _bounded(model, pairs_filter, start: dt.date, end: dt.date, *owner):
+    """Rows of one rate table for the pairs asked: every date in [start, end], plus each pair's
+    latest before `start` and earliest after `end` (what the lookup rule can reach from the range)."""
+    other = aliased(model)
+    same = [other.base == model.base, other.quote == model.quote]
+    if owner:
+        same.append(other.user_id == owner[0])
+    before = select(func.max(other.date)).where(*same, other.date < start).correlate(model).scalar_subquery()
+    after = select(func.min(other.date)).where(*same, other.date > end).correlate(model).scalar_subquery()
+    own = literal(bool(owner))
+    stmt = select(model.base, model.quote, model.date, model.rate, own.label("own")).where(
+        pairs_filter(model), or_(model.date.between(start, end), model.date == before, model.date == after))
+    if owner:
+        stmt = stmt.where(model.user_id == owner[0])
+    return stmt
+
+
+def rates_query(user_id: int, target: str, currencies: Iterable[str], start: dt.date, end: dt.date):
+    """One statement: the rates that can convert `currencies` into `target` around [start, end]."""
+    wanted = sorted({*currencies, target, EUR})
+
+    def pairs(model):
+        return and_(model.base.in_(wanted), model.quote.in_(wanted))
+
+    return union_all(_bounded(FxRate, pairs, start, end, user_id), _bounded(ReferenceFxRate, pairs, start, end))
+
+
+def load_rates(session: Session, user_id: int, target: str, currencies: Iterable[str], start: dt.date,
+               end: dt.date) -> RateTable:
+    """The user's rate table for converting `currencies` into `target` on dates in [start, end]
+    (dates outside still resolve, to the nearest rate loaded). One query; none when nothing is foreign."""
+    foreign = {c for c in currencies if c != target}
+    if not foreign:
+        return RateTable(target, [])
+    rows = session.execute(rates_query(user_id, target, foreign, start, end)).all()
+    return RateTable(target, [(r.base, r.quote, r.date, r.rate, bool(r.own)) for r in rows])
+
+
+def convert(session: Session, user, amount: Decimal, currency: str, day: dt.date,
+            target: str | None = None) -> Decimal | None:
+    """One amount in `currency` on `day`, in `target` (default the user's currency), rounded to
+    cents; None when there is no rate at all."""
+    target = target or user.currency
+    table = load_rates(session, user.id, target, {currency}, day, day)
+    converted = table.convert(amount, currency, day)
+    return None if converted is None else to_money(converted)
+
+
+__all__ = ["RateTable", "Converter", "load_rates", "rates_query", "convert", "to_money", "EUR"]
