@@ -22,7 +22,7 @@ def _range(ctx: Context) -> report_ranges.DateRange:
 def monthly_report(ctx: Context) -> s.MonthlyReportOut:
     """Income, expenses, savings rate, totals per category and budget status for one month."""
     month = ctx.params.month or report_ranges.current_month()
-    report = reports.monthly_report(ctx.session, ctx.user.id, month)
+    report = reports.monthly_report(ctx.session, ctx.user, month)
     return s.MonthlyReportOut.model_validate(report)
 
 
@@ -31,9 +31,10 @@ def monthly_report(ctx: Context) -> s.MonthlyReportOut:
 def summary_report(ctx: Context) -> s.SummaryOut:
     """Income, expenses, net and the number of transactions between two dates (inclusive)."""
     r = _range(ctx)
-    t = reports.totals(ctx.session, ctx.user.id, r.start, r.end, tag=ctx.params.tag)
-    return s.SummaryOut(date_from=r.start, date_to=r.end, total_income=t.income,
-                        total_expenses=t.expenses, net_savings=t.net, transaction_count=t.count)
+    t = reports.totals(ctx.session, ctx.user, r.start, r.end, tag=ctx.params.tag)
+    return s.SummaryOut(date_from=r.start, date_to=r.end, currency=ctx.user.currency, total_income=t.income,
+                        total_expenses=t.expenses, net_savings=t.net, transaction_count=t.count,
+                        missing_rates=t.missing_rates)
 
 
 @bp.route(route="reports/trend", methods=["GET"])
@@ -41,9 +42,9 @@ def summary_report(ctx: Context) -> s.SummaryOut:
 def trend_report(ctx: Context) -> s.TrendOut:
     """Income, expenses and net per month, quarter or year; every period in the range is listed."""
     p, r = ctx.params, _range(ctx)
-    items = reports.trend(ctx.session, ctx.user.id, p.granularity, r.start, r.end)
-    return s.TrendOut(granularity=p.granularity, date_from=r.start, date_to=r.end,
-                      items=[s.TrendItemOut.model_validate(i) for i in items])
+    items = reports.trend(ctx.session, ctx.user, p.granularity, r.start, r.end)
+    return s.TrendOut(granularity=p.granularity, date_from=r.start, date_to=r.end, currency=ctx.user.currency,
+                      items=[s.TrendItemOut.model_validate(i) for i in items], missing_rates=items.missing_rates)
 
 
 @bp.route(route="reports/spending-patterns", methods=["GET"])
@@ -51,5 +52,5 @@ def trend_report(ctx: Context) -> s.TrendOut:
 def spending_patterns(ctx: Context) -> s.SpendingPatternsOut:
     """Top categories, month-over-month change per category, spending by weekday, unusual expenses."""
     r = _range(ctx)
-    patterns = reports.spending_patterns(ctx.session, ctx.user.id, r.start, r.end, top=ctx.params.top)
-    return s.SpendingPatternsOut.model_validate(patterns)
+    patterns = reports.spending_patterns(ctx.session, ctx.user, r.start, r.end, top=ctx.params.top)
+    return s.SpendingPatternsOut.model_validate({**patterns.__dict__, "currency": ctx.user.currency})

@@ -7,6 +7,9 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, StringConstraints
 
 from shared.schemas import Date, FractionOut, Input, Month, MoneyOut, Output, PageQuery, Query, Timestamp
+from shared.schemas.fx import MissingRates
+
+CurrencyOut = Annotated[str, Field(description="the caller's currency (ISO 4217): every money figure is in it")]
 
 MAX_RANGE_MONTHS = 1200  # 100 years of monthly buckets: enough for any history, bounded for the server
 MAX_PATTERN_MONTHS = 36  # month-over-month lists one entry per category and month
@@ -59,6 +62,8 @@ class MonthlyReportOut(Output):
         description="totals per category that had transactions this month: expense categories first, then "
                     "income, each largest first")
     budgets: list[BudgetLineOut] = Field(description="every budget set for this month, by category name")
+    currency: CurrencyOut
+    missing_rates: MissingRates
 
 
 # --- summary ------------------------------------------------------------------------------------
@@ -77,6 +82,8 @@ class SummaryOut(Output):
     total_expenses: MoneyOut
     net_savings: MoneyOut = Field(description="total_income − total_expenses")
     transaction_count: int = Field(description="every transaction in the range, transfers included")
+    currency: CurrencyOut
+    missing_rates: MissingRates
 
 
 # --- trend --------------------------------------------------------------------------------------
@@ -103,6 +110,8 @@ class TrendOut(Output):
         description="every period overlapping the range, oldest first, empty ones as zeros; the first and last "
                     "period count only the days inside the range, so the items add up to /reports/summary "
                     "over the same dates")
+    currency: CurrencyOut
+    missing_rates: MissingRates
 
 
 # --- spending patterns --------------------------------------------------------------------------
@@ -173,8 +182,12 @@ class SpendingPatternsOut(Output):
                     "(median absolute deviation) over that category's expenses in the range; judged only for "
                     "categories with at least 5 expenses in the range; uncategorized expenses form one group. "
                     "MAD resists outliers, unlike a standard deviation. When most expenses of a category are the "
-                    "same amount (MAD 0), any larger one is unusual")
+                    "same amount (MAD 0), any larger one is unusual. Amounts are compared within their own "
+                    "currency (a category's euro expenses with its euro expenses), then answered converted "
+                    "at the expense's date, with its median, MAD and threshold")
     unusual_rule: str = Field(description="the rule above, in words")
+    currency: CurrencyOut
+    missing_rates: MissingRates
 
 
 # --- stored summaries ---------------------------------------------------------------------------

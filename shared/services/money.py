@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,11 +22,11 @@ from shared.data.models import (
     GoalContribution,
     Import,
     IncomeSource,
-    MonthlyTotal,
     RecurringSchedule,
     Transaction,
     User,
 )
+from shared.services import reports
 from shared.services.months import parse_month
 from shared.schemas import MAX_MONEY, Output
 from shared.schemas import money as s
@@ -227,16 +227,14 @@ class Budgets(Resource[Budget]):
     def to_out(self, session: Session, user: User, rows: list[Budget]) -> list[Output]:
         if not rows:
             return []
-        # The month's expenses in the category: one row of the kept monthly totals (shared/services/balances.py),
-        # the same figure the monthly report's budget lines read.
-        spent = dict(session.execute(
-            select(Budget.id, MonthlyTotal.total)
-            .join(MonthlyTotal, and_(MonthlyTotal.user_id == Budget.user_id, MonthlyTotal.type == "expense",
-                                     MonthlyTotal.category_key == Budget.category_id,
-                                     MonthlyTotal.month == Budget.start_date))
-            .where(Budget.id.in_([r.id for r in rows]))
-        ).all())
-        return [s.BudgetOut.model_validate({**_columns(r), "spent": spent.get(r.id) or Decimal(0)}) for r in rows]
+        # The month's expenses in the category, in the user's currency: the same figure the monthly
+        # report's budget lines read, from one ledger read spanning the page's months.
+        months = [parse_month(r.month) for r in rows]
+        book = reports.ledger(session, user, min(m.start for m in months), max(m.end for m in months),
+                              kinds=("expense",))
+        spent = reports.spent_by_month_and_category(book)
+        return [s.BudgetOut.model_validate({**_columns(r), "spent": spent.get((r.month, r.category_id), Decimal(0))})
+                for r in rows]
 
 
 def _columns(row) -> dict[str, Any]:

@@ -1,47 +1,64 @@
-"""Reports: every figure is one SQL aggregate (GROUP BY in the database), never a loop over rows.
+"""Reports, in the user's currency: the kept totals are read in SQL, converted in Python.
 
-This is the service the HTTP routes and the finance assistant both call, so no sum is written twice:
+This is the service the HTTP routes, the finance assistant and the scheduled summaries call, so no
+sum is written twice (`user` is the caller: its `id` and `currency`):
 
-    totals(session, user_id, start, end, category_id=None) -> Totals(income, expenses, net, count)
-    by_category(session, user_id, start, end, kind=None)   -> [CategoryTotal]
-    budget_status(session, user_id, month)                  -> [BudgetLine]
-    monthly_report(session, user_id, month)                 -> MonthlyReport
-    trend(session, user_id, granularity, start, end)        -> [PeriodTotals]  (every period, zeros included)
-    spending_patterns(session, user_id, start, end)         -> SpendingPatterns
+    ledger(session, user, start, end)                    -> Ledger (converted entries + missing_rates)
+    totals(session, user, start, end, category_id=None)  -> Totals(income, expenses, net, count, missing_rates)
+    by_category(session, user, start, end, kind=None)    -> [CategoryTotal]
+    budget_status(session, user, month)                  -> [BudgetLine]
+    monthly_report(session, user, month)                 -> MonthlyReport
+    trend(session, user, granularity, start, end)        -> Trend [PeriodTotals] (every period, zeros included)
+    spending_patterns(session, user, start, end)         -> SpendingPatterns
 
 Rules shared by every figure:
 - Dates are inclusive and calendar dates: a transaction belongs to the month, quarter and year of its
   `date` (a date, not a timestamp, so "23:59 on the 31st, local time" is simply the 31st).
 - Transfers move money between the user's own accounts: never income, never expense. They count in
   `Totals.count` only (the summary's `transaction_count` is every transaction in the range).
-- Whole months are read from `monthly_totals` (kept in step with every write by shared/services/balances.py),
-  and only the days of a partly covered first or last month from `transactions`: a report costs
-  what its range holds, not what the user's whole history holds.
-- Money stays exact: on SQLite the amount column is a scaled integer and SUM keeps it one, so nothing
-  here multiplies or divides money inside SQL (ratios are taken in Python from exact aggregates).
-- The SQL is portable (SQLite, PostgreSQL, SQL Server): periods come from EXTRACT (rendered per
-  dialect by SQLAlchemy), buckets are labelled in a subquery and grouped in the outer query (SQL
-  Server refuses a GROUP BY expression that repeats a bound parameter), the weekday is a small
-  @compiles construct, and medians use ROW_NUMBER/COUNT windows instead of PERCENTILE_CONT.
+- Every amount is converted into the user's currency at the rate of its own date (shared/services/fx.py);
+  an amount whose currency has no rate at all is left out and named in `missing_rates`. Each figure
+  is the exact sum of the converted amounts, rounded half-even to cents once.
+
+How a report stays cheap whatever the history (the design, and why):
+- The ledger (shared/services/balances.py) keeps, in step with every write, the sum and count per
+  (user, month, type, category, currency) in `monthly_totals` and per (user, day, type, category,
+  currency) in `daily_totals`.
+- Amounts in the user's own currency need no rate, so whole months of them are read from
+  `monthly_totals`: one row per month and category.
+- Amounts in another currency must be converted at their own day's rate; every amount of one day in
+  one currency has the same rate, so converting that day's sum is exact: they are read from
+  `daily_totals`, one row per day, category and currency. The same table gives the user's own
+  currency on the days of a partly covered first or last month.
+- So a report reads at most (months x categories) + (days x categories x currencies) rows of its
+  range, never `transactions`, and the rows do not grow with the number of transactions. It costs
+  two statements: the kept totals (one UNION ALL), then the rates of the foreign currencies found (one
+  query, none when there are none); rates are never cached, so a rate added later changes the answer
+  at once. Spending patterns add the daily expenses per currency (weekdays) and the unusual-expense
+  window query, which reads the range's expenses (partitioned by category and currency).
+- Money stays exact: on SQLite the amount column is a scaled integer and SUM keeps it one; nothing
+  multiplies money inside SQL (conversion and ratios are Decimal arithmetic in Python).
+- The SQL is portable (SQLite, PostgreSQL, SQL Server); medians use ROW_NUMBER/COUNT windows instead
+  of PERCENTILE_CONT.
 """
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Literal
 
-from sqlalchemy import Date, Integer, and_, case, cast, extract, func, literal, literal_column, select, union_all
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import and_, case, func, or_, select, union_all
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.expression import FunctionElement
 
-from shared.data.models import Budget, Category, MonthlyTotal, Transaction
+from shared.data.models import Budget, Category, DailyTotal, MonthlyTotal, Transaction
+from shared.services import fx
 from shared.services.months import (
     CalendarPeriod,
     month_period,
+    months_spanned,
     next_month_start,
-    previous_month_start,
     parse_month,
     period_of,
     periods_between,
@@ -62,67 +79,116 @@ UNUSUAL_MADS = 3
 MIN_SAMPLE = 5
 
 
-# --- portable SQL pieces ------------------------------------------------------------------------
+# --- periods (shared/services/months.py; named here too for the callers of this module) ----------
 
-class iso_weekday(FunctionElement):  # noqa: N801 - reads like an SQL function
-    """0 = Monday … 6 = Sunday, the same on every database (SQL Server's DATEPART(weekday) depends
-    on the session's DATEFIRST, so it counts days from a known Monday instead)."""
-
-    type = Integer()
-    inherit_cache = True
-    name = "iso_weekday"
+Period = CalendarPeriod
 
 
-@compiles(iso_weekday)
-def _weekday_default(element, compiler, **kw):  # PostgreSQL: ISODOW is 1 = Monday … 7 = Sunday
-    (day,) = element.clauses
-    return compiler.process(cast(extract("isodow", day), Integer) - 1, **kw)
+def _month_after(day: dt.date) -> dt.date:
+    return next_month_start(day)
 
 
-@compiles(iso_weekday, "sqlite")
-def _weekday_sqlite(element, compiler, **kw):  # %w is 0 = Sunday … 6 = Saturday
-    (day,) = element.clauses
-    return compiler.process((cast(func.strftime("%w", day), Integer) + 6) % 7, **kw)
+def whole_months(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
+    """[first, after) — the first days of the whole months inside [start, end] (first >= after: none)."""
+    first_whole = start if start.day == 1 else _month_after(start)
+    last_day_of_end_month = _month_after(end) - dt.timedelta(days=1)
+    after_last_whole = _month_after(end) if end == last_day_of_end_month else end.replace(day=1)
+    return first_whole, after_last_whole
 
 
-@compiles(iso_weekday, "mssql")
-def _weekday_mssql(element, compiler, **kw):  # 1900-01-01 was a Monday
-    (day,) = element.clauses
-    monday = literal_column("CAST('19000101' AS DATE)", Date)
-    return compiler.process(func.datediff(literal_column("day"), monday, day) % 7, **kw)
+def ledger_query(user_id: int, home: str, start: dt.date, end: dt.date, category_id: int | None = None,
+                 kinds: tuple[str, ...] | None = None):
+    """The user's money movements between two dates (inclusive), pre-summed, as rows of
+    (date, type, category_key, currency, total, n), from the kept totals only (never `transactions`):
+    - amounts in the user's currency over whole months: one row per month and category
+      (`monthly_totals`, dated the 1st);
+    - every other amount: one row per day, category and currency (`daily_totals`): foreign amounts
+      over the whole range (each day's sum is converted at that day's rate), and the user's own
+      currency on the days of a partly covered first or last month."""
+    first_whole, after_last_whole = whole_months(start, end)
+    m, d = MonthlyTotal, DailyTotal
+    daily = select(d.day.label("date"), d.type.label("type"), d.category_key.label("category_key"),
+                   d.currency.label("currency"), d.total.label("total"), d.count.label("n"))
+    monthly = select(m.month.label("date"), m.type.label("type"), m.category_key.label("category_key"),
+                     m.currency.label("currency"), m.total.label("total"), m.count.label("n"))
+    daily = daily.where(d.user_id == user_id, d.day >= start, d.day <= end)
+    if first_whole < after_last_whole:
+        in_whole_month = and_(d.day >= first_whole, d.day < after_last_whole)
+        daily = daily.where(or_(d.currency != home, ~in_whole_month))
+        monthly = monthly.where(m.user_id == user_id, m.currency == home, m.month >= first_whole,
+                                m.month < after_last_whole)
+    else:
+        monthly = None
+    parts = [daily] if monthly is None else [monthly, daily]
+    for i, part in enumerate(parts):
+        model = m if part is monthly else d
+        if category_id is not None:
+            part = part.where(model.category_key == category_id)
+        if kinds is not None:
+            part = part.where(model.type.in_(kinds))
+        parts[i] = part
+    return parts[0] if len(parts) == 1 else union_all(*parts)
 
 
-def _money_sum(condition, amount=None):
-    """SUM of the amounts matching `condition` (NULL when none: the caller reads it as zero)."""
-    return func.sum(case((condition, Transaction.amount if amount is None else amount)))
+@dataclass(frozen=True)
+class Entry:
+    """Movements of one day (or, in the user's currency, one whole month dated the 1st), one type
+    and one category, in the user's currency: `amount` exact (not yet rounded), None when its
+    currency has no rate (left out); transfers carry no amount, only their count."""
+
+    date: dt.date
+    type: str
+    category_id: int | None
+    amount: Decimal | None
+    count: int
 
 
-def transactions_in_range(user_id: int, start: dt.date, end: dt.date):
-    """The user's money movements between two dates (inclusive), as rows of
-    (date, type, category_id, amount, n): whole months come pre-summed from monthly_totals (dated
-    the 1st), the days of a partly covered first or last month come from transactions (n = 1).
-    Bounds are inclusive so that nothing steps past the first or last day a date can name."""
-    first_whole = start if start.day == 1 else next_month_start(start)
-    end_is_month_end = end == month_period(end.year, end.month).end
-    last_whole = end.replace(day=1) if end_is_month_end else previous_month_start(end)
-    raw = select(Transaction.date.label("date"), Transaction.type.label("type"),
-                 Transaction.category_id.label("category_id"), Transaction.amount.label("amount"),
-                 literal(1, Integer).label("n"))
-    if first_whole is None or last_whole is None or first_whole > last_whole:  # no whole month inside
-        return raw.where(_owned_in_range(user_id, start, end)).subquery("ledger")
-    last_whole_end = month_period(last_whole.year, last_whole.month).end
-    whole = select(MonthlyTotal.month.label("date"), MonthlyTotal.type.label("type"),
-                   func.nullif(MonthlyTotal.category_key, 0).label("category_id"), MonthlyTotal.total.label("amount"),
-                   MonthlyTotal.count.label("n")).where(
-        MonthlyTotal.user_id == user_id, MonthlyTotal.month >= first_whole, MonthlyTotal.month <= last_whole)
-    edges = raw.where(Transaction.user_id == user_id, (
-        and_(Transaction.date >= start, Transaction.date < first_whole)
-        | and_(Transaction.date > last_whole_end, Transaction.date <= end)))
-    return union_all(whole, edges).subquery("ledger")
+@dataclass(frozen=True)
+class Ledger:
+    currency: str
+    entries: list[Entry]
+    missing_rates: list[dict]
+
+
+def tagged_query(user_id: int, start: dt.date, end: dt.date, tag: str, category_id: int | None = None):
+    """Like `ledger_query`, for the transactions carrying `tag` (tags are not in the kept totals: the
+    tagged transactions themselves, summed per day, type, category and currency)."""
+    from shared.services.tags import has_tag
+
+    t = Transaction
+    stmt = (select(t.date.label("date"), t.type.label("type"), func.coalesce(t.category_id, 0).label("category_key"),
+                   t.currency.label("currency"), func.sum(t.amount).label("total"), func.count().label("n"))
+            .where(_owned_in_range(user_id, start, end), has_tag(tag))
+            .group_by(t.date, t.type, func.coalesce(t.category_id, 0), t.currency))
+    if category_id is not None:
+        stmt = stmt.where(t.category_id == category_id)
+    return stmt
+
+
+def ledger(session: Session, user, start: dt.date, end: dt.date, category_id: int | None = None,
+           kinds: tuple[str, ...] | None = None, tag: str | None = None) -> Ledger:
+    """The converted movements of [start, end]: two statements (the kept totals, then the rates of
+    the foreign currencies found), whatever the size of the user's history."""
+    home = user.currency
+    query = (ledger_query(user.id, home, start, end, category_id, kinds) if tag is None
+             else tagged_query(user.id, start, end, tag, category_id))
+    rows = session.execute(query).all()
+    foreign = {r.currency for r in rows if r.currency != home and r.type != "transfer"}
+    convert = fx.Converter(fx.load_rates(session, user.id, home, foreign, start, end))
+    entries = []
+    for r in rows:
+        if r.type == "transfer":
+            amount: Decimal | None = ZERO
+        elif r.currency == home:
+            amount = r.total
+        else:
+            amount = convert(r.total, r.currency, r.date)
+        entries.append(Entry(r.date, r.type, r.category_key or None, amount, int(r.n)))
+    return Ledger(home, entries, convert.missing_rates())
 
 
 def _dec(value) -> Decimal:
-    return ZERO if value is None else Decimal(value).quantize(ZERO)
+    return ZERO if value is None else fx.to_money(Decimal(value))
 
 
 def _int(value) -> int:
@@ -148,34 +214,23 @@ class Totals:
     expenses: Decimal
     net: Decimal  # income − expenses
     count: int  # every transaction in the range, transfers included
+    missing_rates: list[dict] = field(default_factory=list)
 
 
-def totals_query(user_id: int, start: dt.date, end: dt.date, category_id: int | None = None,
-                 tag: str | None = None):
-    if tag is None:
-        rows = transactions_in_range(user_id, start, end)
-    else:  # tags are not kept in the monthly totals: the tagged transactions themselves
-        from shared.services.tags import has_tag
-
-        rows = select(Transaction.type.label("type"), Transaction.category_id.label("category_id"),
-                      Transaction.amount.label("amount"), literal(1, Integer).label("n")).where(
-            _owned_in_range(user_id, start, end), has_tag(tag)).subquery("tagged")
-    stmt = select(
-        _money_sum(rows.c.type == "income", rows.c.amount).label("income"),
-        _money_sum(rows.c.type == "expense", rows.c.amount).label("expenses"),
-        func.coalesce(func.sum(rows.c.n), 0).label("count"),
-    )
-    if category_id is not None:
-        stmt = stmt.where(rows.c.category_id == category_id)
-    return stmt
+def _sum(entries: Iterable[Entry], kind: str) -> Decimal:
+    return sum((e.amount for e in entries if e.type == kind and e.amount is not None), Decimal(0))
 
 
-def totals(session: Session, user_id: int, start: dt.date, end: dt.date,
-           category_id: int | None = None, tag: str | None = None) -> Totals:
-    """Income, expenses, net and the number of transactions between two dates (inclusive)."""
-    row = session.execute(totals_query(user_id, start, end, category_id, tag)).one()
-    income, expenses = _dec(row.income), _dec(row.expenses)
-    return Totals(income, expenses, income - expenses, int(row.count))
+def totals_of(book: Ledger) -> Totals:
+    income, expenses = _dec(_sum(book.entries, "income")), _dec(_sum(book.entries, "expense"))
+    return Totals(income, expenses, income - expenses, sum(e.count for e in book.entries), book.missing_rates)
+
+
+def totals(session: Session, user, start: dt.date, end: dt.date, category_id: int | None = None,
+           tag: str | None = None) -> Totals:
+    """Income, expenses, net and the number of transactions between two dates (inclusive), in the
+    user's currency; each figure is the exact sum of the converted amounts, rounded once."""
+    return totals_of(ledger(session, user, start, end, category_id, tag=tag))
 
 
 # --- by category --------------------------------------------------------------------------------
@@ -192,29 +247,25 @@ class CategoryTotal:
 UNCATEGORIZED = "Uncategorized"
 
 
-def by_category_query(user_id: int, start: dt.date, end: dt.date, kind: str | None = None):
-    kinds = [kind] if kind else ["income", "expense"]
-    rows = transactions_in_range(user_id, start, end)
-    total = func.sum(rows.c.amount)
-    return (
-        select(rows.c.category_id, Category.name, rows.c.type, total.label("total"),
-               func.sum(rows.c.n).label("count"))
-        .select_from(rows)
-        .outerjoin(Category, Category.id == rows.c.category_id)
-        .where(rows.c.type.in_(kinds))
-        .group_by(rows.c.category_id, Category.name, rows.c.type)
-        .having(func.sum(rows.c.n) > 0)
-        .order_by(rows.c.type, total.desc(), Category.name, rows.c.category_id)  # expense < income
-    )
+def categories_of(book: Ledger, names: dict[int | None, str], kind: str | None = None) -> list[CategoryTotal]:
+    """Totals per category (income and expense, or one `kind`): expense first, largest first."""
+    sums: dict[tuple[str, int | None], list] = {}
+    for e in book.entries:
+        if e.type not in ("income", "expense") or (kind and e.type != kind) or e.amount is None:
+            continue
+        entry = sums.setdefault((e.type, e.category_id), [Decimal(0), 0])
+        entry[0] += e.amount
+        entry[1] += e.count
+    out = [CategoryTotal(c, names.get(c, UNCATEGORIZED), k, _dec(total), n)
+           for (k, c), (total, n) in sums.items() if n > 0]
+    return sorted(out, key=lambda c: (c.kind, -c.total, c.name, c.category_id or 0))
 
 
-def by_category(session: Session, user_id: int, start: dt.date, end: dt.date,
+def by_category(session: Session, user, start: dt.date, end: dt.date,
                 kind: str | None = None) -> list[CategoryTotal]:
     """Totals per category (income and expense, or one `kind`): expense first, largest first."""
-    return [
-        CategoryTotal(r.category_id, r.name or UNCATEGORIZED, r.type, _dec(r.total), int(r.count))
-        for r in session.execute(by_category_query(user_id, start, end, kind))
-    ]
+    kinds = (kind,) if kind else ("income", "expense")
+    return categories_of(ledger(session, user, start, end, kinds=kinds), _names(session, user.id), kind)
 
 
 # --- budgets ------------------------------------------------------------------------------------
@@ -230,26 +281,45 @@ class BudgetLine:
 
 
 def budget_query(user_id: int, month: str):
-    period = parse_month(month)
-    rows = transactions_in_range(user_id, period.start, period.end)
-    spent = func.sum(rows.c.amount)
     return (
-        select(Budget.category_id, Category.name, Budget.amount, spent.label("actual"))
-        .select_from(Budget)
+        select(Budget.category_id, Category.name, Budget.amount)
         .join(Category, Category.id == Budget.category_id)
-        .outerjoin(rows, and_(rows.c.category_id == Budget.category_id, rows.c.type == "expense"))
         .where(Budget.user_id == user_id, Budget.month == month)
-        .group_by(Budget.id, Budget.category_id, Category.name, Budget.amount)
         .order_by(Category.name, Budget.category_id)
     )
 
 
-def budget_status(session: Session, user_id: int, month: str) -> list[BudgetLine]:
+def spent_by_month_and_category(book: Ledger) -> dict[tuple[str, int | None], Decimal]:
+    """Expenses per (month, category), converted and rounded once per figure."""
+    spent: dict[tuple[str, int | None], Decimal] = {}
+    for e in book.entries:
+        if e.type == "expense" and e.amount is not None:
+            key = (period_of(e.date, "month").key, e.category_id)
+            spent[key] = spent.get(key, Decimal(0)) + e.amount
+    return {key: _dec(v) for key, v in spent.items()}
+
+
+def spent_by_category(book: Ledger) -> dict[int | None, Decimal]:
+    """Expenses per category over the ledger's range, converted and rounded once per category."""
+    spent: dict[int | None, Decimal] = {}
+    for e in book.entries:
+        if e.type == "expense" and e.amount is not None:
+            spent[e.category_id] = spent.get(e.category_id, Decimal(0)) + e.amount
+    return {c: _dec(v) for c, v in spent.items()}
+
+
+def budget_lines(session: Session, user_id: int, month: str, spent: dict[int | None, Decimal]) -> list[BudgetLine]:
     lines = []
     for r in session.execute(budget_query(user_id, month)):
-        budgeted, actual = _dec(r.amount), _dec(r.actual)
+        budgeted, actual = _dec(r.amount), spent.get(r.category_id, ZERO)
         lines.append(BudgetLine(r.category_id, r.name, budgeted, actual, budgeted - actual, actual > budgeted))
     return lines
+
+
+def budget_status(session: Session, user, month: str) -> list[BudgetLine]:
+    period = parse_month(month)
+    book = ledger(session, user, period.start, period.end, kinds=("expense",))
+    return budget_lines(session, user.id, month, spent_by_category(book))
 
 
 # --- the monthly report -------------------------------------------------------------------------
@@ -264,15 +334,20 @@ class MonthlyReport:
     by_category: list[CategoryTotal]
     budgets: list[BudgetLine]
     transaction_count: int
+    currency: str = ""
+    missing_rates: list[dict] = field(default_factory=list)
 
 
-def monthly_report(session: Session, user_id: int, month: str) -> MonthlyReport:
+def monthly_report(session: Session, user, month: str) -> MonthlyReport:
+    """One ledger read (plus rates, names, budgets): a fixed number of statements."""
     period = parse_month(month)
-    t = totals(session, user_id, period.start, period.end)
+    book = ledger(session, user, period.start, period.end)
+    t = totals_of(book)
     return MonthlyReport(
         month=period.key, total_income=t.income, total_expenses=t.expenses, net_savings=t.net,
-        savings_rate=ratio(t.net, t.income), by_category=by_category(session, user_id, period.start, period.end),
-        budgets=budget_status(session, user_id, period.key), transaction_count=t.count,
+        savings_rate=ratio(t.net, t.income), by_category=categories_of(book, _names(session, user.id)),
+        budgets=budget_lines(session, user.id, period.key, spent_by_category(book)), transaction_count=t.count,
+        currency=book.currency, missing_rates=book.missing_rates,
     )
 
 
@@ -295,49 +370,31 @@ class PeriodTotals:
         return "savings" if self.net >= 0 else "loss"
 
 
-def _quarter_of(month_expr):
-    return case((month_expr <= 3, 1), (month_expr <= 6, 2), (month_expr <= 9, 3), else_=4)
+class Trend(list):
+    """The periods (a list of PeriodTotals), with the currencies left out for want of a rate."""
+
+    missing_rates: list[dict]
 
 
-def trend_query(user_id: int, granularity: str, start: dt.date, end: dt.date):
-    """(year, bucket, income, expenses) per period with activity; bucket is the month, the quarter, or 0."""
-    if granularity not in GRANULARITIES:
-        raise ValueError(f"unknown granularity {granularity!r}")
-    rows = transactions_in_range(user_id, start, end)
-    month = extract("month", rows.c.date)
-    bucket = {"month": month, "quarter": _quarter_of(month), "year": literal_column("0", Integer)}[granularity]
-    labelled = (
-        select(extract("year", rows.c.date).label("y"), bucket.label("b"), rows.c.type, rows.c.amount)
-        .where(rows.c.type.in_(["income", "expense"]))
-        .subquery("labelled")
-    )
-    return (
-        select(labelled.c.y, labelled.c.b,
-               _money_sum(labelled.c.type == "income", labelled.c.amount).label("income"),
-               _money_sum(labelled.c.type == "expense", labelled.c.amount).label("expenses"))
-        .group_by(labelled.c.y, labelled.c.b)
-    )
-
-
-def _key(granularity: str, year: int, bucket: int) -> str:
-    if granularity == "month":
-        return f"{year:04d}-{bucket:02d}"
-    if granularity == "quarter":
-        return f"{year:04d}-Q{bucket}"
-    return f"{year:04d}"
-
-
-def trend(session: Session, user_id: int, granularity: str, start: dt.date, end: dt.date) -> list[PeriodTotals]:
+def trend(session: Session, user, granularity: str, start: dt.date, end: dt.date) -> Trend:
     """Income and expenses per period; every period overlapping the range is present (zeros when
     empty), and the first and last count only the days inside the range."""
-    found = {
-        _key(granularity, _int(r.y), _int(r.b)): (_dec(r.income), _dec(r.expenses))
-        for r in session.execute(trend_query(user_id, granularity, start, end))
-    }
-    return [
-        PeriodTotals(p.key, max(p.start, start), min(p.end, end), *found.get(p.key, (ZERO, ZERO)))
+    if granularity not in GRANULARITIES:
+        raise ValueError(f"unknown granularity {granularity!r}")
+    book = ledger(session, user, start, end, kinds=("income", "expense"))
+    found: dict[str, list[Decimal]] = {}
+    for e in book.entries:
+        if e.amount is None:
+            continue
+        sums = found.setdefault(period_of(e.date, granularity).key, [Decimal(0), Decimal(0)])
+        sums[0 if e.type == "income" else 1] += e.amount
+    out = Trend(
+        PeriodTotals(p.key, max(p.start, start), min(p.end, end),
+                     *(_dec(v) for v in found.get(p.key, (ZERO, ZERO))))
         for p in periods_between(start, end, granularity)
-    ]
+    )
+    out.missing_rates = book.missing_rates
+    return out
 
 
 # --- spending patterns --------------------------------------------------------------------------
@@ -396,39 +453,29 @@ class SpendingPatterns:
     month_over_month: list[CategoryMonths]
     by_weekday: list[WeekdaySpending]
     unusual_expenses: list[UnusualExpense]
+    missing_rates: list[dict] = field(default_factory=list)
     unusual_rule: str = field(default=(
         f"an expense is unusual when its amount exceeds its category's median + {UNUSUAL_MADS} × MAD "
         f"(median absolute deviation) over the expenses of that category in the range, once the category "
-        f"has at least {MIN_SAMPLE} of them; uncategorized expenses form one group"))
-
-
-def category_month_query(user_id: int, start: dt.date, end: dt.date):
-    labelled = (
-        select(Transaction.category_id.label("c"), extract("year", Transaction.date).label("y"),
-               extract("month", Transaction.date).label("m"), Transaction.amount)
-        .where(_owned_in_range(user_id, start, end), Transaction.type == "expense")
-        .subquery("labelled")
-    )
-    return (
-        select(labelled.c.c, labelled.c.y, labelled.c.m, func.sum(labelled.c.amount).label("total"))
-        .group_by(labelled.c.c, labelled.c.y, labelled.c.m)
-    )
+        f"has at least {MIN_SAMPLE} of them; uncategorized expenses form one group; amounts are compared "
+        f"within their own currency"))
 
 
 def weekday_query(user_id: int, start: dt.date, end: dt.date):
-    labelled = (
-        select(iso_weekday(Transaction.date).label("d"), Transaction.amount)
-        .where(_owned_in_range(user_id, start, end), Transaction.type == "expense")
-        .subquery("labelled")
-    )
+    """Expenses per day and currency in the range, from the kept daily totals (weekdays are taken in
+    Python after conversion: each day's sum at that day's rate)."""
+    d = DailyTotal
     return (
-        select(labelled.c.d, func.sum(labelled.c.amount).label("total"), func.count().label("count"))
-        .group_by(labelled.c.d)
+        select(d.day, d.currency, func.sum(d.total).label("total"), func.sum(d.count).label("count"))
+        .where(d.user_id == user_id, d.day >= start, d.day <= end, d.type == "expense")
+        .group_by(d.day, d.currency)
     )
 
 
 def unusual_query(user_id: int, start: dt.date, end: dt.date, limit: int = 20):
-    """Expenses above their category's median + 3 × MAD, computed with window functions.
+    """Expenses above the median + 3 × MAD of their category's expenses in the same currency,
+    computed with window functions; the `limit` largest of each currency (the caller converts them
+    and keeps the largest overall).
 
     Only additions and comparisons touch money (exact on every backend): with m the median,
     `med2` = 2m (the two middle amounts added), `dev2` = |2x − 2m|, and `mad4` = 4 × MAD (the two
@@ -437,45 +484,46 @@ def unusual_query(user_id: int, start: dt.date, end: dt.date, limit: int = 20):
     t = Transaction
     group = func.coalesce(t.category_id, 0)
     e = (
-        select(t.id, t.category_id, t.date, t.amount, t.description, group.label("g"),
-               func.row_number().over(partition_by=group, order_by=(t.amount, t.id)).label("rn"),
-               func.count().over(partition_by=group).label("n"))
+        select(t.id, t.category_id, t.date, t.amount, t.currency, t.description, group.label("g"),
+               func.row_number().over(partition_by=(group, t.currency), order_by=(t.amount, t.id)).label("rn"),
+               func.count().over(partition_by=(group, t.currency)).label("n"))
         .where(_owned_in_range(user_id, start, end), t.type == "expense")
         .cte("e")
     )
     low, high = (e.c.n + 1) // 2, (e.c.n + 2) // 2  # the middle row numbers (equal when n is odd)
     med = (
-        select(e.c.g, (func.max(case((e.c.rn == low, e.c.amount)))
-                       + func.max(case((e.c.rn == high, e.c.amount)))).label("med2"))
-        .group_by(e.c.g)
+        select(e.c.g, e.c.currency, (func.max(case((e.c.rn == low, e.c.amount)))
+                                     + func.max(case((e.c.rn == high, e.c.amount)))).label("med2"))
+        .group_by(e.c.g, e.c.currency)
         .cte("med")
     )
     signed = e.c.amount + e.c.amount - med.c.med2
     spread = func.abs(signed, type_=t.amount.type)
     d = (
-        select(e.c.id, e.c.g, e.c.n, signed.label("s2"), spread.label("dev2"), med.c.med2,
-               func.row_number().over(partition_by=e.c.g, order_by=(spread, e.c.id)).label("rn"))
-        .join_from(e, med, med.c.g == e.c.g)
+        select(e.c.id, e.c.g, e.c.currency, e.c.n, signed.label("s2"), spread.label("dev2"), med.c.med2,
+               func.row_number().over(partition_by=(e.c.g, e.c.currency), order_by=(spread, e.c.id)).label("rn"))
+        .join_from(e, med, and_(med.c.g == e.c.g, med.c.currency == e.c.currency))
         .cte("d")
     )
     d_low, d_high = (d.c.n + 1) // 2, (d.c.n + 2) // 2
     mad = (
-        select(d.c.g, (func.max(case((d.c.rn == d_low, d.c.dev2)))
-                       + func.max(case((d.c.rn == d_high, d.c.dev2)))).label("mad4"))
-        .group_by(d.c.g)
+        select(d.c.g, d.c.currency, (func.max(case((d.c.rn == d_low, d.c.dev2)))
+                                     + func.max(case((d.c.rn == d_high, d.c.dev2)))).label("mad4"))
+        .group_by(d.c.g, d.c.currency)
         .cte("mad")
     )
-    return (
-        select(e.c.id, e.c.date, e.c.category_id, Category.name, e.c.amount, e.c.description,
-               d.c.med2, mad.c.mad4)
+    found = (
+        select(e.c.id, e.c.date, e.c.category_id, Category.name, e.c.amount, e.c.currency, e.c.description,
+               d.c.med2, mad.c.mad4,
+               func.row_number().over(partition_by=e.c.currency, order_by=(e.c.amount.desc(), e.c.id)).label("top"))
         .select_from(e)
         .join(d, d.c.id == e.c.id)
-        .join(mad, mad.c.g == e.c.g)
+        .join(mad, and_(mad.c.g == e.c.g, mad.c.currency == e.c.currency))
         .outerjoin(Category, Category.id == e.c.category_id)
         .where(e.c.n >= MIN_SAMPLE, d.c.s2 + d.c.s2 > mad.c.mad4 + mad.c.mad4 + mad.c.mad4)
-        .order_by(e.c.amount.desc(), e.c.id)
-        .limit(limit)
+        .subquery("found")
     )
+    return select(found).where(found.c.top <= limit)
 
 
 def _names(session: Session, user_id: int) -> dict[int | None, str]:
@@ -483,46 +531,66 @@ def _names(session: Session, user_id: int) -> dict[int | None, str]:
     return {None: UNCATEGORIZED, **{r.id: r.name for r in rows}}
 
 
-def spending_patterns(session: Session, user_id: int, start: dt.date, end: dt.date, *, top: int = 5,
+def spending_patterns(session: Session, user, start: dt.date, end: dt.date, *, top: int = 5,
                       unusual_limit: int = 20) -> SpendingPatterns:
-    expenses = by_category(session, user_id, start, end, "expense")
-    total_expenses = sum((c.total for c in expenses), ZERO)
+    book = ledger(session, user, start, end, kinds=("expense",))
+    names = _names(session, user.id)
+    expenses = categories_of(book, names, "expense")
+    total_expenses = _dec(_sum(book.entries, "expense"))
     top_categories = [TopCategory(c.category_id, c.name, c.total, c.count, ratio(c.total, total_expenses))
                       for c in expenses[:top]]
 
-    names = _names(session, user_id)
     months = periods_between(start, end, "month")
-    per_category: dict[int | None, dict[str, Decimal]] = {}
-    for r in session.execute(category_month_query(user_id, start, end)):
-        per_category.setdefault(r.c, {})[_key("month", _int(r.y), _int(r.m))] = _dec(r.total)
-    order = [c.category_id for c in expenses]  # largest spending first
+    exact: dict[int | None, dict[str, Decimal]] = {}
+    for e in book.entries:
+        if e.amount is not None:
+            by_month = exact.setdefault(e.category_id, {})
+            key = period_of(e.date, "month").key
+            by_month[key] = by_month.get(key, Decimal(0)) + e.amount
     month_over_month = []
-    for category_id in order:
-        totals_by_month = per_category.get(category_id, {})
+    for c in expenses:  # largest spending first
+        totals_by_month = {k: _dec(v) for k, v in exact.get(c.category_id, {}).items()}
         changes, previous = [], None
         for p in months:
             total = totals_by_month.get(p.key, ZERO)
             change = None if previous is None else total - previous
             changes.append(MonthChange(p.key, total, change, None if previous is None else ratio(change, previous)))
             previous = total
-        month_over_month.append(CategoryMonths(category_id, names.get(category_id, UNCATEGORIZED), changes))
+        month_over_month.append(CategoryMonths(c.category_id, c.name, changes))
 
-    weekdays = {int(r.d): (_dec(r.total), int(r.count)) for r in session.execute(weekday_query(user_id, start, end))}
-    by_weekday = [WeekdaySpending(i, WEEKDAYS[i], *weekdays.get(i, (ZERO, 0))) for i in range(7)]
+    days = session.execute(weekday_query(user.id, start, end)).all()
+    unusual_rows = session.execute(unusual_query(user.id, start, end, unusual_limit)).all()
+    foreign = {r.currency for r in (*days, *unusual_rows)} - {user.currency}
+    convert = fx.Converter(fx.load_rates(session, user.id, user.currency, foreign, start, end))
+    weekdays: dict[int, list] = {}
+    for r in days:
+        amount = convert(r.total, r.currency, r.day)
+        entry = weekdays.setdefault(r.day.weekday(), [Decimal(0), 0])
+        entry[0] += amount or 0
+        entry[1] += int(r.count) if amount is not None else 0
+    by_weekday = [WeekdaySpending(i, WEEKDAYS[i], _dec(weekdays.get(i, [ZERO])[0]), weekdays.get(i, [0, 0])[1])
+                  for i in range(7)]
 
     unusual = []
-    for r in session.execute(unusual_query(user_id, start, end, unusual_limit)):
-        median = (Decimal(r.med2) / 2)
-        mad = (Decimal(r.mad4) / 4)
+    for r in unusual_rows:
+        rate = convert.table.rate(r.currency, r.date)
+        if rate is None:
+            continue
+        median, mad = Decimal(r.med2) / 2 * rate, Decimal(r.mad4) / 4 * rate
         unusual.append(UnusualExpense(
-            r.id, r.date, r.category_id, r.name or UNCATEGORIZED, _dec(r.amount), r.description,
+            r.id, r.date, r.category_id, r.name or UNCATEGORIZED, _dec(r.amount * rate), r.description,
             median.quantize(FRACTION), mad.quantize(FRACTION), (median + UNUSUAL_MADS * mad).quantize(FRACTION)))
+    unusual.sort(key=lambda u: (-u.amount, u.transaction_id))
 
-    return SpendingPatterns(start, end, total_expenses, top_categories, month_over_month, by_weekday, unusual)
+    missing = {m["currency"]: m["first_date"] for m in (*book.missing_rates, *convert.missing_rates())}
+    for currency, day in missing.items():
+        convert.note_missing(currency, day)
+    return SpendingPatterns(start, end, total_expenses, top_categories, month_over_month, by_weekday,
+                            unusual[:unusual_limit], missing_rates=convert.missing_rates())
 
 
 __all__ = [
-    "Totals", "CategoryTotal", "BudgetLine", "MonthlyReport", "PeriodTotals", "SpendingPatterns", "CalendarPeriod",
+    "Totals", "CategoryTotal", "BudgetLine", "MonthlyReport", "PeriodTotals", "SpendingPatterns", "Period",
     "totals", "by_category", "budget_status", "monthly_report", "trend", "spending_patterns",
     "period_of", "periods_between", "month_period", "quarter_period", "year_period", "parse_month", "ratio",
 ]

@@ -25,6 +25,7 @@ from sqlalchemy import (
     and_,
     case,
     delete,
+    exists,
     func,
     insert,
     literal,
@@ -37,7 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
-from shared.data.models import MonthlyTotal, PeriodSummary, SummaryRun, SummarySkip, User
+from shared.data.models import DailyTotal, MonthlyTotal, PeriodSummary, SummaryRun, SummarySkip, User
 from shared.services.months import CalendarPeriod, month_period, quarter_period, year_period
 from shared.data.types import SummedMoney, UTCDateTime, utcnow
 
@@ -128,7 +129,9 @@ def _per_user(period: CalendarPeriod, low: int, high: int):
     """Every user of the batch with the period's income and expenses: one aggregate (users LEFT JOIN
     their monthly totals of the period, GROUP BY user), zeros for users without any. Periods are whole
     months, so the kept monthly totals (shared/services/balances.py) hold exactly the sums of the
-    transactions, at a row per month and category instead of a row per transaction."""
+    transactions, at a row per month and category instead of a row per transaction. Only amounts in the
+    user's own currency are summed here; users with amounts in other currencies are then converted one
+    by one (`convert_foreign`)."""
     t = MonthlyTotal
     return (
         select(
@@ -140,7 +143,7 @@ def _per_user(period: CalendarPeriod, low: int, high: int):
         )
         .select_from(User)
         .outerjoin(t, and_(t.user_id == User.id, t.month >= period.start, t.month <= period.end,
-                           t.type.in_(["income", "expense"])))
+                           t.type.in_(["income", "expense"]), t.currency == User.currency))
         .where(User.id >= low, User.id <= high)
         .group_by(User.id)
         .subquery("per_user")
@@ -193,6 +196,7 @@ def _store_users(session: Session, periods: list[CalendarPeriod], low: int, high
             PeriodSummary.user_id >= low, PeriodSummary.user_id <= high,
             PeriodSummary.granularity == period.granularity, PeriodSummary.period == period.key))
         session.execute(insert(PeriodSummary.__table__).from_select(_COLUMNS, summary_select(period, low, high, now)))
+        convert_foreign(session, period, low, high)
         for user_id, reason in _unstorable(session, period, low, high).items():
             skipped.setdefault(user_id, reason)
     if skipped:  # a user is stored for every period of the run or for none
@@ -200,6 +204,27 @@ def _store_users(session: Session, periods: list[CalendarPeriod], low: int, high
             PeriodSummary.user_id.in_(list(skipped)),
             PeriodSummary.period.in_([p.key for p in periods])))
     return skipped
+
+
+def foreign_users_query(period: CalendarPeriod, low: int, high: int):
+    """The users of the batch with income or expenses in another currency than theirs in the period."""
+    d = DailyTotal
+    return (select(User).where(User.id >= low, User.id <= high, exists().where(
+        d.user_id == User.id, d.currency != User.currency, d.day >= period.start, d.day <= period.end,
+        d.type.in_(["income", "expense"]))).order_by(User.id))
+
+
+def convert_foreign(session: Session, period: CalendarPeriod, low: int, high: int) -> None:
+    """Replace the figures of users with foreign-currency amounts by the converted ones, each amount
+    at the rate of its own date (shared/services/reports.py; amounts without a rate are left out)."""
+    from shared.services import reports
+
+    for user in session.execute(foreign_users_query(period, low, high)).scalars():
+        t = reports.totals(session, user, period.start, period.end)
+        session.execute(update(PeriodSummary).where(
+            PeriodSummary.user_id == user.id, PeriodSummary.granularity == period.granularity,
+            PeriodSummary.period == period.key,
+        ).values(income=t.income, expenses=t.expenses, net=t.net, outcome="savings" if t.net >= 0 else "loss"))
 
 
 def _cannot_store(exc: DBAPIError) -> bool:

@@ -191,6 +191,11 @@ def build_world(tag: str, amount: str) -> World:
     if has_route("tokens", "POST"):
         w.ids["tokens"] = _ok(c.post("/api/tokens", json={"name": f"{marker} agent", "scopes": ["read"],
                                                           "expires_in_days": 30}))["id"]
+    if has_route("fx-rates", "POST"):  # an own rate and a euro account: one user's rates never reach another
+        w.extra["euros"] = _ok(c.post("/api/accounts", json={"name": f"{marker} euros", "type": "savings",
+                                                            "currency": "EUR", "opening_balance": amount}))["id"]
+        _ok(c.post("/api/fx-rates", json={"date": TODAY.isoformat(), "base": "EUR", "quote": "USD",
+                                          "rate": amount}))
     if has_route("portfolios", "POST"):
         w.ids["portfolios"] = _ok(c.post("/api/portfolios", json={"name": f"{marker} pension"}))["id"]
         w.ids["assets"] = _ok(c.post(f"/api/portfolios/{w.ids['portfolios']}/assets", json={
@@ -236,6 +241,7 @@ def valid_body(method: str, route: Route, w: World) -> Any:
         "AssetIn": {"name": "asset", "type": "stock", "quantity": "1", "amount_invested": "1",
                     "purchase_date": TODAY.isoformat()},
         "PriceIn": {"date": "2001-01-01", "price": "1"},
+        "FxRateIn": {"date": "2001-01-01", "base": "EUR", "quote": "USD", "rate": "1.1"},
         "RefreshIn": {"refresh_token": "x" * 43},
         "PasswordChangeIn": {"current_password": w.user.password, "new_password": "another-Passw0rd"},
         "DeleteMeIn": {"password": w.user.password},

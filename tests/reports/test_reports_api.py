@@ -66,7 +66,7 @@ def test_empty_month_is_all_zeros(october):
     user, _ = october
     body = user.client.get("/api/reports/monthly", params={"month": "2030-02"}).json()
     assert body == {"month": "2030-02", "total_income": "0.00", "total_expenses": "0.00", "net_savings": "0.00",
-                    "savings_rate": None, "by_category": [], "budgets": []}
+                    "savings_rate": None, "by_category": [], "budgets": [], "currency": "USD", "missing_rates": []}
 
 
 def test_summary_counts_transfers_but_does_not_sum_them(october):
@@ -74,7 +74,8 @@ def test_summary_counts_transfers_but_does_not_sum_them(october):
     body = user.client.get("/api/reports/summary", params={"date_from": "2026-10-01",
                                                            "date_to": "2026-10-31"}).json()
     assert body == {"date_from": "2026-10-01", "date_to": "2026-10-31", "total_income": "3250.50",
-                    "total_expenses": "1350.44", "net_savings": "1900.06", "transaction_count": 8}
+                    "total_expenses": "1350.44", "net_savings": "1900.06", "transaction_count": 8,
+                    "currency": "USD", "missing_rates": []}
 
 
 def test_summary_dates_are_inclusive(october):

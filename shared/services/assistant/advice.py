@@ -61,7 +61,7 @@ def last_full_month(today: dt.date) -> Period:
 
 def savings_rate(c: Caller, period: Period | None) -> dict[str, Any]:
     p = period or last_full_month(c.today)
-    t = reports.totals(c.session, c.user.id, p.start, p.end)
+    t = reports.totals(c.session, c.user, p.start, p.end)
     rate = reports.ratio(t.net, t.income)
     section: dict[str, Any] = {"period": period_data(p), "income": money(t.income), "expenses": money(t.expenses),
                                "net_savings": money(t.net), "savings_rate": fraction(rate),
@@ -84,11 +84,11 @@ def savings_rate(c: Caller, period: Period | None) -> dict[str, Any]:
 
 def split_50_30_20(c: Caller, period: Period | None) -> dict[str, Any]:
     p = period or last_full_month(c.today)
-    t = reports.totals(c.session, c.user.id, p.start, p.end)
+    t = reports.totals(c.session, c.user, p.start, p.end)
     groups: dict[str, list[reports.CategoryTotal]] = {"needs": [], "wants": []}
     unclassified: list[str] = []
     needs, wants = {n.lower() for n in NEEDS}, {w.lower() for w in WANTS}
-    for line in reports.by_category(c.session, c.user.id, p.start, p.end, "expense"):
+    for line in reports.by_category(c.session, c.user, p.start, p.end, "expense"):
         name = line.name.lower()
         if line.category_id is not None and name in needs:
             groups["needs"].append(line)
@@ -128,7 +128,7 @@ def split_50_30_20(c: Caller, period: Period | None) -> dict[str, Any]:
 def over_budget(c: Caller, period: Period | None) -> dict[str, Any]:
     day = period.end if period else c.today
     key = reports.period_of(day, "month").key
-    lines = reports.budget_status(c.session, c.user.id, key)
+    lines = reports.budget_status(c.session, c.user, key)
     over = [b for b in lines if b.over_budget]
     section: dict[str, Any] = {"month": key, "budgets_count": len(lines), "over_budget": [
         {"category_id": b.category_id, "name": b.name, "budgeted": money(b.budgeted), "actual": money(b.actual),
@@ -194,7 +194,7 @@ def unusual(c: Caller, period: Period | None) -> dict[str, Any]:
         for _ in range(UNUSUAL_MONTHS_BACK):
             first = reports.period_of(first - dt.timedelta(days=1), "month").start
         period = Period(first, c.today, f"since {long_date(first)}")
-    patterns = reports.spending_patterns(c.session, c.user.id, period.start, period.end,
+    patterns = reports.spending_patterns(c.session, c.user, period.start, period.end,
                                          unusual_limit=MAX_UNUSUAL)
     found = patterns.unusual_expenses[:MAX_UNUSUAL]
     section: dict[str, Any] = {"period": period_data(period), "rule": patterns.unusual_rule, "unusual_expenses": [

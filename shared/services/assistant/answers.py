@@ -204,7 +204,7 @@ def spending(c: Caller, u: Understanding) -> Answer:
 
         return at_payee(c, u)
     p, category = u.period, c.names.category(u.category_id)
-    t = reports.totals(c.session, c.user.id, p.start, p.end, u.category_id)
+    t = reports.totals(c.session, c.user, p.start, p.end, u.category_id)
     on = f" on {category.name}" if category else ""
     return Answer(f"You spent {c.money(t.expenses)}{on} {when(p)}.", "spending",
                   {"period": period_data(p), "category": ref(category), "total": money(t.expenses)})
@@ -216,7 +216,7 @@ def income(c: Caller, u: Understanding) -> Answer:
 
         return at_payee(c, u)
     p, category = u.period, c.names.category(u.category_id)
-    t = reports.totals(c.session, c.user.id, p.start, p.end, u.category_id)
+    t = reports.totals(c.session, c.user, p.start, p.end, u.category_id)
     source = f" from {category.name}" if category else ""
     return Answer(f"You received {c.money(t.income)} in income{source} {when(p)}.", "income",
                   {"period": period_data(p), "category": ref(category), "total": money(t.income)})
@@ -224,7 +224,7 @@ def income(c: Caller, u: Understanding) -> Answer:
 
 def net_savings(c: Caller, u: Understanding) -> Answer:
     p = u.period
-    t = reports.totals(c.session, c.user.id, p.start, p.end)
+    t = reports.totals(c.session, c.user, p.start, p.end)
     rate = reports.ratio(t.net, t.income)
     head = f"{when(p).capitalize()} you earned {c.money(t.income)} and spent {c.money(t.expenses)}"
     if t.net >= 0:
@@ -273,7 +273,7 @@ def budget_status(c: Caller, u: Understanding) -> Answer:
     months = reports.periods_between(p.start, p.end, "month")[-MAX_BUDGET_MONTHS:]
     lines, sentences = [], []
     for month in months:
-        found = [b for b in reports.budget_status(c.session, c.user.id, month.key)
+        found = [b for b in reports.budget_status(c.session, c.user, month.key)
                  if category is None or b.category_id == category.id]
         lines += [{"month": month.key, "category_id": b.category_id, "name": b.name, "budgeted": money(b.budgeted),
                    "actual": money(b.actual), "remaining": money(b.remaining), "over_budget": b.over_budget}
@@ -332,8 +332,8 @@ def goal_sentence(c: Caller, g: dict[str, Any]) -> str:
 def top_spending(c: Caller, u: Understanding) -> Answer:
     p = u.period
     limit = max(1, min(u.limit or 5, MAX_TOP))
-    lines = reports.by_category(c.session, c.user.id, p.start, p.end, "expense")
-    t = reports.totals(c.session, c.user.id, p.start, p.end)
+    lines = reports.by_category(c.session, c.user, p.start, p.end, "expense")
+    t = reports.totals(c.session, c.user, p.start, p.end)
     top = lines[:limit]
     data = {"period": period_data(p), "total_expenses": money(t.expenses), "categories": [
         {"category_id": line.category_id, "name": line.name, "total": money(line.total),
