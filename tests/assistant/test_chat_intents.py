@@ -149,7 +149,7 @@ def test_balance_of_one_named_account(alice):
     one = alice.user.client.get(f"/api/accounts/{alice.savings}").json()
     assert body["intent"] == "balance"
     assert body["data"]["accounts"] == [{"id": one["id"], "name": "Savings", "type": "savings",
-                                         "balance": one["balance"]}]
+                                         "currency": "USD", "balance": one["balance"]}]
     assert one["balance"] == "1100.00" and shown("1100.00") in body["reply"]
 
 

@@ -16,6 +16,7 @@ from scripts import fetch_fx_rates
 from shared.data.db import new_session
 from shared.data.models import ReferenceFxRate
 from shared.services.fx_rates import FetchFailed, fetch_reference_rates, parse_ecb
+from tests.fx.conftest import forget_reference_rates
 
 DAILY = b"""<?xml version="1.0" encoding="UTF-8"?>
 <gesmes:Envelope xmlns:gesmes="http://www.gesmes.org/xml/2002-08-01" xmlns="http://www.ecb.int/vocabulary/2002-08-01/eurofxref">
@@ -81,6 +82,7 @@ def ecb():
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
+    forget_reference_rates(dt.date(2040, 1, 1), dt.date(2040, 12, 31))
 
 
 def stored() -> dict[tuple[str, str, str], Decimal]:

@@ -1,18 +1,8 @@
 """/api/fx-rates: the caller's own rates over the shared reference rates."""
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
 
-from shared.data.db import run_unit_of_work
-from shared.data.models import ReferenceFxRate
-from shared.services.fx_rates import store_reference_rates
 from tests.conftest import assert_problem
-
-
-def reference(*rates) -> None:
-    run_unit_of_work(lambda s: store_reference_rates(
-        s, [(dt.date.fromisoformat(d), b, q, Decimal(r)) for d, b, q, r in rates]))
 
 
 def test_post_one_rate_answers_it(api):
@@ -50,8 +40,8 @@ def test_invalid_rates_are_refused(api):
     assert all(r["source"] == "reference" for r in api.get("/api/fx-rates").json()["items"])
 
 
-def test_list_shows_reference_rates_and_own_ones_win(api, other_user):
-    reference(("2031-03-02", "EUR", "USD", "1.1"), ("2031-03-02", "EUR", "GBP", "0.85"),
+def test_list_shows_reference_rates_and_own_ones_win(api, other_user, reference_rates):
+    reference_rates(("2031-03-02", "EUR", "USD", "1.1"), ("2031-03-02", "EUR", "GBP", "0.85"),
               ("2031-03-03", "EUR", "USD", "1.2"))
     api.post("/api/fx-rates", json={"date": "2031-03-02", "base": "EUR", "quote": "USD", "rate": "2"})
     mine = api.get("/api/fx-rates", params={"date_from": "2031-03-02", "date_to": "2031-03-03"}).json()
@@ -74,10 +64,8 @@ def test_list_is_paginated_and_filters_are_checked(api):
     assert_problem(api.get("/api/fx-rates", params={"base": "usdx"}), 422, "base")
 
 
-def test_reference_rates_are_stored_once(db_session):
-    reference(("2033-01-02", "EUR", "NOK", "11.5"))
-    reference(("2033-01-02", "EUR", "NOK", "11.6"))
-    from sqlalchemy import select
-    rows = db_session.execute(select(ReferenceFxRate.rate).where(ReferenceFxRate.quote == "NOK",
-                                                                 ReferenceFxRate.date == dt.date(2033, 1, 2))).all()
-    assert [r.rate for r in rows] == [Decimal("11.6")]
+def test_reference_rates_are_stored_once(api, reference_rates):
+    reference_rates(("2033-01-02", "EUR", "NOK", "11.5"))
+    reference_rates(("2033-01-02", "EUR", "NOK", "11.6"))
+    listed = api.get("/api/fx-rates", params={"quote": "NOK", "date_from": "2033-01-02", "date_to": "2033-01-02"})
+    assert [(r["rate"], r["source"]) for r in listed.json()["items"]] == [("11.6", "reference")]

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from shared.data.db import run_unit_of_work
-from shared.services.fx_rates import store_reference_rates
-from tests.conftest import make_user
-from tests.money.conftest import created, new_account, new_card, ok
-
 import datetime as dt
-from decimal import Decimal
+
+from tests.conftest import make_user
+from tests.fx.conftest import forget_reference_rates, store_reference
+from tests.money.conftest import created, new_account, new_card, ok
 
 
 def expense(client, amount, date, **holder):
@@ -24,8 +22,7 @@ def world():
     own EUR→USD 1.10 on 2035-03-01 and 1.20 on 2035-03-15; reference EUR→GBP 0.80 on 2035-03-01
     (GBP→USD through EUR: 1.10 / 0.80 = 1.375 before the 15th); own USD→CHF 0.80 on 2035-03-10
     (CHF→USD, the inverse: 1.25); no JPY rate at all."""
-    run_unit_of_work(lambda session: store_reference_rates(session, [(dt.date(2035, 3, 1), "EUR", "GBP",
-                                                                      Decimal("0.80"))]))
+    store_reference(("2035-03-01", "EUR", "GBP", "0.80"))
     user = make_user(currency="USD")
     c = user.client
     ok(c.post("/api/fx-rates", json=[{"date": "2035-03-01", "base": "EUR", "quote": "USD", "rate": "1.10"},
@@ -43,7 +40,8 @@ def world():
     expense(c, "1000", "2035-03-03", account_id=jpy["id"], category_id=cats["Dining"])      # no rate
     expense(c, "10.00", "2035-02-20", account_id=eur["id"], category_id=cats["Groceries"])   # earliest after: 11.00
     created(c.post("/api/budgets", json={"category_id": cats["Groceries"], "month": "2035-03", "amount": "200"}))
-    return user, cats
+    yield user, cats
+    forget_reference_rates(dt.date(2035, 3, 1), dt.date(2035, 3, 1))
 
 
 def test_monthly_report_converts_each_amount_at_its_own_date(world):

@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, or_, select
 from shared.data.models import AssistantRecording, Transaction
 from shared.data.types import utcnow
 from shared.errors import NotFound
-from shared.services import reports
+from shared.services import fx, reports
 from shared.services.assistant.answers import (Answer, Caller, create_transaction, long_date, money, percent,
                                                period_data, ref, when)
 from shared.services.assistant.nlu import Understanding
@@ -34,9 +34,18 @@ def transfer(c: Caller, u: Understanding) -> Answer:
     source = c.names.account(row.account_id)
     target = c.names.account(row.to_account_id) if row.to_account_id else c.names.card(row.to_credit_card_id)
     what = "Paid" if row.to_credit_card_id else "Moved"
-    reply = (f"{what} {c.money(row.amount)} from {source.name} to {target.name} on {long_date(row.date)}. "
+    arrived = f" ({c.held(row.to_amount, target_currency(c, row))} arrived)" if row.to_amount is not None else ""
+    reply = (f"{what} {c.held(row.amount, row.currency)}{arrived} from {source.name} to {target.name} on "
+             f"{long_date(row.date)}. "
              'Say "undo that" within 10 minutes to take it back.')
     return Answer(reply, "transfer", {"transaction": out, "from": ref(source), "to": ref(target)})
+
+
+def target_currency(c: Caller, row: Transaction) -> str:
+    from shared.data.models import Account, CreditCard
+
+    model, holder = (Account, row.to_account_id) if row.to_account_id else (CreditCard, row.to_credit_card_id)
+    return c.session.execute(select(model.currency).where(model.id == holder)).scalar_one()
 
 
 def undo(c: Caller, u: Understanding) -> Answer:
@@ -62,7 +71,7 @@ def undo(c: Caller, u: Understanding) -> Answer:
     out = service.to_out(c.session, c.user, [row])[0].model_dump(mode="json")
     service.delete(c.session, c.user, row, None)
     kind = {"expense": "the expense", "income": "the income", "transfer": "the transfer"}[row.type]
-    return Answer(f"Undone: {kind} of {c.money(row.amount)} on {long_date(row.date)} is deleted, and your "
+    return Answer(f"Undone: {kind} of {c.held(row.amount, row.currency)} on {long_date(row.date)} is deleted, and your "
                   "balances are as they were.", "undo", {"undone": out})
 
 
@@ -82,15 +91,15 @@ def recent_transactions(c: Caller, u: Understanding) -> Answer:
         label = t.get("description") or (category.name if category else t["type"])
         sign = "+" if t["type"] == "income" else "" if t["type"] == "transfer" else "-"
         lines.append(f"{dt.date.fromisoformat(t['date']).strftime('%b %d')}: {label} {sign}"
-                     f"{c.money(Decimal(t['amount']))}")
+                     f"{c.held(Decimal(t['amount']), t['currency'])}")
     noun = "transaction" if len(items) == 1 else f"{len(items)} transactions"
     return Answer(f"Your last {noun}: " + "; ".join(lines) + ".", "recent_transactions", {"transactions": items})
 
 
 def compare_spending(c: Caller, u: Understanding) -> Answer:
     category = c.names.category(u.category_id)
-    first = reports.totals(c.session, c.user.id, u.period.start, u.period.end, u.category_id).expenses
-    second = reports.totals(c.session, c.user.id, u.other_period.start, u.other_period.end, u.category_id).expenses
+    first = reports.totals(c.session, c.user, u.period.start, u.period.end, u.category_id).expenses
+    second = reports.totals(c.session, c.user, u.other_period.start, u.other_period.end, u.category_id).expenses
     change = first - second
     rate = reports.ratio(change, second)
     on = f" on {category.name}" if category else ""
@@ -114,11 +123,15 @@ def payee_totals(c: Caller, payee: str, start: dt.date, end: dt.date, kind: str)
     matches = [func.lower(Transaction.description).contains(text, autoescape=True)]
     if hasattr(Transaction, "payee"):
         matches.append(func.lower(Transaction.payee).contains(text, autoescape=True))
-    row = c.session.execute(
-        select(func.coalesce(func.sum(Transaction.amount), 0), func.count())
+    rows = c.session.execute(
+        select(Transaction.date, Transaction.currency, func.sum(Transaction.amount), func.count())
         .where(Transaction.user_id == c.user.id, Transaction.type == kind, Transaction.date >= start,
-               Transaction.date <= end, or_(*matches))).one()
-    return Decimal(row[0]).quantize(Decimal("0.01")), int(row[1])
+               Transaction.date <= end, or_(*matches))
+        .group_by(Transaction.date, Transaction.currency)).all()
+    # In the caller's currency, each day's sum at that day's rate (left out when there is none).
+    convert = fx.Converter(fx.load_rates(c.session, c.user.id, c.user.currency, {r[1] for r in rows}, start, end))
+    total = sum((v for r in rows if (v := convert(r[2], r[1], r[0])) is not None), Decimal(0))
+    return fx.to_money(total), sum(int(r[3]) for r in rows)
 
 
 def at_payee(c: Caller, u: Understanding) -> Answer:
@@ -144,12 +157,13 @@ def card_balance(c: Caller, u: Understanding) -> Answer:
     service = CreditCards()
     card = service.to_out(c.session, c.user, [service.get(c.session, c.user, u.card_id)])[0].model_dump(mode="json")
     owed, available = Decimal(card["balance"]), Decimal(card["available_credit"])
+    held = lambda value: c.held(value, card["currency"])  # noqa: E731 - the card's own currency
     if owed > 0:
-        head = f"You owe {c.money(owed)} on {card['name']}"
+        head = f"You owe {held(owed)} on {card['name']}"
     elif owed < 0:
-        head = f"{card['name']} is {c.money(-owed)} in credit"
+        head = f"{card['name']} is {held(-owed)} in credit"
     else:
         head = f"You owe nothing on {card['name']}"
-    reply = (f"{head}; {c.money(available)} of its {c.money(Decimal(card['credit_limit']))} limit is available.")
+    reply = (f"{head}; {held(available)} of its {held(Decimal(card['credit_limit']))} limit is available.")
     return Answer(reply, "balance", {"as_of": c.today.isoformat(), "card": {
-        k: card[k] for k in ("id", "name", "balance", "credit_limit", "available_credit", "utilization")}})
+        k: card[k] for k in ("id", "name", "currency", "balance", "credit_limit", "available_credit", "utilization")}})

@@ -107,8 +107,14 @@ class Caller:
     today: dt.date
     may_write: bool = True  # False for a read-only personal access token: recording is refused (403)
 
-    def money(self, value: Decimal) -> str:
-        return format_money(value, self.user.currency or "USD")
+    def money(self, value: Decimal, currency: str | None = None) -> str:
+        """Money as people write it, in the caller's currency or the one named ("€12.50")."""
+        return format_money(value, currency or self.user.currency or "USD")
+
+    def held(self, value: Decimal, currency: str) -> str:
+        """An amount of an account or card: its own currency, named when it is not the caller's."""
+        text = self.money(value, currency)
+        return text if currency == self.user.currency else f"{text} ({currency})"
 
 
 def caller(session: Session, user: User, today: dt.date, may_write: bool = True) -> Caller:
@@ -251,21 +257,53 @@ def balance(c: Caller, u: Understanding) -> Answer:
     else:
         rows = list(c.session.execute(service.owned(c.user).order_by(Account.name, Account.id)).scalars())
     accounts = [a.model_dump(mode="json") for a in service.to_out(c.session, c.user, rows)]
-    data: dict[str, Any] = {"as_of": c.today.isoformat(), "accounts": [
-        {"id": a["id"], "name": a["name"], "type": a["type"], "balance": a["balance"]} for a in accounts]}
+    data: dict[str, Any] = {"as_of": c.today.isoformat(), "currency": c.user.currency, "accounts": [
+        {"id": a["id"], "name": a["name"], "type": a["type"], "currency": a["currency"], "balance": a["balance"]}
+        for a in accounts]}
     if not accounts:
         return Answer("You have no accounts yet, so there is no balance to show.", "balance", data)
-    listed = ", ".join(f"{a['name']} {c.money(Decimal(a['balance']))}" for a in accounts)
+    listed = ", ".join(f"{a['name']} {c.held(Decimal(a['balance']), a['currency'])}" for a in accounts)
     if len(accounts) == 1:
         reply = f"Your balance today: {listed}."
     else:
-        # The total of the balances the accounts endpoint shows (no ledger is summed again here).
-        total = sum((Decimal(a["balance"]) for a in accounts), Decimal(0))
+        # The total in the caller's currency, each balance converted at today's rate, as net worth does.
+        from shared.services.net_worth import net_worth
+
+        worth = net_worth(c.session, c.user, c.today)
+        wanted = {a["id"] for a in accounts}
+        converted = [i.converted for i in worth.items if i.kind == "account" and i.id in wanted]
+        total = sum((v for v in converted if v is not None), Decimal(0))
         data["total"] = money(total)
-        reply = f"Your balances today: {listed}; {c.money(total)} in all."
+        data["missing_rates"] = [{"currency": m.currency, "first_date": m.first_date.isoformat()}
+                                 for m in worth.missing_rates]
+        reply = f"Your balances today: {listed}; {c.money(total)} in all"
+        reply += _left_out(worth.missing_rates) + "."
     if u.period is not None:
         reply += " These are today's balances; I cannot tell a balance on an earlier day."
     return Answer(reply, "balance", data)
+
+
+def _left_out(missing) -> str:
+    if not missing:
+        return ""
+    return f" (leaving out {or_list([m.currency for m in missing]).replace(' or ', ' and ')}: no exchange rate yet)"
+
+
+def net_worth(c: Caller, u: Understanding) -> Answer:
+    """Accounts + investments − card debt, in the caller's currency (GET /api/net-worth)."""
+    from shared.services.net_worth import net_worth as compute
+
+    worth = compute(c.session, c.user, c.today)
+    data = worth.model_dump(mode="json")
+    if not worth.items:
+        return Answer("You have no accounts, cards or portfolios yet, so your net worth is "
+                      f"{c.money(Decimal(0))}.", "net_worth", data)
+    reply = (f"Your net worth today is {c.money(worth.total)}: {c.money(worth.accounts)} in accounts, "
+             f"{c.money(worth.investments)} in investments, minus {c.money(worth.credit_cards)} of card debt"
+             f"{_left_out(worth.missing_rates)}.")
+    if u.period is not None:
+        reply += " That is today's figure; GET /api/net-worth/history has it over time."
+    return Answer(reply, "net_worth", data)
 
 
 def budget_status(c: Caller, u: Understanding) -> Answer:
@@ -390,8 +428,8 @@ def record(c: Caller, u: Understanding) -> Answer:
         paid = (" from " if kind == "expense" else " into ") + account.name
     else:
         paid = " in cash" if kind == "expense" else ""
-    reply = (f"Recorded {'an expense' if kind == 'expense' else 'income'} of {c.money(row.amount)}{about} on "
-             f"{long_date(row.date)}{filed}{paid}. Say \"undo that\" within 10 minutes to take it back.")
+    reply = (f"Recorded {'an expense' if kind == 'expense' else 'income'} of {c.held(row.amount, row.currency)}"
+             f"{about} on {long_date(row.date)}{filed}{paid}. Say \"undo that\" within 10 minutes to take it back.")
     return Answer(reply, u.intent, {"transaction": out, "category": ref(category), "account": ref(account),
                                     "card": None if card is None else {"id": card.id, "name": card.name}})
 
@@ -442,6 +480,7 @@ _BY_INTENT: dict[str, Callable[[Caller, Understanding], Answer]] = {
     "income": income,
     "net_savings": net_savings,
     "balance": balance,
+    "net_worth": net_worth,
     "budget_status": budget_status,
     "goal_progress": goal_progress,
     "top_spending": top_spending,

@@ -33,7 +33,7 @@ from .horizon import find_horizon
 from .periods import Found, Period, default_period, find_period, impossible_date
 from .references import CardRef, Named, find_accounts, find_cards, mark_last_four
 
-INTENTS = ("spending", "income", "net_savings", "balance", "budget_status", "goal_progress", "top_spending",
+INTENTS = ("spending", "income", "net_savings", "balance", "net_worth", "budget_status", "goal_progress", "top_spending",
            "record_expense", "record_income", "transfer", "compare_spending", "recent_transactions", "undo",
            "advice", "upcoming_bills", "enough_money", "help", "clarify", "unknown")
 __all__ = ["INTENTS", "CardRef", "CategoryRef", "NamedRef", "Understanding", "understand"]
@@ -137,7 +137,9 @@ _GOAL_CUE = _rx(r"\b(?:sav(?:e|ed|ing) (?:up )?(?:for|towards?)|put (?:aside|awa
 _BALANCE = _rx(r"\bbalances?\b|\bhow much (?:money |cash )?(?:do|did) (?:i|we) (?:have|got)\b"
                r"|\bhow much (?:money |cash )?(?:is|s) (?:there )?(?:left )?in\b|\bwhats in\b"
                r"|\bwhat (?:do|did) (?:i|we) have in\b|\bmoney (?:do i have|in (?:my|the|our))\b|\bin the bank\b"
-               r"|\bnet worth\b|\bhow much (?:money |cash )?(?:have i|do i) got\b")
+               r"|\bhow much (?:money |cash )?(?:have i|do i) got\b")
+# Net worth: accounts + investments − card debt (shared/services/net_worth.py), not just the balances.
+_NET_WORTH = _rx(r"\bnet ?worth\b|\bhow much am i worth\b|\bwhat am i worth\b|\bwhat (?:is|s) my worth\b")
 _ACCOUNT = _rx(r"\baccounts?\b")
 # Looking ahead: bills and payments to come; whether the money lasts to a day.
 _OUTGOING = r"(?:bills?|payments?|subscriptions?|debits?|direct debits?|standing orders?|charges?|expenses?|outgoings?)"
@@ -278,6 +280,8 @@ class _Reader:
         card_balance = self._card_balance()
         if card_balance is not None:
             return card_balance
+        if _NET_WORTH.search(n):
+            return Understanding("net_worth", period=self.found.period if self.found else None)
         if _BALANCE.search(n) or (self._account_matches() and (_ACCOUNT.search(n) or (
                 _QUESTION_START.search(n) and not (_SPENDING.search(n) or _INCOME.search(n) or _NET.search(n))))):
             return self._balance()
