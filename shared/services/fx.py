@@ -31,10 +31,11 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections.abc import Iterable
+from functools import lru_cache
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, literal, or_, select, union_all
+from sqlalchemy import Date, bindparam, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from shared.data.models import FxRate, ReferenceFxRate
@@ -137,31 +138,35 @@ class Converter:
         return [{"currency": c, "first_date": d} for c, d in sorted(self._missing.items())]
 
 
-def _bounded(model, pairs_filter, start: dt.date, end: dt.date, *owner):
+def _bounded(model, owned: bool):
     """Rows of one rate table for the pairs asked: every date in [start, end], plus each pair's
     latest before `start` and earliest after `end` (what the lookup rule can reach from the range)."""
     other = aliased(model)
     same = [other.base == model.base, other.quote == model.quote]
-    if owner:
-        same.append(other.user_id == owner[0])
+    if owned:
+        same.append(other.user_id == bindparam("user_id"))
+    start, end = bindparam("start", type_=Date), bindparam("end", type_=Date)
     before = select(func.max(other.date)).where(*same, other.date < start).correlate(model).scalar_subquery()
     after = select(func.min(other.date)).where(*same, other.date > end).correlate(model).scalar_subquery()
-    own = literal(bool(owner))
-    stmt = select(model.base, model.quote, model.date, model.rate, own.label("own")).where(
-        pairs_filter(model), or_(model.date.between(start, end), model.date == before, model.date == after))
-    if owner:
-        stmt = stmt.where(model.user_id == owner[0])
+    wanted = bindparam("wanted", expanding=True)
+    stmt = select(model.base, model.quote, model.date, model.rate, literal(owned).label("own")).where(
+        model.base.in_(wanted), model.quote.in_(wanted),
+        or_(model.date.between(start, end), model.date == before, model.date == after))
+    if owned:
+        stmt = stmt.where(model.user_id == bindparam("user_id"))
     return stmt
 
 
+@lru_cache(maxsize=1)
+def rates_statement():
+    """One statement, built once (bound parameters: user_id, wanted currencies, start, end)."""
+    return union_all(_bounded(FxRate, True), _bounded(ReferenceFxRate, False))
+
+
 def rates_query(user_id: int, target: str, currencies: Iterable[str], start: dt.date, end: dt.date):
-    """One statement: the rates that can convert `currencies` into `target` around [start, end]."""
+    """The rates that can convert `currencies` into `target` around [start, end], parameters bound."""
     wanted = sorted({*currencies, target, EUR})
-
-    def pairs(model):
-        return and_(model.base.in_(wanted), model.quote.in_(wanted))
-
-    return union_all(_bounded(FxRate, pairs, start, end, user_id), _bounded(ReferenceFxRate, pairs, start, end))
+    return rates_statement().params(user_id=user_id, wanted=wanted, start=start, end=end)
 
 
 def load_rates(session: Session, user_id: int, target: str, currencies: Iterable[str], start: dt.date,
@@ -171,7 +176,9 @@ def load_rates(session: Session, user_id: int, target: str, currencies: Iterable
     foreign = {c for c in currencies if c != target}
     if not foreign:
         return RateTable(target, [])
-    rows = session.execute(rates_query(user_id, target, foreign, start, end)).all()
+    wanted = sorted({*foreign, target, EUR})
+    rows = session.execute(rates_statement(), {"user_id": user_id, "wanted": wanted, "start": start,
+                                                "end": end}).all()
     return RateTable(target, [(r.base, r.quote, r.date, r.rate, bool(r.own)) for r in rows])
 
 

@@ -46,10 +46,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Literal
 
-from sqlalchemy import and_, case, func, or_, select, union_all
+from sqlalchemy import Date, and_, bindparam, case, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from shared.data.models import Budget, Category, DailyTotal, MonthlyTotal, Transaction
@@ -106,28 +107,42 @@ def ledger_query(user_id: int, home: str, start: dt.date, end: dt.date, category
       over the whole range (each day's sum is converted at that day's rate), and the user's own
       currency on the days of a partly covered first or last month."""
     first_whole, after_last_whole = whole_months(start, end)
+    stmt = _ledger_statement(first_whole < after_last_whole, category_id is not None, kinds is not None)
+    values = {"user_id": user_id, "home": home, "start": start, "end": end, "first_whole": first_whole,
+              "after_last_whole": after_last_whole, "category_id": category_id, "kinds": list(kinds or ())}
+    return stmt.params({k: v for k, v in values.items() if k in _LEDGER_PARAMS[stmt]})
+
+
+_LEDGER_PARAMS: dict = {}
+
+
+@lru_cache(maxsize=16)
+def _ledger_statement(whole_months_inside: bool, by_category: bool, by_kind: bool):
+    """The ledger's statement for one shape of request, built once (values are bound parameters)."""
     m, d = MonthlyTotal, DailyTotal
+    p = {name: bindparam(name) for name in ("user_id", "home", "category_id")}
+    start, end = bindparam("start", type_=Date), bindparam("end", type_=Date)
+    first_whole, after = bindparam("first_whole", type_=Date), bindparam("after_last_whole", type_=Date)
     daily = select(d.day.label("date"), d.type.label("type"), d.category_key.label("category_key"),
-                   d.currency.label("currency"), d.total.label("total"), d.count.label("n"))
-    monthly = select(m.month.label("date"), m.type.label("type"), m.category_key.label("category_key"),
-                     m.currency.label("currency"), m.total.label("total"), m.count.label("n"))
-    daily = daily.where(d.user_id == user_id, d.day >= start, d.day <= end)
-    if first_whole < after_last_whole:
-        in_whole_month = and_(d.day >= first_whole, d.day < after_last_whole)
-        daily = daily.where(or_(d.currency != home, ~in_whole_month))
-        monthly = monthly.where(m.user_id == user_id, m.currency == home, m.month >= first_whole,
-                                m.month < after_last_whole)
-    else:
-        monthly = None
-    parts = [daily] if monthly is None else [monthly, daily]
-    for i, part in enumerate(parts):
-        model = m if part is monthly else d
-        if category_id is not None:
-            part = part.where(model.category_key == category_id)
-        if kinds is not None:
-            part = part.where(model.type.in_(kinds))
-        parts[i] = part
-    return parts[0] if len(parts) == 1 else union_all(*parts)
+                   d.currency.label("currency"), d.total.label("total"), d.count.label("n")).where(
+        d.user_id == p["user_id"], d.day >= start, d.day <= end)
+    parts = [(d, daily)]
+    if whole_months_inside:
+        daily = daily.where(or_(d.currency != p["home"], ~and_(d.day >= first_whole, d.day < after)))
+        monthly = select(m.month.label("date"), m.type.label("type"), m.category_key.label("category_key"),
+                         m.currency.label("currency"), m.total.label("total"), m.count.label("n")).where(
+            m.user_id == p["user_id"], m.currency == p["home"], m.month >= first_whole, m.month < after)
+        parts = [(m, monthly), (d, daily)]
+    shaped = []
+    for model, part in parts:
+        if by_category:
+            part = part.where(model.category_key == p["category_id"])
+        if by_kind:
+            part = part.where(model.type.in_(bindparam("kinds", expanding=True)))
+        shaped.append(part)
+    stmt = shaped[0] if len(shaped) == 1 else union_all(*shaped)
+    _LEDGER_PARAMS[stmt] = set(stmt.compile().params)
+    return stmt
 
 
 @dataclass(frozen=True)

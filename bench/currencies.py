@@ -1,0 +1,173 @@
+"""Reports in three currencies at every history size (issue 17): a user whose transactions are a third
+in their own currency (USD), a third in EUR and a third in GBP, with daily EUR reference rates over
+the whole history (GBP converts through the euro). The reports must answer within 1.5x of the same
+report over the smallest history, with a SQL statement count that does not grow.
+
+    .venv/bin/python -m bench.currencies                        # SQLite, 1,000 and 1,000,000 transactions
+    .venv/bin/python -m bench.currencies --sizes 200,2000 --runs 5
+    DATABASE_URL=postgresql://... .venv/bin/python -m bench.currencies
+
+The same density as bench/inprocess.py (1,000 transactions a month: history grows by adding months);
+each report is invoked through devhost's router, as devhost serves it; figures are medians.
+`bench.run` calls `measure` from each backend's subprocess (the hook in bench/inprocess.py).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from bench.inprocess import PER_MONTH, Recorder, _call
+from bench.stats import median
+
+ROOT = Path(__file__).resolve().parent.parent
+CURRENCIES = ("USD", "EUR", "GBP")
+
+
+def seed(size: int) -> dict[str, Any]:
+    """A USD user with `size` transactions spread over three currencies, and the rates they need."""
+    import uuid
+
+    from sqlalchemy import select
+
+    from shared.data.db import run_unit_of_work
+    from shared.data.models import Account, AuthSession, Budget, Category
+    from shared.schemas.identity import RegisterIn
+    from shared.schemas.money import TransactionIn
+    from shared.services import identity
+    from shared.services.bulk_transactions import import_transactions
+    from shared.services.credentials import create_access_token
+    from shared.services.fx_rates import store_reference_rates
+
+    today = dt.date.today()
+    months = max(1, -(-size // PER_MONTH))
+
+    def work(session):
+        user = identity.register(session, RegisterIn(
+            username=f"fx_{size}_{uuid.uuid4().hex[:8]}", password="bench-password-123", first_name="Bench",
+            last_name="Currencies", currency="USD"))
+        holders = [Account(user_id=user.id, name=c, type="checking", currency=c, opening_balance=Decimal(0),
+                           balance=Decimal(0)) for c in CURRENCIES]
+        session.add_all(holders)
+        session.flush()
+        cats = dict(session.execute(select(Category.name, Category.id).where(Category.user_id == user.id)).all())
+        spend = [cats[n] for n in ("Groceries", "Rent", "Utilities", "Transport", "Dining", "Shopping")]
+        items = []
+        first_day = today
+        for i in range(size):
+            back = (i * months) // size
+            year, month = today.year, today.month - back
+            while month < 1:
+                year, month = year - 1, month + 12
+            day = 1 + (i * 7) % 28
+            date = dt.date(year, month, min(day, today.day) if back == 0 else day)
+            first_day = min(first_day, date)
+            kind = "income" if i % 10 == 0 else "expense"
+            items.append(TransactionIn.model_validate({
+                "type": kind, "amount": Decimal(1 + (i * 37) % 5000) / 100 + 1, "date": date.isoformat(),
+                "account_id": holders[i % 3].id, "category_id": cats["Salary"] if kind == "income" else spend[i % 6]}))
+        import_transactions(session, user, items)
+        month = today.replace(day=1)
+        session.add(Budget(user_id=user.id, category_id=spend[0], month=f"{today:%Y-%m}", start_date=month,
+                           end_date=(month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1),
+                           amount=Decimal("500")))
+        days = (today - first_day).days + 1
+        rates = [(first_day + dt.timedelta(days=d), "EUR", quote, Decimal(base) + Decimal(d % 97) / 1000)
+                 for d in range(days) for quote, base in (("USD", "1.05"), ("GBP", "0.85"))]
+        store_reference_rates(session, rates)
+        auth = AuthSession(user_id=user.id)
+        session.add(auth)
+        session.flush()
+        token, _ = create_access_token(user, auth.id)
+        return {"token": token, "user_id": user.id}
+
+    started = time.perf_counter()
+    fixture = run_unit_of_work(work)
+    fixture["seed_s"] = time.perf_counter() - started
+    return fixture
+
+
+def operations() -> list[tuple[str, str]]:
+    today = dt.date.today()
+    first = today.replace(day=1)
+    year_ago = (first - dt.timedelta(days=335)).replace(day=1)
+    return [
+        ("monthly report", f"/api/reports/monthly?month={today:%Y-%m}"),
+        ("summary, 12 months", f"/api/reports/summary?date_from={year_ago}&date_to={today}"),
+        ("trend, 12 months", f"/api/reports/trend?granularity=month&date_from={year_ago}&date_to={today}"),
+        ("budgets of the month", f"/api/budgets?month={today:%Y-%m}"),
+        ("net worth", "/api/net-worth"),
+    ]
+
+
+def measure(dispatcher, recorder: Recorder, sizes: list[int], runs: int) -> dict[str, Any]:
+    out: dict[str, Any] = {"sizes": {}}
+    for size in sizes:
+        fixture = seed(size)
+        result: dict[str, Any] = {"seed_s": fixture["seed_s"]}
+        for name, path in operations():
+            walls, counts, status, body = [], [], 0, b""
+            for i in range(runs + 2):
+                recorder.statements, recorder.active = [], True
+                t0 = time.perf_counter()
+                status, _, body = _call(dispatcher, "GET", path, fixture["token"])
+                elapsed = time.perf_counter() - t0
+                recorder.active = False
+                if i >= 2:  # the first two warm the caches
+                    walls.append(elapsed)
+                    counts.append(len(recorder.statements))
+            answer = json.loads(body) if status == 200 else {}
+            result[name] = {"status": status, "wall_ms": median(walls) * 1000, "statements": max(counts),
+                            "missing_rates": answer.get("missing_rates", [])}
+        out["sizes"][size] = result
+    return out
+
+
+def table(result: dict[str, Any]) -> str:
+    sizes = sorted(result["sizes"], key=int)
+    small, large = sizes[0], sizes[-1]
+    lines = [f"| report (USD user, USD/EUR/GBP) | " + " | ".join(f"{int(s):,} txns (ms)" for s in sizes)
+             + f" | {int(large):,} ÷ {int(small):,} (≤ 1.5) | SQL statements |",
+             "|---|" + "---|" * (len(sizes) + 2)]
+    for name, _ in operations():
+        walls = [result["sizes"][s][name]["wall_ms"] for s in sizes]
+        counts = sorted({result["sizes"][s][name]["statements"] for s in sizes})
+        ratio = walls[-1] / walls[0] if walls[0] else float("nan")
+        lines.append(f"| {name} | " + " | ".join(f"{w:.2f}" for w in walls)
+                     + f" | {ratio:.2f} {'✅' if ratio <= 1.5 else '❌'} | {' / '.join(map(str, counts))} |")
+    seeds = ", ".join(f"{int(s):,} in {result['sizes'][s]['seed_s']:.1f} s" for s in sizes)
+    return "\n".join(lines) + f"\n\nSeeding through the services: {seeds}.\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Reports over three currencies at growing history sizes.")
+    parser.add_argument("--sizes", default="1000,1000000")
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{tempfile.mkdtemp()}/bench-fx.db")
+    os.environ.setdefault("APP_ENV", "development")
+    sys.path.insert(0, str(ROOT))
+    from shared.data.db import get_engine
+    from shared.data.migrate import upgrade_to_head
+
+    engine = get_engine()
+    if engine.dialect.name != "sqlite":
+        upgrade_to_head(engine)
+    import function_app
+    from devhost import Dispatcher
+
+    result = measure(Dispatcher(function_app.app), Recorder(engine), [int(s) for s in args.sizes.split(",")],
+                     args.runs)
+    print(f"## {engine.dialect.name}: reports in three currencies\n\n" + table(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
