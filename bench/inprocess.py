@@ -52,6 +52,10 @@ def backend_run(args: argparse.Namespace) -> dict[str, Any]:
         fixture = seed_user(size)
         results["sizes"][size] = measure_operations(dispatcher, recorder, engine, fixture, args.runs)
     results["login"] = measure_login(dispatcher, args.runs)
+    from bench.currencies import measure as measure_currencies  # issue 17: reports over three currencies
+
+    results["currencies"] = measure_currencies(dispatcher, recorder, sorted({args.sizes[0], args.sizes[-1]}),
+                                               args.runs)
     return results
 
 

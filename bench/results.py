@@ -139,6 +139,10 @@ def write_results(args, cold: dict, backends: list[dict], beside: dict[str, dict
                 + f" | {'/'.join(map(str, statements))} |")
         lines += ["", "Seeding through the services: " + ", ".join(
             f"{int(s):,} in {fmt(backend['sizes'][str(s)]['seed_s'], 1)} s" for s in sizes) + ".", ""]
+        if "currencies" in backend:  # bench/currencies.py
+            from bench.currencies import table
+
+            lines += [f"### {backend['backend']}: reports in three currencies", "", table(backend["currencies"]), ""]
         login = backend["login"]
         lines += [f"Login: bcrypt at {login['rounds']} rounds takes {fmt(login['bcrypt_ms'], 0)} ms; a whole login "
                   f"answers in {fmt(login['login_p50_ms'], 0)} ms (p50). For the record, not to shrink.", ""]
