@@ -95,8 +95,17 @@ MAX_NET_WORTH_DAYS = 366
 MAX_NET_WORTH_MONTHS = 600
 
 
+def _within_calendar(value: dt.date | None) -> dt.date | None:
+    if value is not None and not dt.date(1900, 1, 1) <= value <= dt.date(9998, 12, 31):
+        raise ValueError("must be between 1900-01-01 and 9998-12-31")
+    return value
+
+
+CalendarDate = Annotated[Date, AfterValidator(_within_calendar)]
+
+
 class NetWorthQuery(Query):
-    date: Date | None = Field(default=None, description="as of this day; default today (UTC)")
+    date: CalendarDate | None = Field(default=None, description="as of this day; default today (UTC)")
 
 
 class NetWorthItem(Output):
@@ -123,8 +132,8 @@ class NetWorthOut(Output):
 
 class NetWorthHistoryQuery(Query):
     granularity: Literal["month", "day"] = "month"
-    date_from: Date | None = None
-    date_to: Date | None = None
+    date_from: CalendarDate | None = Field(default=None, description="default: 12 months (or 30 days) up to date_to")
+    date_to: CalendarDate | None = Field(default=None, description="default: today (UTC)")
 
 
 class NetWorthPoint(Output):
