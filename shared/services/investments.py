@@ -275,8 +275,9 @@ def valuation(session: Session, user: User, portfolio_id: int, on: dt.date | Non
 # --- history --------------------------------------------------------------------------------
 
 
-def history_range(params: s.HistoryQuery) -> tuple[dt.date, dt.date]:
-    """The documented defaults and the cap on the number of periods."""
+def history_range(params: s.HistoryQuery, max_days: int = s.MAX_HISTORY_DAYS,
+                  max_months: int = s.MAX_HISTORY_MONTHS) -> tuple[dt.date, dt.date]:
+    """The documented defaults and the cap on the number of periods (net worth history shares them)."""
     end = params.date_to or today()
     if params.date_from is not None:
         start = params.date_from
@@ -287,9 +288,9 @@ def history_range(params: s.HistoryQuery) -> tuple[dt.date, dt.date]:
     if start > end:
         raise invalid("date_to", "must be on or after date_from", where="query")
     if params.granularity == "day":
-        count, cap = (end - start).days + 1, s.MAX_HISTORY_DAYS
+        count, cap = (end - start).days + 1, max_days
     else:
-        count, cap = months_spanned(start, end), s.MAX_HISTORY_MONTHS
+        count, cap = months_spanned(start, end), max_months
     if count > cap:
         raise invalid("date_from", f"is too early: the range spans {count} {params.granularity}s and at most {cap} "
                                    "are answered per request; send a later date_from", where="query")

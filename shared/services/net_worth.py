@@ -31,11 +31,11 @@ from sqlalchemy import case, func, literal, null, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from shared.data.models import Account, Asset, AssetPrice, CreditCard, Portfolio, Transaction, User
-from shared.errors import invalid
 from shared.schemas import CENT
 from shared.schemas import fx as s
 from shared.services import fx
-from shared.services.investments import _months_before, periods, today
+from shared.services import investments
+from shared.services.investments import periods, today
 
 ZERO = Decimal("0.00")
 
@@ -210,22 +210,8 @@ def net_worth(session: Session, user: User, day: dt.date | None) -> s.NetWorthOu
 
 
 def history_range(params: s.NetWorthHistoryQuery) -> tuple[dt.date, dt.date]:
-    end = params.date_to or today()
-    if params.date_from is not None:
-        start = params.date_from
-    elif params.granularity == "day":
-        start = end - dt.timedelta(days=29)
-    else:
-        start = _months_before(end, 11)
-    if start > end:
-        raise invalid("date_to", "must be on or after date_from")
-    if params.granularity == "day":
-        count, cap = (end - start).days + 1, s.MAX_NET_WORTH_DAYS
-    else:
-        count, cap = (end.year - start.year) * 12 + end.month - start.month + 1, s.MAX_NET_WORTH_MONTHS
-    if count > cap:
-        raise invalid("date_from", f"the range spans {count} {params.granularity}s; at most {cap} per request")
-    return start, end
+    """The same defaults as a portfolio's history; at most 366 days or 600 months."""
+    return investments.history_range(params, s.MAX_NET_WORTH_DAYS, s.MAX_NET_WORTH_MONTHS)
 
 
 def history(session: Session, user: User, params: s.NetWorthHistoryQuery) -> s.NetWorthHistoryOut:
