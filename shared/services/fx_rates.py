@@ -91,7 +91,8 @@ def put_rates(session: Session, user: User, items: list[s.FxRateIn]) -> list[dic
         key = (item.date, item.base, item.quote)
         if key in seen:
             raise Invalid("The array names the same date and pair twice; send one rate per date and pair.",
-                          errors=[{"field": f"{index}.date", "message": f"repeats the date and pair of item {seen[key]}"}])
+                          errors=[{"field": f"{index}.date",
+                                   "message": f"date and pair repeat item {seen[key]}; send one rate per date and pair"}])
         seen[key] = index
     upsert(session, FxRate, [(i.date, i.base, i.quote, i.rate) for i in items], user_id=user.id)
     return [{"date": i.date, "base": i.base, "quote": i.quote, "rate": i.rate, "source": "own"} for i in items]

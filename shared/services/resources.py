@@ -178,7 +178,7 @@ class CurrencyHolder:
         if row is None:
             return
         if values.get("currency") is None:
-            raise invalid("currency", "cannot be null")
+            raise invalid("currency", "currency cannot be null; send an ISO 4217 code such as EUR, or leave it out")
         if values["currency"] != row.currency:
             used = self.uses(session, row)
             if used:

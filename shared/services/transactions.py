@@ -144,12 +144,12 @@ class Transactions(Resource[Transaction]):
         destination = held.get("to_account_id") or held.get("to_credit_card_id")
         if destination is None or destination == source:
             if values.get("to_amount") is not None:
-                return [{"field": "to_amount", "message": "is only for a transfer between different currencies; "
-                                                          f"both sides are in {source}"}]
+                return [{"field": "to_amount", "message": "to_amount is only for a transfer between different "
+                                                          f"currencies; both sides are in {source}, so leave it out"}]
             return []
         if values.get("to_amount") is None:
-            return [{"field": "to_amount", "message": f"is required: the money leaves in {source} and arrives in "
-                                                      f"{destination}; send the amount that arrived"}]
+            return [{"field": "to_amount", "message": f"to_amount is required: the money leaves in {source} and "
+                                                      f"arrives in {destination}; send the amount that arrived"}]
         return []
 
     def holder_currency(self, session: Session, user: User, model, holder_id: int) -> str | None:
