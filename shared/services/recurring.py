@@ -69,7 +69,7 @@ class RecurringSchedules(Resource[RecurringSchedule]):
     def validate_row(self, session: Session, user: User, values: dict[str, Any], row) -> None:
         # The transaction it posts: the same references and shape rules as POST /api/transactions.
         self.transactions.check_references(session, user, values)
-        self.transactions.validate_row(session, user, values, None)
+        self.transactions.validate_row(session, user, dict(values), None)  # a copy: it notes the currency
         if values.get("end_date") is not None and values["end_date"] < values["start_date"]:
             raise invalid("end_date", "must be on or after start_date")
 
