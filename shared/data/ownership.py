@@ -16,7 +16,7 @@ OWNER_TABLE = "users"
 OWNER_COLUMN = "user_id"
 # Tables that hold no one user's rows (counters keyed by name or address, the job's runs). A new table
 # that is neither owned nor named here is refused by owned_tables().
-SHARED_TABLES = frozenset({"login_failure_windows", "registration_windows", "summary_runs"})
+SHARED_TABLES = frozenset({"login_failure_windows", "registration_windows", "summary_runs", "reference_fx_rates"})
 
 
 class OwnershipUnknown(RuntimeError):

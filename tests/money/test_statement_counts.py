@@ -91,7 +91,9 @@ def test_get_and_create_send_a_handful_of_statements(api):
     with count_statements() as create_count:
         new_transaction(api, account_id=account["id"])
     assert get_count.count <= 3, get_count.statements
-    assert create_count.count <= 8, create_count.statements
+    # 10 on SQLite: + the account's currency (the transaction is in it) and + the daily total (foreign
+    # amounts convert at their day's rate); on PostgreSQL the ledger stays one statement.
+    assert create_count.count <= 10, create_count.statements
 
 
 @pytest.mark.skipif(not IS_POSTGRES, reason="one ledger statement per write is PostgreSQL's (data-modifying CTEs)")
