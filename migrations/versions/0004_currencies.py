@@ -1,7 +1,7 @@
 """currencies: a currency on every money holder and transaction, exchange rates, kept daily totals
 
 Revision ID: 0004_currencies
-Revises: 0005_tags_rules_imports
+Revises: 0002_security
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import shared.data.types
 
 
 revision = "0004_currencies"
-down_revision = "0005_tags_rules_imports"
+down_revision = "0002_security"
 branch_labels = None
 depends_on = None
 

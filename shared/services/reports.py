@@ -61,6 +61,7 @@ from shared.services.months import (
     months_spanned,
     next_month_start,
     parse_month,
+    previous_month_start,
     period_of,
     periods_between,
     quarter_period,
@@ -85,16 +86,18 @@ MIN_SAMPLE = 5
 Period = CalendarPeriod
 
 
-def _month_after(day: dt.date) -> dt.date:
-    return next_month_start(day)
-
-
-def whole_months(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
-    """[first, after) — the first days of the whole months inside [start, end] (first >= after: none)."""
-    first_whole = start if start.day == 1 else _month_after(start)
-    last_day_of_end_month = _month_after(end) - dt.timedelta(days=1)
-    after_last_whole = _month_after(end) if end == last_day_of_end_month else end.replace(day=1)
-    return first_whole, after_last_whole
+def whole_months(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date] | None:
+    """(first day, last day) of the whole months inside [start, end], or None when there is none.
+    Inclusive bounds, so nothing steps past the first or last day a date can name."""
+    first_whole = start if start.day == 1 else next_month_start(start)
+    if end == month_period(end.year, end.month).end:
+        last_whole_end: dt.date | None = end
+    else:
+        previous = previous_month_start(end)
+        last_whole_end = None if previous is None else month_period(previous.year, previous.month).end
+    if first_whole is None or last_whole_end is None or first_whole > last_whole_end:
+        return None
+    return first_whole, last_whole_end
 
 
 def ledger_query(user_id: int, home: str, start: dt.date, end: dt.date, category_id: int | None = None,
@@ -106,10 +109,11 @@ def ledger_query(user_id: int, home: str, start: dt.date, end: dt.date, category
     - every other amount: one row per day, category and currency (`daily_totals`): foreign amounts
       over the whole range (each day's sum is converted at that day's rate), and the user's own
       currency on the days of a partly covered first or last month."""
-    first_whole, after_last_whole = whole_months(start, end)
-    stmt = _ledger_statement(first_whole < after_last_whole, category_id is not None, kinds is not None)
+    whole = whole_months(start, end)
+    first_whole, last_whole_end = whole or (None, None)
+    stmt = _ledger_statement(whole is not None, category_id is not None, kinds is not None)
     values = {"user_id": user_id, "home": home, "start": start, "end": end, "first_whole": first_whole,
-              "after_last_whole": after_last_whole, "category_id": category_id, "kinds": list(kinds or ())}
+              "last_whole_end": last_whole_end, "category_id": category_id, "kinds": list(kinds or ())}
     return stmt.params({k: v for k, v in values.items() if k in _LEDGER_PARAMS[stmt]})
 
 
@@ -122,16 +126,16 @@ def _ledger_statement(whole_months_inside: bool, by_category: bool, by_kind: boo
     m, d = MonthlyTotal, DailyTotal
     p = {name: bindparam(name) for name in ("user_id", "home", "category_id")}
     start, end = bindparam("start", type_=Date), bindparam("end", type_=Date)
-    first_whole, after = bindparam("first_whole", type_=Date), bindparam("after_last_whole", type_=Date)
+    first_whole, last_end = bindparam("first_whole", type_=Date), bindparam("last_whole_end", type_=Date)
     daily = select(d.day.label("date"), d.type.label("type"), d.category_key.label("category_key"),
                    d.currency.label("currency"), d.total.label("total"), d.count.label("n")).where(
         d.user_id == p["user_id"], d.day >= start, d.day <= end)
     parts = [(d, daily)]
     if whole_months_inside:
-        daily = daily.where(or_(d.currency != p["home"], ~and_(d.day >= first_whole, d.day < after)))
+        daily = daily.where(or_(d.currency != p["home"], ~and_(d.day >= first_whole, d.day <= last_end)))
         monthly = select(m.month.label("date"), m.type.label("type"), m.category_key.label("category_key"),
                          m.currency.label("currency"), m.total.label("total"), m.count.label("n")).where(
-            m.user_id == p["user_id"], m.currency == p["home"], m.month >= first_whole, m.month < after)
+            m.user_id == p["user_id"], m.currency == p["home"], m.month >= first_whole, m.month <= last_end)
         parts = [(m, monthly), (d, daily)]
     shaped = []
     for model, part in parts:

@@ -231,7 +231,7 @@ class Rules(Resource[Rule]):
 
 
 _COLUMNS = ("id", "type", "amount", "date", "description", "payee", "category_id", "account_id",
-            "credit_card_id", "to_account_id", "to_credit_card_id")
+            "credit_card_id", "to_account_id", "to_credit_card_id", "currency", "to_amount")
 
 
 def _values_of(row) -> dict[str, Any]:

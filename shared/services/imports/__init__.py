@@ -199,7 +199,7 @@ def list_imports(session: Session, user: User, page: int, page_size: int) -> tup
 
 
 _LEDGER_COLUMNS = ("type", "amount", "date", "category_id", "account_id", "credit_card_id", "to_account_id",
-                   "to_credit_card_id")
+                   "to_credit_card_id", "currency", "to_amount")
 
 
 def get(session: Session, user: User, import_id: int, *, for_update: bool = False) -> Import:
