@@ -120,8 +120,8 @@ def search_transactions(session: Session, user: User, args: TransactionQuery) ->
 
 def spending_by_category(session: Session, user: User, args: SummaryQuery) -> dict[str, Any]:
     r = report_ranges.resolve(session, user, args.date_from, args.date_to, max_months=args.max_months)
-    lines = reports.by_category(session, user.id, r.start, r.end, "expense")
-    spent = reports.totals(session, user.id, r.start, r.end).expenses
+    lines = reports.by_category(session, user, r.start, r.end, "expense")
+    spent = reports.totals(session, user, r.start, r.end).expenses
     categories = [TopCategoryOut(category_id=c.category_id, name=c.name, total=c.total, count=c.count,
                                  share=reports.ratio(c.total, spent)) for c in lines]
     return {"date_from": r.start.isoformat(), "date_to": r.end.isoformat(), "currency": user.currency,
@@ -129,13 +129,13 @@ def spending_by_category(session: Session, user: User, args: SummaryQuery) -> di
 
 
 def monthly_report(session: Session, user: User, args: MonthlyQuery) -> dict[str, Any]:
-    report = reports.monthly_report(session, user.id, args.month or report_ranges.current_month())
+    report = reports.monthly_report(session, user, args.month or report_ranges.current_month())
     return MonthlyReportOut.model_validate(report).model_dump(mode="json")
 
 
 def budget_status(session: Session, user: User, args: MonthlyQuery) -> dict[str, Any]:
     month = args.month or report_ranges.current_month()
-    report = MonthlyReportOut.model_validate(reports.monthly_report(session, user.id, month))
+    report = MonthlyReportOut.model_validate(reports.monthly_report(session, user, month))
     lines = report.model_dump(mode="json")["budgets"]
     return {"month": month, "currency": user.currency, "budgets": lines,
             "over_budget_count": sum(1 for line in lines if line["over_budget"])}
@@ -150,22 +150,10 @@ def goal_progress(session: Session, user: User, args: a.GoalProgressArgs) -> dic
 
 
 def net_worth(session: Session, user: User, args: a.NoArguments) -> dict[str, Any]:
-    from shared.services.investments import Portfolios, valuation
+    """GET /api/net-worth's answer: every item converted into the caller's currency at today's rate."""
+    from shared.services.net_worth import net_worth as compute
 
-    money = balances(session, user, args)
-    today = dt.date.today()
-    items = [{"kind": "account", "id": x["id"], "name": x["name"], "balance": x["balance"]} for x in money["accounts"]]
-    investments = Decimal(0)
-    for portfolio in _owned(session, user, Portfolios()):
-        value = valuation(session, user, portfolio.id, today).totals.market_value
-        investments += value
-        items.append({"kind": "portfolio", "id": portfolio.id, "name": portfolio.name, "balance": _money(value)})
-    items += [{"kind": "credit_card", "id": x["id"], "name": x["name"], "balance": x["balance"]}
-              for x in money["credit_cards"]]
-    accounts, debt = Decimal(money["accounts_total"]), Decimal(money["credit_cards_total"])
-    return {"date": today.isoformat(), "currency": user.currency, "total": _money(accounts + investments - debt),
-            "accounts": _money(accounts), "investments": _money(investments), "credit_cards": _money(debt),
-            "items": items}
+    return compute(session, user, None).model_dump(mode="json")
 
 
 def portfolio_performance(session: Session, user: User, args: a.PortfolioArgs) -> dict[str, Any]:
