@@ -178,7 +178,7 @@ def tagged_query(user_id: int, start: dt.date, end: dt.date, tag: str, category_
     stmt = (select(t.date.label("date"), t.type.label("type"), func.coalesce(t.category_id, 0).label("category_key"),
                    t.currency.label("currency"), func.sum(t.amount).label("total"), func.count().label("n"))
             .where(_owned_in_range(user_id, start, end), has_tag(tag))
-            .group_by(t.date, t.type, func.coalesce(t.category_id, 0), t.currency))
+            .group_by(t.date, t.type, t.category_id, t.currency))
     if category_id is not None:
         stmt = stmt.where(t.category_id == category_id)
     return stmt
