@@ -43,7 +43,7 @@ def seed(size: int) -> dict[str, Any]:
     from shared.schemas.money import TransactionIn
     from shared.services import identity
     from shared.services.bulk_transactions import import_transactions
-    from shared.services.credentials import create_access_token
+    from shared.services.credentials import create_access_token, new_session_key
     from shared.services.fx_rates import store_reference_rates
 
     today = dt.date.today()
@@ -78,14 +78,16 @@ def seed(size: int) -> dict[str, Any]:
         session.add(Budget(user_id=user.id, category_id=spend[0], month=f"{today:%Y-%m}", start_date=month,
                            end_date=(month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1),
                            amount=Decimal("500")))
-        days = (today - first_day).days + 1
-        rates = [(first_day + dt.timedelta(days=d), "EUR", quote, Decimal(base) + Decimal(d % 97) / 1000)
-                 for d in range(days) for quote, base in (("USD", "1.05"), ("GBP", "0.85"))]
+        # Reference rates are shared by every user, whatever their history: daily over the last two
+        # years (and back to this user's first transaction when that is earlier).
+        since = min(first_day, today - dt.timedelta(days=730))
+        rates = [(since + dt.timedelta(days=d), "EUR", quote, Decimal(base) + Decimal(d % 97) / 1000)
+                 for d in range((today - since).days + 1) for quote, base in (("USD", "1.05"), ("GBP", "0.85"))]
         store_reference_rates(session, rates)
-        auth = AuthSession(user_id=user.id)
+        auth = AuthSession(user_id=user.id, key=new_session_key())
         session.add(auth)
         session.flush()
-        token, _ = create_access_token(user, auth.id)
+        token, _ = create_access_token(user, auth.key)
         return {"token": token, "user_id": user.id}
 
     started = time.perf_counter()

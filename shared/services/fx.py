@@ -35,8 +35,8 @@ from functools import lru_cache
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from typing import Any
 
-from sqlalchemy import Date, bindparam, func, literal, or_, select, union_all
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Date, bindparam, literal, select, union_all
+from sqlalchemy.orm import Session
 
 from shared.data.models import FxRate, ReferenceFxRate
 
@@ -138,35 +138,60 @@ class Converter:
         return [{"currency": c, "first_date": d} for c, d in sorted(self._missing.items())]
 
 
-def _bounded(model, owned: bool):
-    """Rows of one rate table for the pairs asked: every date in [start, end], plus each pair's
-    latest before `start` and earliest after `end` (what the lookup rule can reach from the range)."""
-    other = aliased(model)
-    same = [other.base == model.base, other.quote == model.quote]
-    if owned:
-        same.append(other.user_id == bindparam("user_id"))
+def _columns(model, owned: bool):
+    return model.base, model.quote, model.date, model.rate, literal(owned).label("own")
+
+
+def _owner(model, owned: bool) -> list:
+    return [model.user_id == bindparam("user_id")] if owned else []
+
+
+def _parts(model, owned: bool, pairs: int) -> list:
+    """Rows of one rate table: every date in [start, end] of the wanted currencies (one index range
+    scan), plus, for each pair, its latest before `start` and earliest after `end` (one index seek
+    each): what the lookup rule can reach from the range, whatever the length of the rate history."""
     start, end = bindparam("start", type_=Date), bindparam("end", type_=Date)
-    before = select(func.max(other.date)).where(*same, other.date < start).correlate(model).scalar_subquery()
-    after = select(func.min(other.date)).where(*same, other.date > end).correlate(model).scalar_subquery()
     wanted = bindparam("wanted", expanding=True)
-    stmt = select(model.base, model.quote, model.date, model.rate, literal(owned).label("own")).where(
-        model.base.in_(wanted), model.quote.in_(wanted),
-        or_(model.date.between(start, end), model.date == before, model.date == after))
-    if owned:
-        stmt = stmt.where(model.user_id == bindparam("user_id"))
-    return stmt
+    parts = [select(*_columns(model, owned)).where(
+        *_owner(model, owned), model.base.in_(wanted), model.quote.in_(wanted), model.date.between(start, end))]
+    for i in range(pairs):
+        pair = [model.base == bindparam(f"base_{i}"), model.quote == bindparam(f"quote_{i}")]
+        for edge, order in ((model.date < start, model.date.desc()), (model.date > end, model.date.asc())):
+            nearest = (select(*_columns(model, owned)).where(*_owner(model, owned), *pair, edge)
+                       .order_by(order).limit(1).subquery())
+            parts.append(select(nearest))
+    return parts
 
 
-@lru_cache(maxsize=1)
-def rates_statement():
-    """One statement, built once (bound parameters: user_id, wanted currencies, start, end)."""
-    return union_all(_bounded(FxRate, True), _bounded(ReferenceFxRate, False))
+@lru_cache(maxsize=32)
+def rates_statement(pairs: int):
+    """One statement for `pairs` currency pairs, built once (bound parameters: user_id, the wanted
+    currencies, base_i/quote_i per pair, start, end)."""
+    return union_all(*_parts(FxRate, True, pairs), *_parts(ReferenceFxRate, False, pairs))
+
+
+def _pairs(target: str, foreign: set[str]) -> list[tuple[str, str]]:
+    """The pairs a conversion into `target` may use: direct either way, and both legs through EUR."""
+    found = set()
+    for currency in foreign:
+        for a, b in ((currency, target), (currency, EUR), (EUR, target)):
+            if a != b:
+                found |= {(a, b), (b, a)}
+    return sorted(found)
+
+
+def _parameters(user_id: int, target: str, foreign: set[str], start: dt.date, end: dt.date) -> dict:
+    pairs = _pairs(target, foreign)
+    values: dict = {"user_id": user_id, "wanted": sorted({*foreign, target, EUR}), "start": start, "end": end}
+    for i, (base, quote) in enumerate(pairs):
+        values.update({f"base_{i}": base, f"quote_{i}": quote})
+    return values
 
 
 def rates_query(user_id: int, target: str, currencies: Iterable[str], start: dt.date, end: dt.date):
     """The rates that can convert `currencies` into `target` around [start, end], parameters bound."""
-    wanted = sorted({*currencies, target, EUR})
-    return rates_statement().params(user_id=user_id, wanted=wanted, start=start, end=end)
+    foreign = {c for c in currencies if c != target}
+    return rates_statement(len(_pairs(target, foreign))).params(_parameters(user_id, target, foreign, start, end))
 
 
 def load_rates(session: Session, user_id: int, target: str, currencies: Iterable[str], start: dt.date,
@@ -176,9 +201,8 @@ def load_rates(session: Session, user_id: int, target: str, currencies: Iterable
     foreign = {c for c in currencies if c != target}
     if not foreign:
         return RateTable(target, [])
-    wanted = sorted({*foreign, target, EUR})
-    rows = session.execute(rates_statement(), {"user_id": user_id, "wanted": wanted, "start": start,
-                                                "end": end}).all()
+    statement = rates_statement(len(_pairs(target, foreign)))
+    rows = session.execute(statement, _parameters(user_id, target, foreign, start, end)).all()
     return RateTable(target, [(r.base, r.quote, r.date, r.rate, bool(r.own)) for r in rows])
 
 
