@@ -72,6 +72,9 @@ def _actual(u: Understanding, slot: str):
     if slot in ("date", "until"):
         value = getattr(u, slot, None)
         return None if value is None else value.isoformat()
+    if slot == "days":  # the look-ahead is carried as the last day it covers (`until`)
+        until = getattr(u, "until", None)
+        return 30 if until is None else (until - TODAY).days
     if slot == "payee":
         value = getattr(u, "payee", None)
         return value.lower() if isinstance(value, str) else value
