@@ -32,6 +32,7 @@ from blueprints import (  # noqa: E402
     summaries,
     tags,
     tokens,
+    trades,
     transactions,
 )
 
@@ -54,6 +55,7 @@ for blueprint in (
     goals.bp,
     portfolios.bp,
     assets.bp,
+    trades.bp,
     reports.bp,
     recurring.bp,
     fx_rates.bp,

@@ -33,14 +33,17 @@ def _page(rows, total: int, params, schema) -> dict:
 def list_assets(ctx: Context):
     """The assets of one of your portfolios, a page at a time."""
     rows, total = assets.list_in(ctx.session, ctx.user, ctx.route_int(), ctx.params)
-    return _page(rows, total, ctx.params, AssetOut)
+    items = [a.model_dump(mode="json") for a in assets.to_out(ctx.session, ctx.user, rows)]
+    return page_of(items, ctx.params.page, ctx.params.page_size, total)
 
 
 @bp.route(route="portfolios/{id:int}/assets", methods=["POST"])
 @authenticated(body=AssetIn, response=AssetOut, status=201)
 def create_asset(ctx: Context) -> AssetOut:
-    """Add an asset to one of your portfolios."""
-    return AssetOut.model_validate(assets.create_in(ctx.session, ctx.user, ctx.route_int(), ctx.data))
+    """Add an asset to one of your portfolios. Its quantity, amount_invested and purchase_date are its
+    first buy, recorded as its first trade (`initial: true`); patching them changes that trade."""
+    row = assets.create_in(ctx.session, ctx.user, ctx.route_int(), ctx.data)
+    return assets.to_out(ctx.session, ctx.user, [row])[0]
 
 
 @bp.route(route="assets/{id:int}/prices", methods=["GET"])

@@ -21,6 +21,7 @@ from shared.schemas import (
     NonNegativeMoney,
     Output,
     PageQuery,
+    PositiveMoney,
     patch_of,
     PositivePrecise,
     PreciseOut,
@@ -36,6 +37,7 @@ Granularity = Literal["day", "month"]
 
 MAX_HISTORY_DAYS = 3660
 MAX_HISTORY_MONTHS = 600
+
 
 PercentOut = Annotated[
     Decimal,
@@ -90,9 +92,12 @@ class AssetOut(Resource):
     type: AssetType
     symbol: str | None
     quantity: PreciseOut
-    amount_invested: MoneyOut
+    amount_invested: MoneyOut = Field(description="the cost of what is held now, at average cost (the first buy's "
+                                                "amount until other trades are recorded)")
     purchase_date: dt.date
     currency: str
+    realized_gain: MoneyOut = Field(description="what the sells made over the average cost they took out")
+    dividends: MoneyOut = Field(description="every dividend recorded")
 
 
 # --- prices ---------------------------------------------------------------------------------
@@ -185,3 +190,68 @@ class HistoryOut(Output):
     date_from: dt.date
     date_to: dt.date
     items: list[HistoryPoint]
+
+
+# --- trades and performance -----------------------------------------------------------------
+
+TradeType = Literal["buy", "sell", "dividend", "fee", "split"]
+
+
+class TradeIn(Input):
+    type: TradeType
+    date: Date
+    quantity: PositivePrecise | None = Field(default=None, description="buy and sell: the units; split: the ratio "
+                                                                        "(2 for 2:1, 0.5 for 1:2)")
+    price: PositivePrecise | None = Field(default=None, description="buy and sell: the price of one unit")
+    amount: PositiveMoney | None = Field(default=None, description="dividend and fee: the cash paid out or in")
+    fee: NonNegativeMoney | None = Field(default=None, description="buy and sell only: the broker's fee")
+
+
+class TradeOut(Resource):
+    asset_id: int
+    type: str
+    date: dt.date
+    quantity: PreciseOut | None
+    price: PreciseOut | None = Field(description="null for the first buy, which the asset records as a total")
+    amount: MoneyOut | None = Field(description="the cash the trade moved: a buy's cost (quantity × price + fee), a "
+                                                "sell's proceeds (quantity × price − fee), a dividend, a fee; "
+                                                "null for a split")
+    fee: MoneyOut | None
+    initial: bool = Field(description="the asset's first buy (its quantity, amount_invested and purchase_date as "
+                                      "created or patched); change it through the asset, not here")
+
+
+class TradeQuery(PageQuery):
+    date_from: Date | None = None
+    date_to: Date | None = None
+    sort: Literal["date", "-date"] = "-date"
+
+    check_range = field_validator("date_to")(_range_checked)
+
+
+class PerformanceQuery(Query):
+    date_from: Date | None = Field(default=None, description="default: 12 months before date_to")
+    date_to: Date | None = Field(default=None, description="default: today (UTC)")
+
+    check_range = field_validator("date_to")(_range_checked)
+
+
+class PerformanceOut(Output):
+    portfolio_id: int
+    asset_id: int | None = Field(description="set when the answer is for one asset")
+    date_from: dt.date
+    date_to: dt.date
+    start_value: MoneyOut = Field(description="the value at the start of date_from (the close of the day before)")
+    end_value: MoneyOut = Field(description="the value at the close of date_to")
+    net_contributions: MoneyOut = Field(description="buys' cost − sells' proceeds in the range")
+    dividends: MoneyOut = Field(description="dividends in the range (cash returned to the investor)")
+    fees: MoneyOut = Field(description="fee trades in the range (a buy's or sell's fee is already in its cost or "
+                                       "proceeds)")
+    realized_gain: MoneyOut = Field(description="sells' proceeds over their average cost, in the range")
+    unrealized_gain: MoneyOut = Field(description="change over the range of (value − cost held); "
+                                                  "end_value − start_value = net_contributions + realized_gain + "
+                                                  "unrealized_gain")
+    twr: PercentOut | None = Field(description="time-weighted return over the range, a percentage; null when "
+                                               "nothing was held in the range")
+    xirr: PercentOut | None = Field(description="money-weighted return, annualised (ACT/365), a percentage; null "
+                                                "when it does not converge or has no meaning (no flows)")

@@ -6,11 +6,17 @@ Rules (also in the OpenAPI descriptions of the routes):
 - One price per asset and date: writing a price for a date that has one replaces it (an upsert in one
   statement). A JSON array that names the same date twice is refused (422) rather than guessing
   which one the client meant.
-- Valuation as of a day: each asset at its latest price on or before that day; an asset with no
-  price yet is valued at its amount invested (`priced: false`); an asset purchased after the day
-  is left out (it was not in the portfolio then). Each asset's market value is rounded half-even
-  to cents, and the totals add the rounded values, so the lines always add up to the total.
+- An asset's first buy is its first trade (asset_trades, `initial`), written with the asset and kept
+  in step with its patches; its quantity and amount invested as answered are derived from all its
+  trades (shared/services/trades.py, shared/services/positions.py).
+- Valuation as of a day: each asset's position on that day (its trades up to it) at its latest price
+  on or before that day; an asset with no price yet is valued at the cost held (`priced: false`);
+  an asset purchased after the day is left out (it was not in the portfolio then). Each asset's
+  market value is rounded half-even to cents, and the totals add the rounded values, so the lines
+  always add up to the total.
 - History: the same valuation at the end of each day or month (the last period as of `date_to`).
+- Amounts are in the asset's own figures: the user's currency once assets carry a currency (the
+  seam is `performance.Rates`).
 """
 from __future__ import annotations
 
@@ -26,9 +32,12 @@ from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from shared.services.months import month_end, month_start, months_spanned, next_month_start
+from shared.services.positions import Position, Refused, order_key, wide
 from shared.services.resources import CurrencyHolder, Resource
+from shared.services.trades import asset_out, delete_trades_of, first_buy, check_history, positions, \
+    asset_trades, sync_first_buy
 from shared.errors import Invalid, invalid
-from shared.data.models import Asset, AssetPrice, Portfolio, User
+from shared.data.models import Asset, AssetPrice, AssetTrade, Portfolio, User
 from shared.schemas import CENT, WIDE, PageQuery
 from shared.schemas import investments as s
 from shared.data.types import utcnow
@@ -58,6 +67,7 @@ class Portfolios(Resource[Portfolio]):
     def before_delete(self, session: Session, user: User, row: Portfolio, params) -> None:
         asset_ids = select(Asset.id).where(Asset.portfolio_id == row.id).scalar_subquery()
         session.execute(delete(AssetPrice).where(AssetPrice.asset_id.in_(asset_ids)))
+        delete_trades_of(session, asset_ids)
         session.execute(delete(Asset).where(Asset.portfolio_id == row.id))
 
 
@@ -69,7 +79,11 @@ class Assets(CurrencyHolder, Resource[Asset]):
     holder_noun = "asset"
 
     def uses(self, session: Session, row: Asset) -> int:
-        return session.execute(select(func.count()).where(AssetPrice.asset_id == row.id)).scalar_one()
+        """Prices and trades other than the first buy are recorded in the asset's currency."""
+        prices = session.execute(select(func.count()).where(AssetPrice.asset_id == row.id)).scalar_one()
+        trades = session.execute(select(func.count()).where(AssetTrade.asset_id == row.id,
+                                                            AssetTrade.initial.is_(False))).scalar_one()
+        return prices + trades
     create_schema, update_schema, out_schema = s.AssetIn, s.AssetPatch, s.AssetOut
 
     def __init__(self, portfolios: Portfolios | None = None):
@@ -85,8 +99,28 @@ class Assets(CurrencyHolder, Resource[Asset]):
         portfolio = self.portfolios.get(session, user, portfolio_id, for_update=True)
         return self.create(session, user, {**dict(data), "portfolio_id": portfolio.id})
 
+    def validate_row(self, session: Session, user: User, values: dict[str, Any], row: Asset | None) -> None:
+        super().validate_row(session, user, values, row)  # the currency's rules
+        if row is None:
+            return  # a new asset has no other trades yet
+        others = [t for t in asset_trades(session, [row.id])[row.id] if not t.initial]
+        draft = Asset(purchase_date=values["purchase_date"], quantity=values["quantity"],
+                      amount_invested=values["amount_invested"])
+        check_history([first_buy(draft), *others], "The asset's first buy cannot change so")
+
+    def after_create(self, session: Session, user: User, row: Asset) -> None:
+        sync_first_buy(session, row)
+
+    def after_update(self, session: Session, user: User, row: Asset, before: dict[str, Any]) -> None:
+        sync_first_buy(session, row)
+
+    def to_out(self, session: Session, user: User, rows: list[Asset]) -> list[s.AssetOut]:
+        held = positions(session, rows)
+        return [asset_out(row, held[row.id]) for row in rows]
+
     def before_delete(self, session: Session, user: User, row: Asset, params) -> None:
         session.execute(delete(AssetPrice).where(AssetPrice.asset_id == row.id))
+        delete_trades_of(session, [row.id])
 
 
 # --- prices ---------------------------------------------------------------------------------
@@ -196,20 +230,18 @@ _UPSERTS = {"postgresql": _upsert_on_conflict, "sqlite": _upsert_on_conflict, "m
 # --- valuation ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Holding:
-    """An asset and the price it is valued at (None: no price yet)."""
-
-    asset: Asset
-    price: Decimal | None = None
-    price_date: dt.date | None = None
-
-    @property
-    def market_value(self) -> Decimal:
-        if self.price is None:
-            return self.asset.amount_invested
-        # Exact however large: the largest quantity times the largest price has 56 digits.
-        return WIDE.multiply(self.asset.quantity, self.price).quantize(CENT, rounding=ROUND_HALF_EVEN, context=WIDE)
+def held_on(trades: list, on: dt.date | None = None) -> Position:
+    """The position after the trades dated on or before `on` (a history the API refused cannot be
+    stored, so Refused means rows written around it: the trades up to the refused one count)."""
+    position = Position()
+    for trade in sorted(trades, key=order_key):
+        if on is not None and trade.date > on:
+            break
+        try:
+            position.apply(trade)
+        except Refused:
+            break
+    return position
 
 
 def return_pct(gain: Decimal, invested: Decimal) -> Decimal | None:
@@ -254,21 +286,23 @@ def valuation(session: Session, user: User, portfolio_id: int, on: dt.date | Non
         .where(Asset.portfolio_id == portfolio.id, Asset.purchase_date <= on)
         .order_by(Asset.id)
     ).all()
-    holdings = [Holding(asset, price, day) for asset, price, day in rows]
+    trades = asset_trades(session, [a.id for a, _, _ in rows], until=on)
     lines = []
-    for h in holdings:
-        a, value = h.asset, h.market_value
-        gain = value - a.amount_invested
-        lines.append(s.AssetValuation(
-            asset_id=a.id, name=a.name, type=a.type, symbol=a.symbol, quantity=a.quantity,
-            purchase_date=a.purchase_date, priced=h.price is not None, price=h.price, price_date=h.price_date,
-            amount_invested=a.amount_invested, market_value=value, gain=gain,
-            return_pct=return_pct(gain, a.amount_invested),
-        ))
-    value = sum((line.market_value for line in lines), Decimal("0.00"))
-    invested = sum((line.amount_invested for line in lines), Decimal("0.00"))
-    gain = value - invested
-    totals = s.Totals(market_value=value, amount_invested=invested, gain=gain, return_pct=return_pct(gain, invested))
+    with wide():
+        for a, price, price_day in rows:
+            position = held_on(trades[a.id])
+            value = position.value_at(price)
+            gain = value - position.cost
+            lines.append(s.AssetValuation(
+                asset_id=a.id, name=a.name, type=a.type, symbol=a.symbol, quantity=position.quantity,
+                purchase_date=a.purchase_date, priced=price is not None, price=price, price_date=price_day,
+                amount_invested=position.cost, market_value=value, gain=gain,
+                return_pct=return_pct(gain, position.cost),
+            ))
+        value = sum((line.market_value for line in lines), Decimal("0.00"))
+        invested = sum((line.amount_invested for line in lines), Decimal("0.00"))
+        totals = s.Totals(market_value=value, amount_invested=invested, gain=value - invested,
+                          return_pct=return_pct(value - invested, invested))
     return s.ValuationOut(portfolio_id=portfolio.id, date=on, assets=lines, totals=totals)
 
 
@@ -310,7 +344,22 @@ def periods(start: dt.date, end: dt.date, granularity: str) -> Iterator[tuple[st
         month = next_month_start(month)  # None after December 9999
 
 
-@_exact
+def prices_between(session: Session, assets_where, start: dt.date, end: dt.date) -> list:
+    """(asset_id, date, price) in date order, in one query, for the assets `assets_where` picks: each
+    one's latest price on or before `start`, and every one after it up to `end`."""
+    earlier = aliased(AssetPrice)
+    floor = (select(func.max(earlier.date))
+             .where(earlier.asset_id == AssetPrice.asset_id, earlier.date <= start)
+             .correlate(AssetPrice).scalar_subquery())
+    return session.execute(
+        select(AssetPrice.asset_id, AssetPrice.date, AssetPrice.price)
+        .join(Asset, Asset.id == AssetPrice.asset_id)
+        .where(assets_where, Asset.purchase_date <= end, AssetPrice.date <= end,
+               AssetPrice.date >= func.coalesce(floor, start))
+        .order_by(AssetPrice.date, AssetPrice.asset_id)
+    ).all()
+
+
 def history(session: Session, user: User, portfolio_id: int, params: s.HistoryQuery) -> s.HistoryOut:
     portfolio = Portfolios().get(session, user, portfolio_id)
     start, end = history_range(params)
@@ -318,40 +367,42 @@ def history(session: Session, user: User, portfolio_id: int, params: s.HistoryQu
         select(Asset).where(Asset.portfolio_id == portfolio.id, Asset.purchase_date <= end)
         .order_by(Asset.purchase_date, Asset.id)
     ).scalars().all()
-    # The prices that matter, in one query: each asset's latest on or before `start`, and all after it.
-    earlier = aliased(AssetPrice)
-    floor = (select(func.max(earlier.date))
-             .where(earlier.asset_id == AssetPrice.asset_id, earlier.date <= start)
-             .correlate(AssetPrice).scalar_subquery())
-    prices = session.execute(
-        select(AssetPrice.asset_id, AssetPrice.date, AssetPrice.price)
-        .join(Asset, Asset.id == AssetPrice.asset_id)
-        .where(Asset.portfolio_id == portfolio.id, Asset.purchase_date <= end, AssetPrice.date <= end,
-               AssetPrice.date >= func.coalesce(floor, start))
-        .order_by(AssetPrice.date, AssetPrice.asset_id)
-    ).all()
+    prices = prices_between(session, Asset.portfolio_id == portfolio.id, start, end)
+    trades = sorted((t for ts in asset_trades(session, [a.id for a in assets], until=end).values() for t in ts),
+                    key=order_key)
 
-    # Walk the periods in order, keeping each held asset's value and their running total.
-    holdings = {a.id: Holding(a) for a in assets}
-    held: dict[int, Decimal] = {}
+    # Walk the periods in order, applying trades and prices as their days come, keeping each
+    # asset's value and their running total.
+    held = {a.id: Position() for a in assets}
+    price_of: dict[int, Decimal | None] = {a.id: None for a in assets}
+    value_of = {a.id: Decimal("0.00") for a in assets}
+    refused: set[int] = set()
     total = Decimal("0.00")
-    next_asset = next_price = 0
+    next_trade = next_price = 0
     items = []
     for label, day in periods(start, end, params.granularity):
+        changed = set()
         while next_price < len(prices) and prices[next_price].date <= day:
-            asset_id, price_date, price = prices[next_price]
+            asset_id, _, price = prices[next_price]
             next_price += 1
-            if asset_id not in holdings:  # an asset added between the two reads: not in this answer
+            if asset_id in price_of:  # else an asset added between the reads: not in this answer
+                price_of[asset_id] = price
+                changed.add(asset_id)
+        while next_trade < len(trades) and trades[next_trade].date <= day:
+            trade = trades[next_trade]
+            next_trade += 1
+            if trade.asset_id not in held or trade.asset_id in refused:
                 continue
-            holdings[asset_id] = Holding(holdings[asset_id].asset, price, price_date)
-            if asset_id in held:
-                total += holdings[asset_id].market_value - held[asset_id]
-                held[asset_id] = holdings[asset_id].market_value
-        while next_asset < len(assets) and assets[next_asset].purchase_date <= day:
-            asset_id = assets[next_asset].id
-            held[asset_id] = holdings[asset_id].market_value
-            total += held[asset_id]
-            next_asset += 1
+            try:
+                held[trade.asset_id].apply(trade)
+            except Refused:  # see held_on
+                refused.add(trade.asset_id)
+            changed.add(trade.asset_id)
+        with wide():
+            for asset_id in changed:
+                worth = held[asset_id].value_at(price_of[asset_id])
+                total += worth - value_of[asset_id]
+                value_of[asset_id] = worth
         items.append(s.HistoryPoint(period=label, market_value=total))
     return s.HistoryOut(portfolio_id=portfolio.id, granularity=params.granularity, date_from=start,
                         date_to=end, items=items)

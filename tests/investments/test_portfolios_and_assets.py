@@ -38,7 +38,7 @@ def test_asset_crud_keeps_eight_digit_quantities(api):
     assert created.status == 201, created
     asset = created.json()
     assert set(asset) == {"id", "portfolio_id", "name", "type", "symbol", "quantity", "amount_invested",
-                          "purchase_date", "currency", "created_at", "updated_at"}
+                          "purchase_date", "currency", "realized_gain", "dividends", "created_at", "updated_at"}
     assert asset["portfolio_id"] == pid and asset["quantity"] == "12.12345678"
     assert asset["amount_invested"] == "1500.50" and asset["purchase_date"] == "2026-01-15"
     aid = asset["id"]

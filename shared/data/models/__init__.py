@@ -11,7 +11,7 @@ from shared.data.models.identity import (
     User,
 )
 from shared.data.models.fx import DailyTotal, FxRate, ReferenceFxRate
-from shared.data.models.investments import Asset, AssetPrice, Portfolio
+from shared.data.models.investments import Asset, AssetPrice, AssetTrade, Portfolio
 from shared.data.models.money import (
     Account,
     Budget,
@@ -54,6 +54,7 @@ __all__ = [
     "TransactionTag",
     "Rule",
     "Import",
+    "AssetTrade",
     "PeriodSummary",
     "FxRate",
     "ReferenceFxRate",

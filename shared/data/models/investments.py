@@ -5,7 +5,9 @@ import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import (
+    Boolean,
     Date,
+    Index,
     ForeignKey,
     Integer,
     Unicode,
@@ -45,6 +47,28 @@ class AssetPrice(Timestamps, Base):
     date: Mapped[dt.date] = mapped_column(Date, nullable=False)
     price: Mapped[Decimal] = mapped_column(Quantity(), nullable=False)
     __table_args__ = (UniqueConstraint("asset_id", "date"),)
+
+
+class AssetTrade(Timestamps, Base):
+    """One event of an asset's history: a buy, sell, dividend, fee or split.
+
+    `amount` is the cash the trade moved, fixed when it was recorded: a buy's cost (quantity × price
+    + fee), a sell's proceeds (quantity × price − fee), a dividend or a fee; null for a split.
+    `initial` marks the asset's first buy, written with the asset (its quantity, amount_invested and
+    purchase_date) and changed only through the asset."""
+
+    __tablename__ = "asset_trades"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), nullable=False)
+    user_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    type: Mapped[str] = mapped_column(Unicode(16), nullable=False)
+    date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    quantity: Mapped[Decimal | None] = mapped_column(Quantity())
+    price: Mapped[Decimal | None] = mapped_column(Quantity())
+    amount: Mapped[Decimal | None] = mapped_column(Money())
+    fee: Mapped[Decimal | None] = mapped_column(Money())
+    initial: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    __table_args__ = (Index("ix_asset_trades_asset_id_date", "asset_id", "date"),)
 
 
 # --- scheduled summaries --------------------------------------------------------------------

@@ -1,0 +1,240 @@
+"""How a portfolio or an asset performed over a range: values, flows, gains, TWR and XIRR.
+
+Conventions (also in the OpenAPI descriptions and the README):
+- The range is [date_from, date_to], both days included. `start_value` is the value at the close of
+  the day before date_from; `end_value` the value at the close of date_to. Each asset is valued with
+  the quantity it held that day and its latest price on or before it (no price yet: its cost).
+- Cash flows are seen from the investor: a buy is money put in (its cost, fee included), a sell
+  money taken out (its proceeds, net of fee), a dividend cash returned to the investor (not
+  reinvested), a fee trade money paid out by the investor. A split is no flow.
+  net_contributions = buys − sells; end_value − start_value = net_contributions + realized_gain +
+  unrealized_gain; the money made = realized_gain + unrealized_gain + dividends − fees.
+- TWR: the range is cut at every day with a trade; each sub-period's growth is
+  (V(day) − net contribution(day) + dividends(day) − fees(day)) / V(previous point), with flows at
+  the close of their day. When nothing was held before (V = 0) the day's buys are the base:
+  (V(day) + dividends − fees) / contributions. Sub-periods where nothing was held are skipped;
+  twr is the chained product − 1, null when nothing was held in the whole range.
+- XIRR: pyxirr's XIRR (ACT/365) over −start_value at the close of the day before date_from, each
+  day's net flow to the investor, and +end_value at date_to; null when it does not converge, when
+  there is no flow in both directions, or past ±10^9 (a few days' range annualised).
+- Amounts are in each asset's own figures until assets carry a currency: `Rates` is the seam where
+  each value and flow is converted to the user's currency at the rate of its day.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shared.data.models import Asset, AssetTrade, User
+from shared.errors import invalid
+from shared.schemas import investments as s
+from shared.services.investments import Assets, Portfolios, prices_between
+from shared.services.positions import ZERO, Position, Refused, order_key, wide
+
+HUNDRED = Decimal(100)
+ONE_DAY = dt.timedelta(days=1)
+XIRR_LIMIT = 1e9
+
+# (asset id, day, amount in the asset's figures) -> the amount in the user's currency.
+Rates = Callable[[int, dt.date, Decimal], Decimal]
+
+
+@dataclass(frozen=True)
+class Figures:
+    start_value: Decimal
+    end_value: Decimal
+    net_contributions: Decimal
+    dividends: Decimal
+    fees: Decimal
+    realized_gain: Decimal
+    unrealized_gain: Decimal
+    twr: Decimal | None
+    xirr: Decimal | None
+
+
+class _Prices:
+    """Each asset's prices as sorted arrays, read forward with one cursor per asset (days only increase)."""
+
+    def __init__(self, rows: Iterable[tuple[int, dt.date, Decimal]]):
+        self.days: dict[int, list[dt.date]] = defaultdict(list)
+        self.prices: dict[int, list[Decimal]] = defaultdict(list)
+        for asset_id, day, price in sorted(rows, key=lambda r: (r[0], r[1])):
+            self.days[asset_id].append(day)
+            self.prices[asset_id].append(price)
+        self.cursor: dict[int, int] = defaultdict(lambda: -1)
+
+    def on(self, asset_id: int, day: dt.date) -> Decimal | None:
+        days, at = self.days.get(asset_id), self.cursor[asset_id]
+        if not days:
+            return None
+        while at + 1 < len(days) and days[at + 1] <= day:
+            at += 1
+        self.cursor[asset_id] = at
+        return self.prices[asset_id][at] if at >= 0 else None
+
+
+def xirr(flows: dict[dt.date, Decimal]) -> Decimal | None:
+    """Annualised money-weighted return of dated flows (investor's view), as a fraction; None when none."""
+    dated = sorted((day, amount) for day, amount in flows.items() if amount)
+    if not any(a > 0 for _, a in dated) or not any(a < 0 for _, a in dated):
+        return None
+    import pyxirr  # compiled; loaded only on the routes that need it
+
+    try:
+        rate = pyxirr.xirr([d for d, _ in dated], [float(a) for _, a in dated], silent=True)
+    except (ValueError, OverflowError, pyxirr.InvalidPaymentsError):
+        return None
+    if rate is None or not math.isfinite(rate) or abs(rate) > XIRR_LIMIT:
+        return None
+    return Decimal(repr(rate))
+
+
+def measure(trades: Iterable, prices: Iterable[tuple[int, dt.date, Decimal]], start: dt.date, end: dt.date,
+            rates: Rates | None = None) -> Figures:
+    """The figures of the assets whose `trades` (rows with asset_id) and `prices` are given, over [start, end]."""
+    with wide():
+        return _measure(trades, prices, start, end, rates)
+
+
+def _measure(trades, prices, start, end, rates) -> Figures:
+    events = sorted((t for t in trades if t.date <= end), key=order_key)
+    book = _Prices(prices)
+    held: dict[int, Position] = {}
+    broken: set[int] = set()  # assets whose stored history stops making sense (never through the API)
+    convert = rates or (lambda asset_id, day, amount: amount)
+
+    def value(day: dt.date) -> tuple[Decimal, Decimal]:
+        """(market value, cost held) of every asset at the close of `day`."""
+        worth = cost = ZERO
+        for asset_id, position in held.items():
+            if position.quantity:
+                worth += convert(asset_id, day, position.value_at(book.on(asset_id, day)))
+                cost += convert(asset_id, day, position.cost)
+        return worth, cost
+
+    def apply(trade) -> bool:
+        if trade.asset_id in broken:
+            return False
+        try:
+            held.setdefault(trade.asset_id, Position()).apply(trade)
+            return True
+        except Refused:
+            broken.add(trade.asset_id)
+            return False
+
+    index = 0
+    while index < len(events) and events[index].date < start:
+        apply(events[index])
+        index += 1
+    opening = start - ONE_DAY
+    start_value, start_cost = value(opening)
+
+    contributions = dividends = fees = realized = ZERO
+    flows: dict[dt.date, Decimal] = defaultdict(lambda: ZERO)
+    flows[opening] -= start_value
+    growth, linked = Decimal(1), False
+    previous, last_point = start_value, opening
+    while index < len(events):
+        day = events[index].date
+        day_in = income = ZERO  # money put in by the investor that day; dividends − fees that day
+        while index < len(events) and events[index].date == day:
+            trade = events[index]
+            index += 1
+            before = held.get(trade.asset_id, Position()).realized_gain
+            if not apply(trade):
+                continue
+            cash = convert(trade.asset_id, day, trade.amount) if trade.amount is not None else ZERO
+            if trade.type == "buy":
+                day_in += cash
+            elif trade.type == "sell":
+                day_in -= cash
+                realized += convert(trade.asset_id, day, held[trade.asset_id].realized_gain - before)
+            elif trade.type == "dividend":
+                income += cash
+                dividends += cash
+            elif trade.type == "fee":
+                income -= cash
+                fees += cash
+        contributions += day_in
+        flows[day] += income - day_in
+        worth, _ = value(day)
+        if previous > 0:
+            growth *= (worth - day_in + income) / previous
+            linked = True
+        elif day_in > 0:
+            growth *= (worth + income) / day_in
+            linked = True
+        previous, last_point = worth, day
+
+    end_value, end_cost = value(end)
+    if last_point < end and previous > 0:
+        growth *= end_value / previous
+        linked = True
+    flows[end] += end_value
+    rate = xirr(flows)
+    return Figures(
+        start_value=start_value, end_value=end_value, net_contributions=contributions, dividends=dividends,
+        fees=fees, realized_gain=realized,
+        unrealized_gain=(end_value - end_cost) - (start_value - start_cost),
+        # past 10^90 % a return says nothing more (and no answer could carry it to the cent)
+        twr=(growth - 1) * HUNDRED if linked and growth.adjusted() < 88 else None,
+        xirr=rate * HUNDRED if rate is not None else None,
+    )
+
+
+# --- the routes' services ------------------------------------------------------------------------
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def performance_range(params: s.PerformanceQuery, today: dt.date) -> tuple[dt.date, dt.date]:
+    """Defaults: date_to today, date_from the day after the same date a year earlier (12 months of days)."""
+    end = params.date_to or today
+    start = params.date_from or _years_before(end, 1) + ONE_DAY
+    if start > end:
+        raise invalid("date_to", "must be on or after date_from")
+    if start <= dt.date.min + ONE_DAY:
+        raise invalid("date_from", "must be after 0001-01-01")
+    return start, end
+
+
+def _load(session: Session, assets_where, start: dt.date, end: dt.date):
+    trades = session.execute(
+        select(AssetTrade).join(Asset, Asset.id == AssetTrade.asset_id)
+        .where(assets_where, AssetTrade.date <= end)
+    ).scalars().all()
+    prices = prices_between(session, assets_where, start - ONE_DAY, end)
+    return trades, prices
+
+
+def _answer(figures: Figures, portfolio_id: int, asset_id: int | None, start, end) -> s.PerformanceOut:
+    return s.PerformanceOut(portfolio_id=portfolio_id, asset_id=asset_id, date_from=start, date_to=end,
+                            **figures.__dict__)
+
+
+def portfolio_performance(session: Session, user: User, portfolio_id: int, params: s.PerformanceQuery,
+                          today: dt.date) -> s.PerformanceOut:
+    portfolio = Portfolios().get(session, user, portfolio_id)
+    start, end = performance_range(params, today)
+    trades, prices = _load(session, Asset.portfolio_id == portfolio.id, start, end)
+    return _answer(measure(trades, prices, start, end), portfolio.id, None, start, end)
+
+
+def asset_performance(session: Session, user: User, asset_id: int, params: s.PerformanceQuery,
+                      today: dt.date) -> s.PerformanceOut:
+    asset = Assets().get(session, user, asset_id)
+    start, end = performance_range(params, today)
+    trades, prices = _load(session, Asset.id == asset.id, start, end)
+    return _answer(measure(trades, prices, start, end), asset.portfolio_id, asset.id, start, end)
