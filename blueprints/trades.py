@@ -56,6 +56,13 @@ def create_asset_trade(ctx: Context) -> TradeOut:
     return TradeOut.model_validate(trades.create(ctx.session, ctx.user, ctx.route_int(), ctx.data))
 
 
+@bp.route(route="trades/{id:int}", methods=["GET"])
+@authenticated(response=TradeOut)
+def get_trade(ctx: Context) -> TradeOut:
+    """One of your trades."""
+    return TradeOut.model_validate(trades.get(ctx.session, ctx.user, ctx.route_int()))
+
+
 @bp.route(route="trades/{id:int}", methods=["DELETE"])
 @authenticated(status=204, extra_statuses=(422,))
 def delete_trade(ctx: Context):

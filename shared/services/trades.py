@@ -182,13 +182,17 @@ class Trades:
         session.flush()
         return row
 
-    def delete(self, session: Session, user: User, trade_id: int) -> None:
+    def get(self, session: Session, user: User, trade_id: int) -> AssetTrade:
         trade = session.execute(
             select(AssetTrade).where(AssetTrade.user_id == bindparam("owner"), AssetTrade.id == bindparam("row")),
             {"owner": user.id, "row": trade_id},
         ).scalar_one_or_none()
         if trade is None:
             raise not_found("trade")
+        return trade
+
+    def delete(self, session: Session, user: User, trade_id: int) -> None:
+        trade = self.get(session, user, trade_id)
         self.assets.get(session, user, trade.asset_id, for_update=True)
         if trade.initial:
             raise Invalid("This is the asset's first buy: change it with PATCH /api/assets/{id}, or delete the asset.",

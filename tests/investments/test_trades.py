@@ -40,6 +40,7 @@ def test_a_buy_answers_its_cost_and_adds_to_the_position(api, asset):
     body = trade(api, asset, type="buy", date="2026-02-01", quantity="10", price="200", fee="5.00")
     assert (body["type"], body["quantity"], body["price"], body["fee"], body["amount"], body["initial"]) == \
         ("buy", "10", "200", "5.00", "2005.00", False)
+    assert api.get(f"/api/trades/{body['id']}").json() == body
     assert figures(api, asset) == ("20", "3005.00", "0.00", "0.00")
 
 
@@ -222,5 +223,6 @@ def test_another_users_asset_and_trade_are_404(api, asset, other_user):
     assert other.post(f"/api/assets/{asset}/trades", json={"type": "dividend", "date": "2026-02-01",
                                                            "amount": "1"}).status == 404
     assert other.delete(f"/api/trades/{t['id']}").status == 404
+    assert other.get(f"/api/trades/{t['id']}").status == 404
     assert other.get(f"/api/assets/{asset}/performance").status == 404
     assert api.get(f"/api/assets/{asset}/trades").json()["total"] == 2

@@ -202,6 +202,9 @@ def build_world(tag: str, amount: str) -> World:
             "name": f"{marker} fund", "type": "fund", "symbol": marker[:5].upper(), "quantity": "3",
             "amount_invested": amount, "purchase_date": (TODAY - dt.timedelta(days=40)).isoformat()}))["id"]
         _ok(c.post(f"/api/assets/{w.ids['assets']}/prices", json={"date": TODAY.isoformat(), "price": amount}))
+    if has_route("assets/{id:int}/trades", "POST"):
+        w.ids["trades"] = _ok(c.post(f"/api/assets/{w.ids['assets']}/trades", json={
+            "type": "dividend", "date": TODAY.isoformat(), "amount": amount}))["id"]
     return w
 
 
@@ -242,6 +245,7 @@ def valid_body(method: str, route: Route, w: World) -> Any:
                     "purchase_date": TODAY.isoformat()},
         "PriceIn": {"date": "2001-01-01", "price": "1"},
         "FxRateIn": {"date": "2001-01-01", "base": "EUR", "quote": "USD", "rate": "1.1"},
+        "TradeIn": {"type": "buy", "date": TODAY.isoformat(), "quantity": "1", "price": "1"},
         "RefreshIn": {"refresh_token": "x" * 43},
         "PasswordChangeIn": {"current_password": w.user.password, "new_password": "another-Passw0rd"},
         "DeleteMeIn": {"password": w.user.password},
