@@ -10,7 +10,8 @@ from shared.schemas import Input, Output, Text
 MAX_MESSAGE_CHARS = 2000
 
 Intent = Literal["spending", "income", "net_savings", "balance", "net_worth", "budget_status", "goal_progress", "top_spending",
-                 "record_expense", "record_income", "transfer", "compare_spending", "recent_transactions", "undo",
+                 "investments", "record_expense", "record_income", "transfer", "compare_spending",
+                 "recent_transactions", "undo",
                  "advice", "upcoming_bills", "enough_money", "help", "clarify", "unknown"]
 
 

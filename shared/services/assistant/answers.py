@@ -49,6 +49,8 @@ MORE_EXAMPLES = (
     "How is my emergency fund goal doing?",
     "What are my top 3 spending categories?",
     "Got paid 2500 salary today",
+    "How are my investments doing?",
+    "What did my portfolio return this year?",
     "Any advice?",
     "Check my 50/30/20 split",
     "What bills are coming up?",
@@ -463,6 +465,48 @@ def _actions():
     return actions
 
 
+_FIGURES = ("start_value", "end_value", "net_contributions", "dividends", "fees", "realized_gain", "unrealized_gain",
+            "twr", "xirr")
+
+
+def investments(c: Caller, u: Understanding) -> Answer:
+    """How the caller's portfolios did, from the same service as GET /api/portfolios/{id}/performance
+    (default: the 12 months up to today, like that route)."""
+    from shared.services.performance import default_start, user_performance
+
+    end = c.today if u.period is None else min(u.period.end, c.today)
+    start = default_start(end) if u.period is None else u.period.start
+    if start > end:
+        return Answer("That period has not started yet, so there is no return to tell.", "investments", {})
+    overview = user_performance(c.session, c.user, start, end)
+    data: dict[str, Any] = {"date_from": start.isoformat(), "date_to": end.isoformat(),
+                            "total": None, "portfolios": []}
+    if overview.total is None:
+        return Answer("You have no portfolios yet.", "investments", data)
+    total = overview.total.model_dump(mode="json")
+    data["total"] = {k: total[k] for k in _FIGURES}
+    for portfolio_id, name, figures in overview.portfolios:
+        dumped = figures.model_dump(mode="json")
+        data["portfolios"].append({"id": portfolio_id, "name": name, **{k: dumped[k] for k in _FIGURES}})
+    span = when(u.period) if u.period else f"from {long_date(start)} to {long_date(end)}"
+    span = span[:1].upper() + span[1:]
+    t = overview.total
+    sentences = [f"{span} your investments went from {c.money(t.start_value)} to {c.money(t.end_value)}."]
+    if t.twr is None:
+        sentences.append("Nothing was held in that time, so there is no return to tell.")
+    else:
+        mwr = "" if total["xirr"] is None else f" (money-weighted: {total['xirr']}% a year)"
+        sentences.append(f"Time-weighted return: {total['twr']}%{mwr}.")
+        sentences.append(f"You put in {c.money(t.net_contributions)} net, received {c.money(t.dividends)} in "
+                         f"dividends and paid {c.money(t.fees)} in fees; gains: {c.money(t.realized_gain)} "
+                         f"realized, {c.money(t.unrealized_gain)} unrealized.")
+    if len(data["portfolios"]) > 1:
+        sentences.append("By portfolio: " + "; ".join(
+            f"{p['name']} {p['twr']}%" if p["twr"] is not None else f"{p['name']} nothing held"
+            for p in data["portfolios"]) + ".")
+    return Answer(" ".join(sentences), "investments", data)
+
+
 def _advice(c: Caller, u: Understanding) -> Answer:
     from shared.services.assistant.advice import advise
 
@@ -493,6 +537,7 @@ _BY_INTENT: dict[str, Callable[[Caller, Understanding], Answer]] = {
     "compare_spending": lambda c, u: _actions().compare_spending(c, u),
     "upcoming_bills": _ahead,
     "enough_money": _ahead,
+    "investments": investments,
     "help": help_,
     "clarify": clarify,
     "unknown": unknown,

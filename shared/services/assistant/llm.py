@@ -36,6 +36,7 @@ from shared.services.assistant.answers import Answer, Caller
 from shared.services.assistant.nlu import ADVICE_TOPICS, DEFAULT_TOP_LIMIT, Understanding
 from shared.services.months import month_bounds
 from shared.services.assistant.periods import Period, default_period
+from shared.services.performance import default_start
 from shared.data.config import Settings, get_settings
 
 log = logging.getLogger("finance.assistant.llm")
@@ -86,6 +87,11 @@ TOOLS: dict[str, tuple[str, dict[str, Any]]] = {
                       _object({"goal_id": {"type": "integer", "description": "omit for every goal"}})),
     "top_spending": ("The expense categories with the most spending in a date range.",
                      _object({**_RANGE, "limit": {"type": "integer", "minimum": 1, "maximum": answers.MAX_TOP}})),
+    "investments": ("How the user's portfolios performed over a date range: values, contributions, dividends, "
+                    "fees, gains, time- and money-weighted return.",
+                    _object({"start_date": {**_DATE, "description": "first day included (default: 12 months "
+                                                                    "before end_date)"},
+                             "end_date": {**_DATE, "description": "last day included (default: today)"}})),
     "record_expense": ("Record an expense the user says they made.", _RECORD),
     "record_income": ("Record income the user says they received.", _RECORD),
     "advice": ("Advice from the user's numbers: savings rate, 50/30/20 split, over-budget categories, goals "
@@ -194,6 +200,8 @@ def to_understanding(caller: Caller, name: str, arguments: dict[str, Any]) -> Un
         return Understanding(name, amount=_amount(arguments.get("amount")),
                              date=_date(arguments.get("date")) or caller.today, category_id=category_id,
                              account_id=account_id, description=(description or "").strip()[:200] or None)
+    if name == "investments":
+        return Understanding(name, period=_investment_period(caller.today, arguments))
     period, is_default = _period(caller.today, arguments.get("start_date"), arguments.get("end_date"))
     if name == "top_spending":
         limit = arguments.get("limit", DEFAULT_TOP_LIMIT)
@@ -203,6 +211,18 @@ def to_understanding(caller: Caller, name: str, arguments: dict[str, Any]) -> Un
     if name == "net_savings":
         return Understanding(name, period=period, period_is_default=is_default)
     return Understanding(name, period=period, period_is_default=is_default, category_id=category_id)
+
+
+def _investment_period(today: dt.date, arguments: dict[str, Any]) -> Period | None:
+    """None (the performance routes' default: 12 months up to today) unless the model named a day."""
+    start, end = _date(arguments.get("start_date")), _date(arguments.get("end_date"))
+    if start is None and end is None:
+        return None
+    end = end or today
+    start = start or default_start(end)
+    if start > end:
+        raise ModelUnavailable("a date range that ends before it starts")
+    return Period(start, end, _label(start, end))
 
 
 def _own_id(value: Any, refs) -> int | None:

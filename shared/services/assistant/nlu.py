@@ -9,7 +9,8 @@ The caller answers the Understanding from the user's own data; nothing here know
 names it is handed. Defaults, stated once:
 - spending, income, net_savings, top_spending and budget_status questions that name no period are
   about this month so far (`period_is_default` is then True);
-- balance, goal_progress and advice carry a period only when the message names one;
+- balance, goal_progress, investments and advice carry a period only when the message names one
+  (investments then answer for the 12 months up to today, like the performance routes);
 - top_spending's `limit` is 5 unless a number is said ("top 3");
 - a recording's `date` is today unless a day is said; a recording that names a longer period
   ("last week") is asked about rather than guessed;
@@ -34,7 +35,8 @@ from .periods import Found, Period, default_period, find_period, impossible_date
 from .references import CardRef, Named, find_accounts, find_cards, mark_last_four
 
 INTENTS = ("spending", "income", "net_savings", "balance", "net_worth", "budget_status", "goal_progress", "top_spending",
-           "record_expense", "record_income", "transfer", "compare_spending", "recent_transactions", "undo",
+           "investments", "record_expense", "record_income", "transfer", "compare_spending",
+           "recent_transactions", "undo",
            "advice", "upcoming_bills", "enough_money", "help", "clarify", "unknown")
 __all__ = ["INTENTS", "CardRef", "CategoryRef", "NamedRef", "Understanding", "understand"]
 ADVICE_TOPICS = ("savings_rate", "50_30_20", "budgets", "goals", "unusual")
@@ -150,6 +152,8 @@ _ENOUGH = _rx(r"\b(?:have|had) enough\b|\benough (?:money|cash|funds)\b|\brun(?:
               r"|\bbe short\b|\boverdra(?:wn|ft|w)\b|\bgo(?:ing)? (?:negative|below zero|into (?:the )?red|into overdraft)\b"
               r"|\bmake it (?:to|until|till|through)\b|\b(?:money|cash|balance) (?:last|hold out|stretch)\b"
               r"|\bcash ?flow (?:forecast|ahead)\b|\bforecast\b|\bprojected balance\b")
+# How investments did: a word for them, with no account, budget or spending word around it.
+_INVESTMENTS = _rx(r"\b(?:investments?|invested|investing|portfolios?|stocks?|shares|holdings?|brokerage|etfs?)\b")
 _NET = _rx(r"\bnet\b|\bsav(?:e|ed|ing)\b|\bsavings\b|\bcash ?flow\b|\bincome minus\b|\bminus (?:my |our )?(?:expenses|spending)\b"
            r"|\bspen(?:d|t|ding) more than (?:i|we) (?:earn|earned|made|make)\b|\bearn(?:ed)? more than (?:i|we) spen[dt]\b"
            r"|\bsurplus\b|\bdeficit\b|\bleft over\b|\bin the (?:red|black)\b")
@@ -259,6 +263,8 @@ class _Reader:
         compared = self._compare()
         if compared is not None:
             return compared
+        if _INVESTMENTS.search(n) and not (_ACCOUNT.search(n) or _BUDGET.search(n) or _SPENDING.search(n)):
+            return Understanding("investments", period=self.found.period if self.found else None)
         if _50_30_20.search(n):
             return self._advice("50_30_20")
         if _SAVINGS_RATE.search(n):
