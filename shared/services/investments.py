@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, text, update
+from sqlalchemy import Numeric, and_, bindparam, delete, func, select, text, type_coerce, union_all, update
 from sqlalchemy.orm import Session, aliased
 
 from shared.services.months import month_end, month_start, months_spanned, next_month_start
@@ -344,20 +344,28 @@ def periods(start: dt.date, end: dt.date, granularity: str) -> Iterator[tuple[st
         month = next_month_start(month)  # None after December 9999
 
 
-def prices_between(session: Session, assets_where, start: dt.date, end: dt.date) -> list:
-    """(asset_id, date, price) in date order, in one query, for the assets `assets_where` picks: each
-    one's latest price on or before `start`, and every one after it up to `end`."""
+def prices_between(session: Session, assets_where, start: dt.date, end: dt.date, *, by_asset: bool = False) -> list:
+    """(asset_id, date, price) in date order (or in asset then date order), in one query, for the
+    assets `assets_where` picks: each one's latest price on or before `start` (one index probe per
+    asset), and every one after it up to `end` (one index range scan per asset)."""
     earlier = aliased(AssetPrice)
-    floor = (select(func.max(earlier.date))
-             .where(earlier.asset_id == AssetPrice.asset_id, earlier.date <= start)
-             .correlate(AssetPrice).scalar_subquery())
-    return session.execute(
-        select(AssetPrice.asset_id, AssetPrice.date, AssetPrice.price)
-        .join(Asset, Asset.id == AssetPrice.asset_id)
-        .where(assets_where, Asset.purchase_date <= end, AssetPrice.date <= end,
-               AssetPrice.date >= func.coalesce(floor, start))
-        .order_by(AssetPrice.date, AssetPrice.asset_id)
-    ).all()
+    floor = (select(func.max(earlier.date)).where(earlier.asset_id == Asset.id, earlier.date <= start)
+             .correlate(Asset).scalar_subquery())
+    floors = select(Asset.id.label("asset_id"), floor.label("day")).where(assets_where, Asset.purchase_date <= end)
+    floors = floors.subquery("floors")
+    at_start = (select(AssetPrice.asset_id, AssetPrice.date, AssetPrice.price)
+                .join(floors, and_(floors.c.asset_id == AssetPrice.asset_id, floors.c.day == AssetPrice.date)))
+    after = (select(AssetPrice.asset_id, AssetPrice.date, AssetPrice.price)
+             .join(Asset, Asset.id == AssetPrice.asset_id)
+             .where(assets_where, Asset.purchase_date <= end, AssetPrice.date > start, AssetPrice.date <= end))
+    both = union_all(at_start, after).subquery("prices")
+    price = both.c.price
+    if session.get_bind().dialect.name != "sqlite":
+        # The driver hands NUMERIC(28, 8) over as an exact Decimal already: skip the per-value decoding
+        # that SQLite's scaled integers need (tens of thousands of rows on a long range).
+        price = type_coerce(price, Numeric(28, 8, asdecimal=True))
+    order = [both.c.asset_id, both.c.date] if by_asset else [both.c.date, both.c.asset_id]
+    return session.execute(select(both.c.asset_id, both.c.date, price).order_by(*order)).all()
 
 
 def history(session: Session, user: User, portfolio_id: int, params: s.HistoryQuery) -> s.HistoryOut:

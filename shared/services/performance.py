@@ -25,6 +25,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
+from itertools import groupby
+from operator import itemgetter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -34,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from shared.data.models import Asset, AssetTrade, Portfolio, User
 from shared.errors import invalid
+from shared.schemas import CENT
 from shared.schemas import investments as s
 from shared.services.investments import Assets, Portfolios, prices_between
 from shared.services.positions import ZERO, Position, Refused, order_key, wide
@@ -63,11 +66,13 @@ class _Prices:
     """Each asset's prices as sorted arrays, read forward with one cursor per asset (days only increase)."""
 
     def __init__(self, rows: Iterable[tuple[int, dt.date, Decimal]]):
-        self.days: dict[int, list[dt.date]] = defaultdict(list)
-        self.prices: dict[int, list[Decimal]] = defaultdict(list)
-        for asset_id, day, price in sorted(rows, key=lambda r: (r[0], r[1])):
-            self.days[asset_id].append(day)
-            self.prices[asset_id].append(price)
+        """`rows` in (asset, date) order."""
+        self.days: dict[int, list[dt.date]] = {}
+        self.prices: dict[int, list[Decimal]] = {}
+        for asset_id, group in groupby(rows, key=itemgetter(0)):
+            group = list(group)
+            self.days[asset_id] = [row[1] for row in group]
+            self.prices[asset_id] = [row[2] for row in group]
         self.cursor: dict[int, int] = defaultdict(lambda: -1)
 
     def on(self, asset_id: int, day: dt.date) -> Decimal | None:
@@ -98,7 +103,8 @@ def xirr(flows: dict[dt.date, Decimal]) -> Decimal | None:
 
 def measure(trades: Iterable, prices: Iterable[tuple[int, dt.date, Decimal]], start: dt.date, end: dt.date,
             rates: Rates | None = None) -> Figures:
-    """The figures of the assets whose `trades` (rows with asset_id) and `prices` are given, over [start, end]."""
+    """The figures of the assets whose `trades` (rows with asset_id) and `prices` (in asset, date order)
+    are given, over [start, end]."""
     with wide():
         return _measure(trades, prices, start, end, rates)
 
@@ -111,12 +117,21 @@ def _measure(trades, prices, start, end, rates) -> Figures:
     convert = rates or (lambda asset_id, day, amount: amount)
 
     def value(day: dt.date) -> tuple[Decimal, Decimal]:
-        """(market value, cost held) of every asset at the close of `day`."""
+        """(market value, cost held) of every asset at the close of `day` (Position.value_at, inlined:
+        this runs for every asset at every trade day)."""
         worth = cost = ZERO
         for asset_id, position in held.items():
-            if position.quantity:
-                worth += convert(asset_id, day, position.value_at(book.on(asset_id, day)))
-                cost += convert(asset_id, day, position.cost)
+            quantity = position.quantity
+            if not quantity:
+                continue
+            price = book.on(asset_id, day)
+            market = position.cost if price is None else (quantity * price).quantize(CENT)
+            if rates is None:
+                worth += market
+                cost += position.cost
+            else:
+                worth += rates(asset_id, day, market)
+                cost += rates(asset_id, day, position.cost)
         return worth, cost
 
     def apply(trade) -> bool:
@@ -215,12 +230,18 @@ def performance_range(params: s.PerformanceQuery, today: dt.date) -> tuple[dt.da
     return start, end
 
 
+_TRADE_COLUMNS = (AssetTrade.id, AssetTrade.asset_id, AssetTrade.type, AssetTrade.date, AssetTrade.quantity,
+                  AssetTrade.price, AssetTrade.amount, AssetTrade.fee, AssetTrade.initial)
+
+
 def _load(session: Session, assets_where, start: dt.date, end: dt.date):
+    """The trades (up to `end`) and the prices `measure` reads, in two queries whatever the number of
+    assets: each asset's latest price at the close before `start`, and every price in the range."""
     trades = session.execute(
-        select(AssetTrade).join(Asset, Asset.id == AssetTrade.asset_id)
+        select(*_TRADE_COLUMNS).join(Asset, Asset.id == AssetTrade.asset_id)
         .where(assets_where, AssetTrade.date <= end)
-    ).scalars().all()
-    prices = prices_between(session, assets_where, start - ONE_DAY, end)
+    ).all()
+    prices = prices_between(session, assets_where, start - ONE_DAY, end, by_asset=True)
     return trades, prices
 
 
