@@ -2,6 +2,8 @@
 
     .venv/bin/python -m bench.performance            # prints the figures (and `--quick` for CI)
 
+bench.run runs it too (PostgreSQL at $BENCH_POSTGRES_SERVER, like the rest of the benchmark).
+
 Seeds one user in bulk (Core inserts, not the API: 182,650 price rows), then calls
 GET /api/portfolios/{id}/performance through devhost's router, exactly as devhost serves it: the
 default range (12 months), and the whole 10 years. It counts the SQL statements of each call at the
@@ -19,6 +21,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench.pg import server_from_env, throwaway_database
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_MS = 300
@@ -142,25 +146,23 @@ def _measure_here(quick: bool) -> dict:
     return out
 
 
-def performance_bench(quick: bool = False) -> dict:
-    """Run the measurement on a fresh PostgreSQL database in a subprocess (the app reads settings once)."""
-    name = f"bench_perf_{os.getpid()}"
-    psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc"]
-    subprocess.run(psql + [f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=True, capture_output=True)
-    subprocess.run(psql + [f"CREATE DATABASE {name}"], check=True, capture_output=True)
-    try:
+def performance_bench(quick: bool, backends: list[str], postgres_server: str) -> dict | None:
+    """Measure in a subprocess on a throw-away PostgreSQL database (the app reads its settings once);
+    None when the run has no PostgreSQL."""
+    if "postgresql" not in backends:
+        return None
+    with throwaway_database(postgres_server, "bench_perf") as url:
         out = Path(tempfile.mkdtemp()) / "performance.json"
-        env = {**os.environ, "DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}",
-               "APP_ENV": "development"}
+        env = {**os.environ, "DATABASE_URL": url, "APP_ENV": "development"}
         cmd = [sys.executable, "-m", "bench.performance", "--json", str(out)] + (["--quick"] if quick else [])
         subprocess.run(cmd, cwd=ROOT, env=env, check=True)
         return json.loads(out.read_text())
-    finally:
-        subprocess.run(psql + [f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], capture_output=True)
 
 
-def section(result: dict) -> list[str]:
+def section(result: dict | None) -> list[str]:
     """Lines for bench/RESULTS.md."""
+    if result is None:
+        return []
     lines = ["## Portfolio performance (PostgreSQL)", "",
              f"50 assets × {result['years']} years of daily prices × 2,000 trades (and 5 assets × 200 trades), "
              f"GET /api/portfolios/{{id}}/performance, median of {result['runs']} runs. Target: under "
@@ -187,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(_measure_here(args.quick)))
         return 0
-    print("\n".join(section(performance_bench(args.quick))))
+    print("\n".join(section(performance_bench(args.quick, ["postgresql"], server_from_env()))))
     return 0
 
 

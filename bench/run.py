@@ -17,7 +17,8 @@ machines are noisy, so compare ratios, not absolute times. Each database backend
 subprocess (the app reads its settings once).
 
 The parts, each readable on its own: cold.py (cold start), inprocess.py (scale, CPU and SQL per
-request), throughput.py (many clients), job.py (scheduled summaries), results.py (the report).
+request), throughput.py (many clients), job.py (scheduled summaries), performance.py (portfolio
+performance at 50 assets x 10 years), results.py (the report).
 """
 from __future__ import annotations
 
@@ -120,12 +121,16 @@ def main(argv: list[str] | None = None) -> int:
             http_results = http_throughput(url, 16, 3 if args.quick else 20)
     # The job's size follows the run's: 1M rows only in a run that goes to 1M transactions.
     job = scheduled_job(args.quick or max(args.sizes) < 1_000_000, args.backends, args.postgres_server)
+    from bench.performance import performance_bench, section as performance_section
+
+    performance = performance_bench(args.quick, args.backends, args.postgres_server)
     output = RESULTS if args.write_results else Path(args.output or Path(tempfile.mkdtemp(prefix="bench-")) /
                                                                        "RESULTS.md")
     raw = {"cold": cold, "backends": backends, "beside": beside, "http": http_results, "job": job,
-           "quick": args.quick}
+           "quick": args.quick, "performance": performance}
     output.with_suffix(".json").write_text(json.dumps(raw, indent=1))
-    text = write_results(args, cold, backends, beside, http_results, job)
+    text = write_results(args, cold, backends, beside, http_results, job) + "\n".join(
+        ["", *performance_section(performance)])
     output.write_text(text)
     print(text)
     print(f"results written to {output}" + ("" if args.write_results else
