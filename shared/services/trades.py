@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from shared.data.models import Asset, AssetTrade, User
 from shared.errors import Invalid, invalid, not_found
-from shared.schemas import MAX_MONEY, PageQuery
+from shared.schemas import MAX_MONEY
 from shared.schemas import investments as s
 from shared.services.positions import Position, Refused, Trade, replay, trade_value
 
