@@ -222,11 +222,13 @@ def default_start(end: dt.date) -> dt.date:
 def performance_range(params: s.PerformanceQuery, today: dt.date) -> tuple[dt.date, dt.date]:
     """Defaults: date_to today, date_from 12 months of days before it."""
     end = params.date_to or today
+    if params.date_from is None and end.year < 3:
+        raise invalid("date_to", "must be in year 3 or later when date_from is left out")
     start = params.date_from or default_start(end)
     if start > end:
         raise invalid("date_to", "must be on or after date_from")
     if start <= dt.date.min + ONE_DAY:
-        raise invalid("date_from", "must be after 0001-01-01")
+        raise invalid("date_from", "must be after 0001-01-02")
     return start, end
 
 
