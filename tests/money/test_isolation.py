@@ -52,6 +52,11 @@ def _asset(client: Client) -> int:
     return asset["id"]
 
 
+def _trade(client: Client) -> int:
+    return created(client.post(f"/api/assets/{_asset(client)}/trades", json={
+        "type": "sell", "date": "2026-02-01", "quantity": "1", "price": "110", "fee": "1"}))["id"]
+
+
 def _transaction(client: Client) -> int:
     account = new_account(client, opening_balance="100")
     return new_transaction(client, account_id=account["id"], amount="10.00", description="mine")["id"]
@@ -98,6 +103,7 @@ FACTORIES: dict[str, Factory] = {
     "rules": Factory(_rule, {"name": "taken over"}),
     "imports": Factory(_import, {}),
     "tokens": Factory(_token),
+    "trades": Factory(_trade),
 }
 
 # Bodies for other writes under an id: valid for the owner, so a 404 can only mean "not yours".
@@ -107,6 +113,7 @@ BODIES: dict[str, Any] = {
                                     "purchase_date": "2026-01-01"},
     "POST assets/{id}/prices": {"date": "2026-02-01", "price": "1"},
     "POST rules/{id}/run": {"dry_run": False},
+    "POST assets/{id}/trades": {"type": "buy", "date": "2026-02-01", "quantity": "1", "price": "1"},
 }
 
 
