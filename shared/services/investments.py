@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session, aliased
 from shared.services.months import month_end, month_start, months_spanned, next_month_start
 from shared.services.positions import Position, Refused, order_key, wide
 from shared.services.resources import CurrencyHolder, Resource
-from shared.services.trades import asset_out, delete_trades_of, first_buy, check_history, positions, \
+from shared.services.trades import AS_THE_ASSET, asset_out, delete_trades_of, first_buy, check_history, positions, \
     asset_trades, sync_first_buy
 from shared.errors import Invalid, invalid
 from shared.data.models import Asset, AssetPrice, AssetTrade, Portfolio, User
@@ -106,7 +106,7 @@ class Assets(CurrencyHolder, Resource[Asset]):
         others = [t for t in asset_trades(session, [row.id])[row.id] if not t.initial]
         draft = Asset(purchase_date=values["purchase_date"], quantity=values["quantity"],
                       amount_invested=values["amount_invested"])
-        check_history([first_buy(draft), *others], "The asset's first buy cannot change so")
+        check_history([first_buy(draft), *others], "The asset's first buy cannot change so", AS_THE_ASSET)
 
     def after_create(self, session: Session, user: User, row: Asset) -> None:
         sync_first_buy(session, row)

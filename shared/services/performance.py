@@ -223,12 +223,12 @@ def performance_range(params: s.PerformanceQuery, today: dt.date) -> tuple[dt.da
     """Defaults: date_to today, date_from 12 months of days before it."""
     end = params.date_to or today
     if params.date_from is None and end.year < 3:
-        raise invalid("date_to", "must be in year 3 or later when date_from is left out")
+        raise invalid("date_to", "must be in year 3 or later when date_from is left out", where="query")
     start = params.date_from or default_start(end)
     if start > end:
-        raise invalid("date_to", "must be on or after date_from")
+        raise invalid("date_to", "must be on or after date_from", where="query")
     if start <= dt.date.min + ONE_DAY:
-        raise invalid("date_from", "must be after 0001-01-02")
+        raise invalid("date_from", "must be after 0001-01-02", where="query")
     return start, end
 
 

@@ -55,10 +55,12 @@ def check_fields(data: s.TradeIn) -> None:
     for name in sorted(required):
         if getattr(data, name) is None:
             what = "the ratio, 2 for a 2:1 split" if data.type == "split" else "the units"
-            errors.append({"field": name, "message": _NEEDS[name].format(kind=data.type, what=what)})
+            errors.append({"field": name, "message": f"{name} " + _NEEDS[name].format(kind=data.type, what=what),
+                           "in": "body"})
     for name in sorted(refused):
         if getattr(data, name) is not None:
-            errors.append({"field": name, "message": f"is not taken by a {data.type}: {_WHY[(data.type, name)]}"})
+            errors.append({"field": name, "message": f"{name} is not taken by a {data.type}: "
+                                                     f"{_WHY[(data.type, name)]}; leave it out", "in": "body"})
     if errors:
         raise Invalid(f"A {data.type} trade takes {', '.join(sorted(required))}"
                       + (" (and fee)" if data.type in ("buy", "sell") else "") + ".", errors=errors)
@@ -82,8 +84,10 @@ def cash_of(data: s.TradeIn) -> Any:
     return value - fee
 
 
-def refuse(error: Refused, action: str) -> Invalid:
-    return Invalid(f"{action}: {error.message}.", errors=[{"field": error.field, "message": error.message}])
+def refuse(error: Refused, action: str, fields: dict[str, str] | None = None) -> Invalid:
+    field = (fields or {}).get(error.field, error.field)
+    return Invalid(f"{action}: {error.message}.", errors=[{"field": field, "in": "body",
+                                                           "message": f"{field} cannot be so: {error.message}"}])
 
 
 def asset_trades(session: Session, asset_ids: Iterable[int], until=None) -> dict[int, list[AssetTrade]]:
@@ -124,11 +128,16 @@ def first_buy(asset: Asset) -> Trade:
                  amount=asset.amount_invested, initial=True)
 
 
-def check_history(trades: Iterable, action: str) -> Position:
+def check_history(trades: Iterable, action: str, fields: dict[str, str] | None = None) -> Position:
+    """The position after `trades`, or a 422 saying which trade cannot happen (its field named as
+    `fields` maps it: an asset's first buy is dated by `purchase_date`)."""
     try:
         return replay(trades)
     except Refused as error:
-        raise refuse(error, action) from None
+        raise refuse(error, action, fields) from None
+
+
+AS_THE_ASSET = {"date": "purchase_date"}
 
 
 def sync_first_buy(session: Session, asset: Asset) -> None:
@@ -136,7 +145,7 @@ def sync_first_buy(session: Session, asset: Asset) -> None:
     trades = asset_trades(session, [asset.id])[asset.id]
     initial = next((t for t in trades if t.initial), None)
     others = [t for t in trades if not t.initial]
-    check_history([first_buy(asset), *others], "The asset's first buy cannot change so")
+    check_history([first_buy(asset), *others], "The asset's first buy cannot change so", AS_THE_ASSET)
     if initial is None:
         initial = AssetTrade(asset_id=asset.id, user_id=asset.user_id, type="buy", initial=True)
         session.add(initial)
@@ -196,7 +205,8 @@ class Trades:
         self.assets.get(session, user, trade.asset_id, for_update=True)
         if trade.initial:
             raise Invalid("This is the asset's first buy: change it with PATCH /api/assets/{id}, or delete the asset.",
-                          errors=[{"field": "id", "message": "is the asset's first buy"}])
+                          errors=[{"field": "id", "in": "path", "message": "id names the asset's first buy; change "
+                                                                          "it with PATCH /api/assets/{id}"}])
         remaining = [t for t in asset_trades(session, [trade.asset_id])[trade.asset_id] if t.id != trade.id]
         check_history(remaining, "Without this trade the history is impossible")
         session.execute(delete(AssetTrade).where(AssetTrade.id == trade.id))

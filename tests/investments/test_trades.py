@@ -174,7 +174,7 @@ def test_the_first_buy_is_changed_through_the_asset_only(api, asset):
     assert (first["quantity"], first["amount"], first["initial"]) == ("8", "400.00", True)
     # a first buy too small for the later sell, or moved after it, is refused and changes nothing
     assert_problem(api.patch(f"/api/assets/{asset}", json={"quantity": "3"}), 422, "quantity")
-    assert_problem(api.patch(f"/api/assets/{asset}", json={"purchase_date": "2026-03-02"}), 422, "date")
+    assert_problem(api.patch(f"/api/assets/{asset}", json={"purchase_date": "2026-03-02"}), 422, "purchase_date")
     assert figures(api, asset)[:2] == ("4", "200.00")
 
 
