@@ -1,7 +1,7 @@
 """asset trades: buys, sells, dividends, fees and splits; each asset's first buy becomes its first trade
 
 Revision ID: 0007_trades
-Revises: 0010_assistant
+Revises: 0003_text_search
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import shared.data.types
 
 
 revision = "0007_trades"
-down_revision = "0010_assistant"
+down_revision = "0003_text_search"
 branch_labels = None
 depends_on = None
 
