@@ -24,8 +24,7 @@ import datetime as dt
 import functools
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from decimal import Decimal, localcontext
 from typing import Any
 
 from sqlalchemy import Numeric, and_, bindparam, delete, func, select, text, type_coerce, union_all, update
@@ -38,7 +37,7 @@ from shared.services.trades import AS_THE_ASSET, asset_out, delete_trades_of, fi
     asset_trades, sync_first_buy
 from shared.errors import Invalid, invalid
 from shared.data.models import Asset, AssetPrice, AssetTrade, Portfolio, User
-from shared.schemas import CENT, WIDE, PageQuery
+from shared.schemas import WIDE, PageQuery
 from shared.schemas import investments as s
 from shared.data.types import utcnow
 
