@@ -1,7 +1,7 @@
 """asset trades: buys, sells, dividends, fees and splits; each asset's first buy becomes its first trade
 
 Revision ID: 0007_trades
-Revises: 0002_security
+Revises: 0004_currencies
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import shared.data.types
 
 
 revision = "0007_trades"
-down_revision = "0002_security"
+down_revision = "0004_currencies"
 branch_labels = None
 depends_on = None
 
