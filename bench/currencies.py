@@ -38,12 +38,11 @@ def seed(size: int) -> dict[str, Any]:
     from sqlalchemy import select
 
     from shared.data.db import run_unit_of_work
-    from shared.data.models import Account, AuthSession, Budget, Category
+    from shared.data.models import Account, Budget, Category
     from shared.schemas.identity import RegisterIn
     from shared.schemas.money import TransactionIn
     from shared.services import identity
     from shared.services.bulk_transactions import import_transactions
-    from shared.services.credentials import create_access_token, new_session_key
     from shared.services.fx_rates import store_reference_rates
 
     today = dt.date.today()
@@ -84,11 +83,7 @@ def seed(size: int) -> dict[str, Any]:
         rates = [(since + dt.timedelta(days=d), "EUR", quote, Decimal(base) + Decimal(d % 97) / 1000)
                  for d in range((today - since).days + 1) for quote, base in (("USD", "1.05"), ("GBP", "0.85"))]
         store_reference_rates(session, rates)
-        auth = AuthSession(user_id=user.id, key=new_session_key())
-        session.add(auth)
-        session.flush()
-        token, _ = create_access_token(user, auth.key)
-        return {"token": token, "user_id": user.id}
+        return {"token": identity.start_session(session, user).access_token, "user_id": user.id}
 
     started = time.perf_counter()
     fixture = run_unit_of_work(work)
@@ -135,7 +130,7 @@ def measure(dispatcher, recorder: Recorder, sizes: list[int], runs: int) -> dict
 def table(result: dict[str, Any]) -> str:
     sizes = sorted(result["sizes"], key=int)
     small, large = sizes[0], sizes[-1]
-    lines = [f"| report (USD user, USD/EUR/GBP) | " + " | ".join(f"{int(s):,} txns (ms)" for s in sizes)
+    lines = ["| report (USD user, USD/EUR/GBP) | " + " | ".join(f"{int(s):,} txns (ms)" for s in sizes)
              + f" | {int(large):,} ÷ {int(small):,} (≤ 1.5) | SQL statements |",
              "|---|" + "---|" * (len(sizes) + 2)]
     for name, _ in operations():

@@ -79,10 +79,9 @@ def seed_user(size: int) -> dict[str, Any]:
     from decimal import Decimal
 
     from shared.services import identity
-    from shared.services.credentials import create_access_token, new_session_key
     from shared.data.db import run_unit_of_work
     from shared.services.bulk_transactions import import_transactions
-    from shared.data.models import Account, AuthSession, Category, Goal, User
+    from shared.data.models import Account, Category, Goal, User
     from shared.schemas.identity import RegisterIn
     from shared.schemas.money import TransactionIn
     from sqlalchemy import select
@@ -126,10 +125,7 @@ def seed_user(size: int) -> dict[str, Any]:
                 fields["to_account_id"] = savings.id
             items.append(TransactionIn.model_validate(fields))
         import_transactions(session, user, items)
-        auth_session = AuthSession(user_id=user.id, key=new_session_key())
-        session.add(auth_session)
-        session.flush()
-        token, _ = create_access_token(user, auth_session.key)
+        token = identity.start_session(session, user).access_token
         some_txn = session.execute(select(User.id)).first()  # warm the connection
         del some_txn
         return {"user_id": user.id, "token": token, "account_id": checking.id, "savings_id": savings.id,

@@ -87,10 +87,8 @@ def _measure_here(quick: bool) -> dict:
 
     from shared.data.db import get_engine, run_unit_of_work
     from shared.data.migrate import upgrade_to_head
-    from shared.data.models import AuthSession
     from shared.schemas.identity import RegisterIn
     from shared.services import identity
-    from shared.services.credentials import create_access_token
 
     engine = get_engine()
     upgrade_to_head(engine)
@@ -104,10 +102,7 @@ def _measure_here(quick: bool) -> dict:
                                                      password="bench-password-123", first_name="B", last_name="U"))
         big = _seed(session, user.id, 50, years, 2000)
         small = _seed(session, user.id, 5, years, 200)
-        auth = AuthSession(user_id=user.id)
-        session.add(auth)
-        session.flush()
-        return big, small, create_access_token(user, auth.id)[0]
+        return big, small, identity.start_session(session, user).access_token
 
     started = time.perf_counter()
     big, small, token = run_unit_of_work(work)

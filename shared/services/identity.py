@@ -178,6 +178,12 @@ def login(session: Session, username: str, password: str, address: str) -> Token
             _count_password_failure(session, user, now)
         return LoginRefused(Unauthenticated(BAD_CREDENTIALS))
     _password_accepted(user)
+    return start_session(session, user, now)
+
+
+def start_session(session: Session, user: User, now: dt.datetime | None = None) -> TokenPair:
+    """A new login for `user` (its own random key) and its first token pair."""
+    now = now or utcnow()
     auth_session = AuthSession(user_id=user.id, key=auth.new_session_key(), created_at=now)
     session.add(auth_session)
     session.flush()
