@@ -12,7 +12,7 @@ MAX_MESSAGE_CHARS = 2000
 Intent = Literal["spending", "income", "net_savings", "balance", "net_worth", "budget_status", "goal_progress", "top_spending",
                  "investments", "record_expense", "record_income", "transfer", "compare_spending",
                  "recent_transactions", "undo",
-                 "advice", "upcoming_bills", "enough_money", "help", "clarify", "unknown"]
+                 "advice", "upcoming_bills", "cash_check", "help", "clarify", "unknown"]
 
 
 class ChatIn(Input):

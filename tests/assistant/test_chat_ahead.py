@@ -34,10 +34,10 @@ def long(d: dt.date) -> str:
     ("any upcoming payments next week", "upcoming_bills"),
     ("what is due this month", "upcoming_bills"),
     ("show my recurring bills", "upcoming_bills"),
-    ("Will I have enough money until the 25th?", "enough_money"),
-    ("will I run out of money before payday", "enough_money"),
-    ("can I make it to friday?", "enough_money"),
-    ("am I going to be overdrawn", "enough_money"),
+    ("Will I have enough money until the 25th?", "cash_check"),
+    ("will I run out of money before payday", "cash_check"),
+    ("can I make it to friday?", "cash_check"),
+    ("am I going to be overdrawn", "cash_check"),
     ("how much did I spend on bills last month", "spending"),
     ("will I have enough saved for my goal?", "goal_progress"),
 ])
@@ -52,6 +52,8 @@ def test_questions_about_what_is_ahead_are_understood(message, intent):
     ("enough money till 2027-01-10", D(2027, 1, 10)),
     ("bills due next week", D(2026, 12, 6)),  # Monday Nov 30 to Sunday Dec 6
     ("bills due in the next 14 days", D(2026, 12, 13)),
+    ("bills in the coming three weeks", D(2026, 12, 20)),
+    ("will I have enough money for the next 3 weeks", D(2026, 12, 20)),
 ])
 def test_the_day_asked_about_is_the_next_one_from_today(message, until):
     assert understand(message, today=D(2026, 11, 29), categories=[]).until == until
@@ -80,13 +82,13 @@ def test_no_bills_says_so(api):
     assert "No bills" in body["reply"]
 
 
-def test_enough_money_says_no_with_the_day_and_the_low_point(api):
+def test_cash_check_says_no_with_the_day_and_the_low_point(api):
     account = new_account(api, name="Checking", opening_balance="500.00")
     new_schedule(api, name="Rent", amount="800.00", account_id=account["id"], start_date=day(4).isoformat())
     new_income_source(api, name="Pay", amount="1000.00", frequency="monthly", next_date=day(6).isoformat(),
                       account_id=account["id"])
     body = chat(api, f"will I have enough money until {day(5).isoformat()}?")
-    assert body["intent"] == "enough_money" and body["data"]["enough"] is False
+    assert body["intent"] == "cash_check" and body["data"]["enough"] is False
     [line] = body["data"]["accounts"]
     assert (line["lowest"], line["lowest_date"], line["projected"]) == ("-300.00", day(4).isoformat(), "-300.00")
     assert body["reply"].startswith(f"No: with what is scheduled until {long(day(5))}, Checking would go down to "
@@ -97,7 +99,7 @@ def test_enough_money_says_no_with_the_day_and_the_low_point(api):
     assert payday["data"]["accounts"][0]["projected"] == "700.00"
 
 
-def test_enough_money_says_yes_with_the_lowest_balance(api):
+def test_cash_check_says_yes_with_the_lowest_balance(api):
     account = new_account(api, name="Checking", opening_balance="1000.00")
     new_schedule(api, name="Gym", amount="40.00", frequency="weekly", account_id=account["id"],
                  start_date=day(1).isoformat())

@@ -69,7 +69,7 @@ def upcoming_bills(c: Caller, u: Understanding) -> Answer:
                   f"{c.money(total)} in all.", "upcoming_bills", data)
 
 
-def enough_money(c: Caller, u: Understanding) -> Answer:
+def cash_check(c: Caller, u: Understanding) -> Answer:
     days, problem = _window(c, u)
     if problem:
         return Answer(problem, "clarify", {"question": problem, "candidates": []})
@@ -82,7 +82,7 @@ def enough_money(c: Caller, u: Understanding) -> Answer:
         "items": [_item(i) for i in f.items]}
     if not accounts:
         data["enough"] = None
-        return Answer("You have no accounts yet, so I cannot tell whether your money lasts.", "enough_money", data)
+        return Answer("You have no accounts yet, so I cannot tell whether your money lasts.", "cash_check", data)
     short = [a for a in accounts if a.lowest < 0]
     data["enough"] = not short
     if short:
@@ -97,4 +97,4 @@ def enough_money(c: Caller, u: Understanding) -> Answer:
     scheduled = len(f.items)
     reply += (f" That counts {scheduled} scheduled payment{'s' if scheduled != 1 else ''} and income."
               if scheduled else " Nothing is scheduled in that time, so this is today's balance.")
-    return Answer(reply, "enough_money", data)
+    return Answer(reply, "cash_check", data)

@@ -536,7 +536,7 @@ _BY_INTENT: dict[str, Callable[[Caller, Understanding], Answer]] = {
     "recent_transactions": lambda c, u: _actions().recent_transactions(c, u),
     "compare_spending": lambda c, u: _actions().compare_spending(c, u),
     "upcoming_bills": _ahead,
-    "enough_money": _ahead,
+    "cash_check": _ahead,
     "investments": investments,
     "help": help_,
     "clarify": clarify,

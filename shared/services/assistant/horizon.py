@@ -6,7 +6,8 @@
 - a day with a month ("December 5", "5 Dec") is its next occurrence from today; an ISO date is itself;
 - a weekday ("until Friday") is its next occurrence from today on;
 - "this week" ends on Sunday, "next week" on the Sunday after; "this month" / "the end of the month"
-  on the month's last day, "next month" on the next month's last day; "the next N days" N days on;
+  on the month's last day, "next month" on the next month's last day; "the next N days" N days on,
+  "the next N weeks" 7·N days on;
 - "payday" is the next expected income, which only the caller's data knows (`Horizon.payday`).
 """
 from __future__ import annotations
@@ -25,6 +26,8 @@ _MONTH_DAY = re.compile(rf"\b(?:({_MONTH})\.? (\d{{1,2}})(?:st|nd|rd|th)?|(\d{{1
 _DAY_OF_MONTH = re.compile(r"\b(?:the )?(\d{1,2})(?:st|nd|rd|th)\b|\bthe (\d{1,2})\b")
 _WEEKDAY_RX = re.compile(rf"\b({_WEEKDAY})\b")
 _DAYS = re.compile(r"\b(?:next|coming|following) (\d{1,3}) days?\b|\b(\d{1,3}) days?\b")
+_WEEKS = re.compile(r"\b(?:next|coming|following) (\d{1,2}|two|three|four) weeks?\b|\b(\d{1,2}) weeks?\b")
+_SMALL = {"two": 2, "three": 3, "four": 4}
 _PAYDAY = re.compile(r"\bpay ?day\b|\bpay ?check\b|\bnext (?:salary|pay|wage)\b|\bget paid\b|\bi(?: am|m) paid\b")
 
 
@@ -63,6 +66,10 @@ def find_horizon(text: str, today: dt.date) -> Horizon:
         return Horizon(_month_later(today, 1, 31))
     if re.search(r"\b(?:this month|(?:the )?end of (?:the |this )?month|month end)\b", low):
         return Horizon(_month_later(today, 0, 31))
+    weeks = _WEEKS.search(low)
+    if weeks:
+        count = weeks[1] or weeks[2]
+        return Horizon(today + dt.timedelta(days=7 * min(52, int(_SMALL.get(count, count)))))
     days = _DAYS.search(low)
     if days:
         return Horizon(today + dt.timedelta(days=min(366, int(days[1] or days[2]))))

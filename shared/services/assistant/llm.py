@@ -99,7 +99,7 @@ TOOLS: dict[str, tuple[str, dict[str, Any]]] = {
                _object({"topic": {"type": "string", "enum": list(ADVICE_TOPICS), "description": "omit for all"}})),
     "upcoming_bills": ("The bills and payments scheduled from today until a day (default: the next 30 days).",
                        _object({"until": {**_DATE, "description": "last day included, YYYY-MM-DD"}})),
-    "enough_money": ("Whether every account stays above zero until a day (or until the next payday), from the "
+    "cash_check": ("Whether every account stays above zero until a day (or until the next payday), from the "
                      "scheduled payments and income.",
                      _object({"until": {**_DATE, "description": "last day included, YYYY-MM-DD"},
                               "payday": {"type": "boolean", "description": "until the next expected income"}})),
@@ -188,7 +188,7 @@ def to_understanding(caller: Caller, name: str, arguments: dict[str, Any]) -> Un
         if topic is not None and topic not in ADVICE_TOPICS:
             raise ModelUnavailable("unknown advice topic")
         return Understanding("advice", advice_topic=topic)
-    if name in {"upcoming_bills", "enough_money"}:
+    if name in {"upcoming_bills", "cash_check"}:
         payday = arguments.get("payday", False)
         if not isinstance(payday, bool):
             raise ModelUnavailable("payday is not true or false")

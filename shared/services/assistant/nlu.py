@@ -15,7 +15,7 @@ names it is handed. Defaults, stated once:
 - a recording's `date` is today unless a day is said; a recording that names a longer period
   ("last week") is asked about rather than guessed;
 - a greeting on its own ("hi") is answered with help;
-- upcoming_bills and enough_money look ahead to `until` (see `horizon`), or to the next payday when
+- upcoming_bills and cash_check look ahead to `until` (see `horizon`), or to the next payday when
   one is asked about (`payday`); with neither they look 30 days ahead.
 Periods are described in `periods`, amounts in `amounts`, name matching in `matching`.
 """
@@ -37,7 +37,7 @@ from .references import CardRef, Named, find_accounts, find_cards, mark_last_fou
 INTENTS = ("spending", "income", "net_savings", "balance", "net_worth", "budget_status", "goal_progress", "top_spending",
            "investments", "record_expense", "record_income", "transfer", "compare_spending",
            "recent_transactions", "undo",
-           "advice", "upcoming_bills", "enough_money", "help", "clarify", "unknown")
+           "advice", "upcoming_bills", "cash_check", "help", "clarify", "unknown")
 __all__ = ["INTENTS", "CardRef", "CategoryRef", "NamedRef", "Understanding", "understand"]
 ADVICE_TOPICS = ("savings_rate", "50_30_20", "budgets", "goals", "unusual")
 MAX_MESSAGE_CHARS = 2000
@@ -257,7 +257,7 @@ class _Reader:
         if recording is not None:
             return recording
         if _ENOUGH.search(n) and not _GOALS.search(n):
-            return self._ahead("enough_money")
+            return self._ahead("cash_check")
         if _UPCOMING.search(n) and not _BUDGET.search(n):
             return self._ahead("upcoming_bills")
         compared = self._compare()
