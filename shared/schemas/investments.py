@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, PlainSerializer, ValidationInfo, WithJsonSchema, field_validator
 
+from shared.schemas.fx import MissingRates
 from shared.schemas.identity import Currency
 from shared.schemas import (
     OneOf,
@@ -241,6 +242,8 @@ class PerformanceOut(Output):
     asset_id: int | None = Field(description="set when the answer is for one asset")
     date_from: dt.date
     date_to: dt.date
+    currency: str = Field(description="the user's currency: every amount below is in it, each value and flow "
+                                      "converted at the rate of its day, a cost held at its buy's rate")
     start_value: MoneyOut = Field(description="the value at the start of date_from (the close of the day before)")
     end_value: MoneyOut = Field(description="the value at the close of date_to")
     net_contributions: MoneyOut = Field(description="buys' cost − sells' proceeds in the range")
@@ -255,3 +258,4 @@ class PerformanceOut(Output):
                                                "nothing was held in the range")
     xirr: PercentOut | None = Field(description="money-weighted return, annualised (ACT/365), a percentage; null "
                                                 "when it does not converge or has no meaning (no flows)")
+    missing_rates: MissingRates

@@ -17,8 +17,12 @@ Conventions (also in the OpenAPI descriptions and the README):
 - XIRR: pyxirr's XIRR (ACT/365) over −start_value at the close of the day before date_from, each
   day's net flow to the investor, and +end_value at date_to; null when it does not converge, when
   there is no flow in both directions, or past ±10^9 (a few days' range annualised).
-- Amounts are in each asset's own figures until assets carry a currency: `Rates` is the seam where
-  each value and flow is converted to the user's currency at the rate of its day.
+- Every figure is in the user's currency (shared/services/fx.py): each asset's value on a day and each
+  trade's cash at the rate of that day, each rounded half-even to cents. The cost held is kept in the
+  user's currency at each buy's rate (a sell removes its average-cost share of it), so a realized gain
+  is the converted proceeds over that cost, and a currency's move on what is still held is in
+  unrealized_gain: the identity above holds to the cent. An asset whose currency has no rate at all
+  is left out of every figure and named in `missing_rates` (never guessed).
 """
 from __future__ import annotations
 
@@ -29,7 +33,7 @@ from itertools import groupby
 from operator import itemgetter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,6 +42,7 @@ from shared.data.models import Asset, AssetTrade, Portfolio, User
 from shared.errors import invalid
 from shared.schemas import CENT
 from shared.schemas import investments as s
+from shared.services import fx
 from shared.services.investments import Assets, Portfolios, prices_between
 from shared.services.positions import ZERO, Position, Refused, order_key, wide
 
@@ -45,7 +50,7 @@ HUNDRED = Decimal(100)
 ONE_DAY = dt.timedelta(days=1)
 XIRR_LIMIT = 1e9
 
-# (asset id, day, amount in the asset's figures) -> the amount in the user's currency.
+# (asset id, day, amount in the asset's currency) -> the amount in the user's currency, rounded to cents.
 Rates = Callable[[int, dt.date, Decimal], Decimal]
 
 
@@ -113,6 +118,7 @@ def _measure(trades, prices, start, end, rates) -> Figures:
     events = sorted((t for t in trades if t.date <= end), key=order_key)
     book = _Prices(prices)
     held: dict[int, Position] = {}
+    home: dict[int, Decimal] = {}  # with rates: each asset's cost held in the user's currency
     broken: set[int] = set()  # assets whose stored history stops making sense (never through the API)
     convert = rates or (lambda asset_id, day, amount: amount)
 
@@ -131,18 +137,33 @@ def _measure(trades, prices, start, end, rates) -> Figures:
                 cost += position.cost
             else:
                 worth += rates(asset_id, day, market)
-                cost += rates(asset_id, day, position.cost)
+                cost += home[asset_id]
         return worth, cost
 
-    def apply(trade) -> bool:
+    def apply(trade) -> Decimal | None:
+        """Apply the trade; None when it cannot be, else the cost it removed in the user's currency
+        (a sell's average-cost share; 0 for anything else)."""
         if trade.asset_id in broken:
-            return False
+            return None
+        position = held.setdefault(trade.asset_id, Position())
+        before = position.quantity
         try:
-            held.setdefault(trade.asset_id, Position()).apply(trade)
-            return True
+            position.apply(trade)
         except Refused:
             broken.add(trade.asset_id)
-            return False
+            return None
+        if rates is None:
+            return ZERO
+        cost = home.get(trade.asset_id, ZERO)
+        removed = ZERO
+        if trade.type == "buy":
+            cost += rates(trade.asset_id, trade.date, trade.amount)
+        elif trade.type == "sell":
+            removed = cost if trade.quantity == before else \
+                (cost * trade.quantity / before).quantize(CENT, rounding=ROUND_HALF_EVEN)
+            cost -= removed
+        home[trade.asset_id] = cost
+        return removed
 
     index = 0
     while index < len(events) and events[index].date < start:
@@ -163,14 +184,18 @@ def _measure(trades, prices, start, end, rates) -> Figures:
             trade = events[index]
             index += 1
             before = held.get(trade.asset_id, Position()).realized_gain
-            if not apply(trade):
+            removed = apply(trade)
+            if removed is None:
                 continue
             cash = convert(trade.asset_id, day, trade.amount) if trade.amount is not None else ZERO
             if trade.type == "buy":
                 day_in += cash
             elif trade.type == "sell":
                 day_in -= cash
-                realized += convert(trade.asset_id, day, held[trade.asset_id].realized_gain - before)
+                if rates is None:
+                    realized += held[trade.asset_id].realized_gain - before
+                else:
+                    realized += cash - removed
             elif trade.type == "dividend":
                 income += cash
                 dividends += cash
@@ -233,39 +258,91 @@ def performance_range(params: s.PerformanceQuery, today: dt.date) -> tuple[dt.da
 
 
 _TRADE_COLUMNS = (AssetTrade.id, AssetTrade.asset_id, AssetTrade.type, AssetTrade.date, AssetTrade.quantity,
-                  AssetTrade.price, AssetTrade.amount, AssetTrade.fee, AssetTrade.initial)
+                  AssetTrade.price, AssetTrade.amount, AssetTrade.fee, AssetTrade.initial, Asset.currency)
 
 
-def _load(session: Session, assets_where, start: dt.date, end: dt.date):
+@dataclass(frozen=True)
+class _Book:
+    """What `measure` reads for some assets, and how their amounts reach the user's currency."""
+
+    trades: list
+    prices: list
+    rates: Rates | None  # None: every asset is in the user's currency
+    left_out: dict[int, tuple[str, dt.date]]  # asset -> (currency without any rate, first date left out)
+
+    def only(self, asset_ids: set[int]) -> _Book:
+        return _Book([t for t in self.trades if t.asset_id in asset_ids],
+                     [p for p in self.prices if p[0] in asset_ids], self.rates,
+                     {a: m for a, m in self.left_out.items() if a in asset_ids})
+
+    def measure(self, start: dt.date, end: dt.date) -> Figures:
+        trades = [t for t in self.trades if t.asset_id not in self.left_out]
+        prices = [p for p in self.prices if p[0] not in self.left_out] if self.left_out else self.prices
+        return measure(trades, prices, start, end, self.rates)
+
+    def missing_rates(self) -> list[dict]:
+        first: dict[str, dt.date] = {}
+        for currency, day in self.left_out.values():
+            first[currency] = min(day, first.get(currency, day))
+        return [{"currency": c, "first_date": d} for c, d in sorted(first.items())]
+
+
+def _conversion(session: Session, user: User, trades: list, start: dt.date, end: dt.date):
+    """(rates, left out) for these trades' assets: one query for the rates from the first trade (a cost
+    held is at its buy's rate) to `end`, none when every asset is in the user's currency."""
+    home = user.currency
+    currency_of, first_trade = {}, {}
+    for t in trades:
+        currency_of[t.asset_id] = t.currency
+        first_trade[t.asset_id] = min(t.date, first_trade.get(t.asset_id, t.date))
+    foreign = {c for c in currency_of.values() if c != home}
+    if not foreign:
+        return None, {}
+    opening = start - ONE_DAY
+    table = fx.load_rates(session, user.id, home, foreign, min(opening, *first_trade.values()), end)
+    left_out = {asset_id: (currency, max(opening, first_trade[asset_id]))
+                for asset_id, currency in currency_of.items()
+                if currency != home and table.rate(currency, opening) is None}
+
+    def rates(asset_id: int, day: dt.date, amount: Decimal) -> Decimal:
+        currency = currency_of[asset_id]
+        return amount if currency == home else fx.to_money(table.convert(amount, currency, day))
+    return rates, left_out
+
+
+def _load(session: Session, user: User, assets_where, start: dt.date, end: dt.date) -> _Book:
     """The trades (up to `end`) and the prices `measure` reads, in two queries whatever the number of
-    assets: each asset's latest price at the close before `start`, and every price in the range."""
+    assets: each asset's latest price at the close before `start`, and every price in the range; a third
+    reads the exchange rates when an asset is in another currency than the user's."""
     trades = session.execute(
         select(*_TRADE_COLUMNS).join(Asset, Asset.id == AssetTrade.asset_id)
         .where(assets_where, AssetTrade.date <= end)
     ).all()
     prices = prices_between(session, assets_where, start - ONE_DAY, end, by_asset=True)
-    return trades, prices
+    rates, left_out = _conversion(session, user, trades, start, end)
+    return _Book(trades, prices, rates, left_out)
 
 
-def _answer(figures: Figures, portfolio_id: int, asset_id: int | None, start, end) -> s.PerformanceOut:
+def _answer(user: User, book: _Book, portfolio_id: int, asset_id: int | None, start, end) -> s.PerformanceOut:
     return s.PerformanceOut(portfolio_id=portfolio_id, asset_id=asset_id, date_from=start, date_to=end,
-                            **figures.__dict__)
+                            currency=user.currency, missing_rates=book.missing_rates(),
+                            **book.measure(start, end).__dict__)
 
 
 def portfolio_performance(session: Session, user: User, portfolio_id: int, params: s.PerformanceQuery,
                           today: dt.date) -> s.PerformanceOut:
     portfolio = Portfolios().get(session, user, portfolio_id)
     start, end = performance_range(params, today)
-    trades, prices = _load(session, Asset.portfolio_id == portfolio.id, start, end)
-    return _answer(measure(trades, prices, start, end), portfolio.id, None, start, end)
+    book = _load(session, user, Asset.portfolio_id == portfolio.id, start, end)
+    return _answer(user, book, portfolio.id, None, start, end)
 
 
 def asset_performance(session: Session, user: User, asset_id: int, params: s.PerformanceQuery,
                       today: dt.date) -> s.PerformanceOut:
     asset = Assets().get(session, user, asset_id)
     start, end = performance_range(params, today)
-    trades, prices = _load(session, Asset.id == asset.id, start, end)
-    return _answer(measure(trades, prices, start, end), asset.portfolio_id, asset.id, start, end)
+    book = _load(session, user, Asset.id == asset.id, start, end)
+    return _answer(user, book, asset.portfolio_id, asset.id, start, end)
 
 
 @dataclass(frozen=True)
@@ -279,19 +356,16 @@ class Overview:
 
 
 def user_performance(session: Session, user: User, start: dt.date, end: dt.date) -> Overview:
-    """Every portfolio of the user, measured like GET /api/portfolios/{id}/performance (four queries)."""
+    """Every portfolio of the user, measured like GET /api/portfolios/{id}/performance (at most five queries)."""
     portfolios = session.execute(select(Portfolio.id, Portfolio.name).where(Portfolio.user_id == user.id)
                                  .order_by(Portfolio.id)).all()
     portfolio_of = dict(session.execute(select(Asset.id, Asset.portfolio_id).where(Asset.user_id == user.id)).all())
-    trades, prices = _load(session, Asset.user_id == user.id, start, end)
+    book = _load(session, user, Asset.user_id == user.id, start, end)
     lines = []
     for portfolio_id, name in portfolios:
-        mine = [t for t in trades if portfolio_of.get(t.asset_id) == portfolio_id]
-        own_prices = [p for p in prices if portfolio_of.get(p[0]) == portfolio_id]
-        lines.append((portfolio_id, name, _answer(measure(mine, own_prices, start, end), portfolio_id, None,
-                                                  start, end)))
+        mine = {a for a, p in portfolio_of.items() if p == portfolio_id}
+        lines.append((portfolio_id, name, _answer(user, book.only(mine), portfolio_id, None, start, end)))
     total = None
     if portfolios:
-        everything = measure([t for t in trades if t.asset_id in portfolio_of], prices, start, end)
-        total = s.PerformanceOut(portfolio_id=0, asset_id=None, date_from=start, date_to=end, **everything.__dict__)
+        total = _answer(user, book.only(set(portfolio_of)), 0, None, start, end)
     return Overview(start, end, total, lines)
