@@ -24,6 +24,7 @@ import datetime as dt
 import functools
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal, localcontext
 from typing import Any
 
@@ -241,6 +242,25 @@ def held_on(trades: list, on: dt.date | None = None) -> Position:
         except Refused:
             break
     return position
+
+
+def timeline(trades: list) -> tuple[list[dt.date], list[Position]]:
+    """The position at the close of each day with a trade, in date order (days, positions): the position
+    on any day is the last one dated on or before it. Stops where held_on stops (a refused trade)."""
+    days: list[dt.date] = []
+    held: list[Position] = []
+    position = Position()
+    for trade in sorted(trades, key=order_key):
+        try:
+            position.apply(trade)
+        except Refused:
+            break
+        if days and days[-1] == trade.date:
+            held[-1] = replace(position)
+        else:
+            days.append(trade.date)
+            held.append(replace(position))
+    return days, held
 
 
 def return_pct(gain: Decimal, invested: Decimal) -> Decimal | None:

@@ -6,8 +6,9 @@
   that day did (the same effects as the ledger, shared/services/balances.py: a transfer across
   currencies moves `amount` out and `to_amount` in). One grouped query reads those movements.
 - Investments are valued as the valuation endpoint values them (shared/services/investments.py):
-  each asset bought on or before the day, at its latest price on or before the day (or at its amount
-  invested while it has none), market value rounded half-even to cents, in the asset's currency.
+  each asset bought on or before the day, the quantity it held that day (its trades up to that day:
+  buys, sells, splits; investments.timeline) at its latest price on or before the day (or at the cost
+  held while it has none), market value rounded half-even to cents, in the asset's currency.
   A portfolio's item is in its assets' currency when they share one; a portfolio mixing currencies
   is answered in the user's currency (its `balance` is then the converted figure too).
 - Each item is converted at the rate of the day (shared/services/fx.py) and rounded half-even to
@@ -25,17 +26,18 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 
 from sqlalchemy import case, func, literal, null, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from shared.data.models import Account, Asset, AssetPrice, CreditCard, Portfolio, Transaction, User
-from shared.schemas import CENT
 from shared.schemas import fx as s
 from shared.services import fx
 from shared.services import investments
 from shared.services.investments import periods, today
+from shared.services.positions import Position
+from shared.services.trades import asset_trades
 
 ZERO = Decimal("0.00")
 
@@ -55,6 +57,8 @@ class Holding:
     asset: Asset
     portfolio: str
     prices: list[tuple[dt.date, Decimal]] = field(default_factory=list)  # ascending
+    trade_days: list[dt.date] = field(default_factory=list)  # investments.timeline: the position held
+    held: list[Position] = field(default_factory=list)  # at the close of each day with a trade
 
     @cached_property
     def price_days(self) -> list[dt.date]:  # read once the prices are loaded
@@ -123,6 +127,8 @@ def _holdings(session: Session, user: User, start: dt.date, end: dt.date) -> lis
     for asset_id, day, price in prices:
         if asset_id in holdings:
             holdings[asset_id].prices.append((day, price))
+    for asset_id, trades in asset_trades(session, list(holdings), until=end).items():
+        holdings[asset_id].trade_days, holdings[asset_id].held = investments.timeline(trades)
     return list(holdings.values())
 
 
@@ -130,10 +136,11 @@ def _value_on(h: Holding, day: dt.date) -> Decimal | None:
     """The asset's market value on `day` (None before it was bought), as the valuation endpoint says."""
     if h.asset.purchase_date > day:
         return None
-    index = bisect.bisect_right(h.price_days, day) - 1
-    if index < 0:
-        return h.asset.amount_invested
-    return (h.asset.quantity * h.prices[index][1]).quantize(CENT, rounding=ROUND_HALF_EVEN)
+    held = bisect.bisect_right(h.trade_days, day) - 1
+    if held < 0:
+        return None
+    priced = bisect.bisect_right(h.price_days, day) - 1
+    return h.held[held].value_at(h.prices[priced][1] if priced >= 0 else None)
 
 
 def _balance_on(h: Holder, day: dt.date) -> Decimal:

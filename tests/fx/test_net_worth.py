@@ -104,3 +104,39 @@ def test_nobody_sees_anyone_elses_holders(world):
     stranger = make_user(currency="USD")
     body = worth(stranger, "2036-02-28")
     assert body["items"] == [] and body["total"] == "0.00"
+
+
+def test_investments_are_the_quantity_held_after_trades_at_the_days_price():
+    """A EUR fund of a USD user (EUR→USD 1.10): 10 units bought 2036-03-01 (price 100), 2 more bought 03-03 at 105,
+    half (6) sold 03-10 at 120, split 2:1 on 03-20; priced 130 on 03-15 and 70 on 03-25. Held × price, in EUR:
+    03-02 10 × 100 = 1000; 03-05 12 × 100 = 1200; 03-12 6 × 100 = 600; 03-16 6 × 130 = 780; 03-22 12 × 130 = 1560;
+    03-31 12 × 70 = 840; each × 1.10 in USD."""
+    user = make_user(currency="USD")
+    c = user.client
+    ok(c.post("/api/fx-rates", json={"date": "2036-01-01", "base": "EUR", "quote": "USD", "rate": "1.10"}), 201)
+    portfolio = created(c.post("/api/portfolios", json={"name": "Broker"}))
+    fund = created(c.post(f"/api/portfolios/{portfolio['id']}/assets", json={
+        "name": "Fund", "type": "fund", "quantity": "10", "amount_invested": "1000", "purchase_date": "2036-03-01",
+        "currency": "EUR"}))
+    ok(c.post(f"/api/assets/{fund['id']}/prices", json=[{"date": "2036-03-01", "price": "100"},
+                                                         {"date": "2036-03-15", "price": "130"},
+                                                         {"date": "2036-03-25", "price": "70"}]), 201)
+    for trade in ({"type": "buy", "date": "2036-03-03", "quantity": "2", "price": "105"},
+                  {"type": "sell", "date": "2036-03-10", "quantity": "6", "price": "120"},
+                  {"type": "split", "date": "2036-03-20", "quantity": "2"}):
+        created(c.post(f"/api/assets/{fund['id']}/trades", json=trade))
+    expected = {"2036-03-02": ("1000.00", "1100.00"), "2036-03-05": ("1200.00", "1320.00"),
+                "2036-03-12": ("600.00", "660.00"), "2036-03-16": ("780.00", "858.00"),
+                "2036-03-22": ("1560.00", "1716.00"), "2036-03-31": ("840.00", "924.00")}
+    for day, (native, converted) in expected.items():
+        body = worth(user, day)
+        item = next(i for i in body["items"] if i["kind"] == "portfolio")
+        assert (item["currency"], item["balance"], item["converted"], body["investments"]) == (
+            "EUR", native, converted, converted), day
+        valued = ok(c.get(f"/api/portfolios/{portfolio['id']}/valuation", params={"date": day}))
+        assert valued["totals"]["market_value"] == native, day
+    assert [i["kind"] for i in worth(user, "2036-02-29")["items"]] == []
+    days = ok(c.get("/api/net-worth/history", params={"granularity": "day", "date_from": "2036-03-01",
+                                                      "date_to": "2036-03-31"}))
+    by_day = {i["period"]: i["investments"] for i in days["items"]}
+    assert {day: by_day[day] for day in expected} == {day: converted for day, (_, converted) in expected.items()}
