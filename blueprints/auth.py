@@ -61,12 +61,15 @@ def logout(ctx: Context) -> Reply:
 @bp.route(route="me", methods=["GET"])
 @authenticated(response=UserOut, scope="identity")
 def get_me(ctx: Context) -> UserOut:
+    """Your profile: username, email, names, date of birth, monthly income, base currency and role."""
     return UserOut.model_validate(ctx.user)
 
 
 @bp.route(route="me", methods=["PATCH"])
 @authenticated(body=MePatch, response=UserOut, extra_statuses=(409,), scope="identity")
 def patch_me(ctx: Context) -> UserOut:
+    """Change your names, email, date of birth, monthly income or base currency; fields not sent stay as they
+    are (the password has its own route)."""
     return UserOut.model_validate(identity.update_me(ctx.session, ctx.user, ctx.data))
 
 

@@ -53,15 +53,15 @@ PAGE = """\
 <head>
   <meta charset="utf-8">
   <title>Personal Finance API — documentation</title>
-  <link rel="stylesheet" href="{assets}/swagger-ui.css">
-  <link rel="stylesheet" href="{assets}/index.css">
-  <link rel="icon" type="image/png" href="{assets}/favicon-32x32.png" sizes="32x32">
-  <link rel="icon" type="image/png" href="{assets}/favicon-16x16.png" sizes="16x16">
+  <link rel="stylesheet" href="{swagger-ui.css}">
+  <link rel="stylesheet" href="{index.css}">
+  <link rel="icon" type="image/png" href="{favicon-32x32.png}" sizes="32x32">
+  <link rel="icon" type="image/png" href="{favicon-16x16.png}" sizes="16x16">
 </head>
 <body>
   <div id="swagger-ui" data-spec-url="{spec}"></div>
-  <script src="{assets}/swagger-ui-bundle.js" charset="utf-8"></script>
-  <script src="{assets}/swagger-init.js" charset="utf-8"></script>
+  <script src="{swagger-ui-bundle.js}" charset="utf-8"></script>
+  <script src="{swagger-init.js}" charset="utf-8"></script>
 </body>
 </html>
 """
@@ -82,18 +82,29 @@ def _base_path(req: func.HttpRequest) -> str:
 def docs_page(ctx: Context) -> func.HttpResponse:
     """Interactive documentation: every route, with "Try it out" and "Authorize" for the bearer token."""
     base = _base_path(ctx.req)
-    page = PAGE.format(assets=escape(base + "/docs/assets"), spec=escape(base + "/openapi.json"))
+    # Each file's URL carries a hash of its content (`?v=`): the page itself is revalidated, the files
+    # are cached for a year and a new bundle is a new URL.
+    urls = {name: escape(f"{base}/docs/assets/{name}?v={_asset(name)[1]}") for name in ASSETS}
+    page = PAGE
+    for name, url in urls.items():
+        page = page.replace("{" + name + "}", url)
+    page = page.replace("{spec}", escape(base + "/openapi.json"))
     return func.HttpResponse(page, mimetype="text/html", charset="utf-8", headers=_headers("no-cache"))
 
 
 @lru_cache(maxsize=len(ASSETS))
-def _asset_bytes(name: str) -> bytes:
+def _asset(name: str) -> tuple[bytes, str]:
+    """A documentation file's bytes and its version (a hash of them)."""
+    import hashlib
+
     file_name, _ = ASSETS[name]
     if file_name is None:
-        return SWAGGER_INIT.encode("utf-8")
-    from openapi_ui_bundles.swagger_ui import static_path
+        content = SWAGGER_INIT.encode("utf-8")
+    else:
+        from openapi_ui_bundles.swagger_ui import static_path
 
-    return (static_path / file_name).read_bytes()
+        content = (static_path / file_name).read_bytes()
+    return content, hashlib.sha256(content).hexdigest()[:16]
 
 
 @public(extra_statuses=(404,), response=Raw({
@@ -105,8 +116,15 @@ def serve_docs_asset(ctx: Context) -> func.HttpResponse:
     name = ctx.req.route_params.get("name", "")
     if name not in ASSETS:
         raise not_found("documentation asset")
-    return func.HttpResponse(_asset_bytes(name), status_code=200, headers={
-        **_headers("public, max-age=86400"), "Content-Type": ASSETS[name][1]})
+    content, version = _asset(name)
+    # The versioned URL the page links to never changes content: cache it for a year. Without the
+    # version (or with an old one) a client caches for a day and revalidates by ETag.
+    cache = "public, max-age=31536000, immutable" if ctx.req.params.get("v") == version else "public, max-age=86400"
+    etag = f'"{version}"'
+    headers = {**_headers(cache), "ETag": etag}
+    if etag in {tag.strip() for tag in (ctx.req.headers.get("if-none-match") or "").split(",")}:
+        return func.HttpResponse(status_code=304, headers=headers)
+    return func.HttpResponse(content, status_code=200, headers={**headers, "Content-Type": ASSETS[name][1]})
 
 
 def blueprint_for(app: Any) -> func.Blueprint:

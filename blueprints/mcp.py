@@ -15,27 +15,28 @@ from shared.errors import Forbidden, Invalid, Malformed
 from shared.services import mcp
 from shared.web.auth import READ, authenticated, granted_scopes
 from shared.web.http import Context, dumps, problem_response
-from shared.web.openapi import Raw
+from shared.web.openapi import Raw, problem_doc
 
 bp = func.Blueprint()
 
 _JSON_RPC = {"type": ["object", "array"], "description": "a JSON-RPC 2.0 message (or, under protocol revision "
                                                          "2025-03-26 only, a batch of them)"}
+NOT_ACCEPTABLE = "This server answers application/json; accept it."
+NOT_JSON = "Send the JSON-RPC message as application/json."
+NO_STREAM_DETAIL = "This MCP server offers no SSE stream and keeps no session; send JSON-RPC messages with POST."
 RESPONSES = {
     "200": {"description": "The JSON-RPC response (an array of them for a batch).",
             "content": {"application/json": {"schema": _JSON_RPC}}},
     "202": {"description": "Accepted: the body held only notifications or responses; no body."},
     "400": {"description": "Not JSON (-32700), not a valid JSON-RPC message (-32600), a batch under a revision "
                            "without batches, or an unsupported MCP-Protocol-Version header.",
-            "content": {"application/json": {"schema": _JSON_RPC}}},
-    "406": {"description": "The Accept header allows neither application/json nor any type.",
-            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
-    "415": {"description": "A Content-Type other than application/json.",
-            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+            "content": {"application/json": {"schema": _JSON_RPC, "example": mcp.parse_error(
+                "Expecting value: line 1 column 1 (char 0)").body}}},
+    "406": problem_doc(406, "The Accept header allows neither application/json nor any type.", NOT_ACCEPTABLE),
+    "415": problem_doc(415, "A Content-Type other than application/json.", NOT_JSON),
 }
-NO_STREAM = {"405": {"description": "This server offers no SSE stream and keeps no session (stateless); use "
-                                    "POST.", "headers": {"Allow": {"schema": {"type": "string"}}},
-                     "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}}
+NO_STREAM = {"405": problem_doc(405, "This server offers no SSE stream and keeps no session (stateless); use POST.",
+                                NO_STREAM_DETAIL, headers={"Allow": {"schema": {"type": "string"}}})}
 
 
 def _accepts_json(accept: str) -> bool:
@@ -50,10 +51,10 @@ def _check_transport(req: func.HttpRequest) -> func.HttpResponse | None:
         raise Forbidden("Requests from another web origin are refused; call the MCP endpoint from an MCP client.")
     accept = req.headers.get("accept")
     if accept and not _accepts_json(accept):
-        return problem_response(406, "This server answers application/json; accept it.")
+        return problem_response(406, NOT_ACCEPTABLE)
     content_type = (req.headers.get("content-type") or "application/json").split(";", 1)[0].strip().lower()
     if content_type != "application/json":
-        return problem_response(415, "Send the JSON-RPC message as application/json.")
+        return problem_response(415, NOT_JSON)
     return None
 
 
@@ -89,8 +90,7 @@ bp.route(route="mcp", methods=["POST"])(mcp_endpoint)
 
 
 def _no_stream(ctx: Context) -> func.HttpResponse:
-    return problem_response(405, "This MCP server offers no SSE stream and keeps no session; send JSON-RPC "
-                                 "messages with POST.", headers={"Allow": "POST"})
+    return problem_response(405, NO_STREAM_DETAIL, headers={"Allow": "POST"})
 
 
 def mcp_stream(ctx: Context) -> func.HttpResponse:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, Field, Strict, StringConstraints, computed_field, model_validator
 
@@ -192,22 +192,34 @@ class CategoryDeleteQuery(Query):
 
 
 class TransactionIn(Input):
-    """A transaction. What each kind needs:
+    """What each kind of transaction needs (the examples show one of each):
 
     - **expense**: `amount`, `date`; paid from an account (`account_id`), charged to a card (`credit_card_id`),
       or neither for cash; optionally an expense `category_id`.
-      `{"type": "expense", "amount": "45.00", "date": "2026-11-28", "credit_card_id": 3, "category_id": 7}`
     - **income**: `amount`, `date`; into an account (`account_id`) or none; optionally an income `category_id`
       and the `income_source_id` it came from.
-      `{"type": "income", "amount": "3000.00", "date": "2026-11-25", "account_id": 1, "income_source_id": 2}`
     - **a refund on a card**: an income with `credit_card_id`; it lowers what the card owes.
-      `{"type": "income", "amount": "19.99", "date": "2026-11-27", "credit_card_id": 3}`
-    - **transfer between your accounts**: `account_id` (money leaves) and `to_account_id` (it arrives); no category.
-      `{"type": "transfer", "amount": "100.00", "date": "2026-11-28", "account_id": 1, "to_account_id": 4}`
+    - **transfer between your accounts**: `account_id` (money leaves) and `to_account_id` (it arrives); no
+      category; `to_amount` when the two accounts' currencies differ.
     - **paying a card**: a transfer from `account_id` to `to_credit_card_id`; it lowers what the card owes.
-      `{"type": "transfer", "amount": "250.00", "date": "2026-11-28", "account_id": 1, "to_credit_card_id": 3}`
 
     Transfers are neither income nor expense in any report."""
+
+    # Named examples for the docs page (OpenAPI request-body examples), one per kind.
+    request_examples: ClassVar[dict[str, tuple[str, dict[str, Any]]]] = {
+        "expense_on_a_card": ("An expense charged to a card", {
+            "type": "expense", "amount": "45.00", "date": "2026-11-28", "description": "Dinner at Sushi Bar",
+            "credit_card_id": 3, "category_id": 7}),
+        "income": ("A salary paid into an account", {
+            "type": "income", "amount": "3000.00", "date": "2026-11-25", "account_id": 1, "income_source_id": 2}),
+        "refund_on_a_card": ("A refund on a card", {
+            "type": "income", "amount": "19.99", "date": "2026-11-27", "description": "Returned headphones",
+            "credit_card_id": 3}),
+        "transfer": ("A transfer between your accounts", {
+            "type": "transfer", "amount": "100.00", "date": "2026-11-28", "account_id": 1, "to_account_id": 4}),
+        "card_payment": ("Paying a card from an account", {
+            "type": "transfer", "amount": "250.00", "date": "2026-11-28", "account_id": 1, "to_credit_card_id": 3}),
+    }
 
     type: TransactionType
     amount: PositiveMoney

@@ -21,6 +21,19 @@ from shared.schemas.answers import row_serializer
 R = TypeVar("R", bound=Base)
 
 
+def plural_of(noun: str) -> str:
+    """"category" -> "categories", "account" -> "accounts" (the nouns this API has)."""
+    if noun.endswith("y") and noun[-2:-1] not in ("a", "e", "i", "o", "u"):
+        return noun[:-1] + "ies"
+    return noun + "s"
+
+
+def singular_of(table: str) -> str:
+    """A table's name as a noun: "categories" -> "category", "credit_cards" -> "credit card"."""
+    words = table.replace("_", " ")
+    return words[:-3] + "y" if words.endswith("ies") else words.removesuffix("s")
+
+
 class Resource(Generic[R]):
     model: ClassVar[type[Base]]
     noun: ClassVar[str]  # "account", for messages
@@ -90,8 +103,9 @@ class Resource(Generic[R]):
                 continue
             owner = session.execute(select(model.user_id).where(model.id == ref)).scalar_one_or_none()
             if owner != user.id:
-                noun = model.__tablename__.rstrip("s").replace("_", " ")
-                raise invalid(field_name, f"names no {noun} of yours (id {ref}); send the id of one of your {noun}s")
+                noun = singular_of(model.__tablename__)
+                raise invalid(field_name, f"names no {noun} of yours (id {ref}); send the id of one of your "
+                                          f"{plural_of(noun)}")
 
     def validate_row(self, session: Session, user: User, values: dict[str, Any], row: R | None) -> None:
         """Rules across fields, given the values the row will have; raise a domain error to refuse."""

@@ -123,6 +123,14 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
 def problem_response(status: int, detail: str, *, title: str | None = None,
                      errors: list[dict[str, str]] | None = None,
                      headers: dict[str, str] | None = None) -> func.HttpResponse:
+    body = problem_body(status, detail, title=title, errors=errors)
+    return func.HttpResponse(dumps(body), status_code=status, mimetype="application/problem+json",
+                             charset="utf-8", headers=dict(headers or {}))
+
+
+def problem_body(status: int, detail: str, *, title: str | None = None,
+                 errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """The RFC 9457 body of a problem answer (also what the OpenAPI document shows as each status's example)."""
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + _SLUGS.get(status, str(status)),
         "title": title or _TITLES.get(status, "Error"),
@@ -131,9 +139,7 @@ def problem_response(status: int, detail: str, *, title: str | None = None,
     }
     if errors:
         body["errors"] = errors
-    response = func.HttpResponse(dumps(body), status_code=status, mimetype="application/problem+json",
-                                 charset="utf-8", headers=dict(headers or {}))
-    return response
+    return body
 
 
 def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ Built on the first request that asks for it and cached per app; nothing heavy ru
 """
 from __future__ import annotations
 
+import re
 from typing import Any, NamedTuple
 
 from shared.web import route_table
@@ -28,6 +29,21 @@ ERROR_REASONS = {
     429: "Too many failed password checks (login, password change, account deletion) or registrations from "
          "one address; wait for the number of seconds in Retry-After.",
     503: "The database is unreachable right now; retry after Retry-After seconds.",
+}
+# What each status's answer looks like: the app's own words for a typical case of it.
+_PROBLEM_EXAMPLES: dict[int, tuple[str, list[dict[str, str]] | None]] = {
+    400: ("The body is not valid JSON: Expecting property name enclosed in double quotes: line 1 column 18 "
+          "(char 17).", None),
+    401: ("The access token has expired; refresh it or log in again.", None),
+    403: ("This personal access token has the scopes read; this route needs write.", None),
+    404: ("No such account.", None),
+    409: ("You already have a category named 'Groceries'.",
+          [{"field": "name", "message": "You already have a category named 'Groceries'."}]),
+    413: ("The body is larger than 1048576 bytes.", None),
+    422: ("The request is not valid: amount must be greater than 0.",
+          [{"field": "amount", "message": "amount must be greater than 0", "in": "body"}]),
+    429: ("Too many failed logins from this address; try again later.", None),
+    503: ("The database is unavailable right now; try again shortly.", None),
 }
 _PATH_TYPES = {"int": {"type": "integer"}, "long": {"type": "integer"}, "bool": {"type": "boolean"},
                "guid": {"type": "string", "format": "uuid"}, "alpha": {"type": "string", "pattern": "^[A-Za-z]+$"}}
@@ -101,7 +117,10 @@ def _problem_schema() -> dict[str, Any]:
                     "type": "object",
                     "required": ["field", "message"],
                     "properties": {"field": {"type": "string", "examples": ["amount"]},
-                                   "message": {"type": "string", "examples": ["must be greater than 0"]}},
+                                   "message": {"type": "string",
+                                               "examples": ["amount must be greater than 0"]},
+                                   "in": {"enum": ["body", "query", "path", "header"],
+                                          "description": "Where the field was sent."}},
                 },
             },
         },
@@ -156,8 +175,18 @@ def _summary(endpoint: Any, name: str) -> tuple[str, str]:
     doc = (getattr(endpoint, "__doc__", None) or "").strip()
     if not doc:
         return name.replace("_", " ").capitalize() + ".", ""
-    first, _, rest = doc.partition("\n")
-    return first.strip(), rest.strip()
+    import inspect
+
+    first, _, later = inspect.cleandoc(doc).partition("\n\n")
+    first = " ".join(line.strip() for line in first.splitlines())
+    sentence = _FIRST_SENTENCE.match(first)
+    summary = sentence[1] if sentence else first
+    rest = [first[len(summary):].strip(), later.strip()]
+    return summary, "\n\n".join(part for part in rest if part)
+
+
+# A docstring's first sentence: up to the first '.', '!' or '?' followed by the next sentence's capital.
+_FIRST_SENTENCE = re.compile(r"(.+?[.!?])(?=\s+[A-Z`\"(]|$)")
 
 
 def _tag(endpoint: Any, path: str) -> str:
@@ -167,11 +196,22 @@ def _tag(endpoint: Any, path: str) -> str:
     return path.strip("/").split("/", 1)[0] or "default"
 
 
+def problem_doc(status: int, description: str, detail: str, *, errors: list[dict[str, str]] | None = None,
+                headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A documented problem answer with its own example body (what the app sends for it)."""
+    from shared.web.http import problem_body
+
+    response: dict[str, Any] = {"description": description, "content": {"application/problem+json": {
+        "schema": {"$ref": "#/components/schemas/Problem"},
+        "example": problem_body(status, detail, errors=errors)}}}
+    if headers:
+        response["headers"] = headers
+    return response
+
+
 def _problem(status: int) -> dict[str, Any]:
-    response: dict[str, Any] = {
-        "description": ERROR_REASONS.get(status, "Error."),
-        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
+    detail, errors = _PROBLEM_EXAMPLES[status]
+    response = problem_doc(status, ERROR_REASONS[status], detail, errors=errors)
     if status in (429, 503):
         response["headers"] = {"Retry-After": {"description": "Seconds to wait before retrying.",
                                                "schema": {"type": "integer"}}}
@@ -259,7 +299,11 @@ def _operation(route: Any, path: str, path_params: list, components: _Components
             body_schema = {"oneOf": [body_schema, {
                 "type": "array", "minItems": 1, "maxItems": 1000,
                 "items": components.ref(spec.body_is_list, "validation")}]}
-        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body_schema}}}
+        media: dict[str, Any] = {"schema": body_schema}
+        named = getattr(spec.body, "request_examples", None)
+        if named:
+            media["examples"] = {key: {"summary": summary, "value": value} for key, (summary, value) in named.items()}
+        op["requestBody"] = {"required": True, "content": {"application/json": media}}
         errors |= {400, 413, 422}
     if spec.query is not None or spec.headers:
         errors.add(422)

@@ -8,7 +8,7 @@ from typing import Any
 import azure.functions as func
 
 from shared.schemas import Output
-from shared.services.resources import Resource
+from shared.services.resources import Resource, plural_of
 from shared.web.auth import authenticated
 from shared.web.http import Context, page_of
 
@@ -50,7 +50,7 @@ def add_routes(bp: func.Blueprint, resource: Resource, path: str, *, prefix: str
         resource.delete(ctx.session, ctx.user, row, ctx.params)
         return None
 
-    noun = resource.noun
+    noun, nouns = resource.noun, plural_of(resource.noun)
     a_noun = ("an " if noun[0] in "aeiou" else "a ") + noun
     create_options: dict[str, Any] = {}
     if resource.idempotent_create:
@@ -59,11 +59,11 @@ def add_routes(bp: func.Blueprint, resource: Resource, path: str, *, prefix: str
         create_options = dict(wrap=(idempotent,), headers=(HEADER,))
     routes = [
         (list_rows, base, "GET", dict(query=resource.list_query, response=ListOf(resource.out_schema)),
-         f"list_{name}", f"List your {noun}s, a page at a time."),
+         f"list_{name}", f"List your {nouns}, a page at a time."),
         (create_row, base, "POST", dict(body=resource.create_schema, response=resource.out_schema, status=201,
                                          extra_statuses=conflict_statuses, **create_options),
-         f"create_{name}", f"Create {a_noun}."),
-        (get_row, item, "GET", dict(response=resource.out_schema), f"get_{name}", f"One of your {noun}s."),
+         f"create_{name}", f"Create {a_noun}." + _kinds(resource.create_schema)),
+        (get_row, item, "GET", dict(response=resource.out_schema), f"get_{name}", f"One of your {nouns}."),
         (patch_row, item, "PATCH", dict(body=resource.update_schema, response=resource.out_schema,
                                          extra_statuses=conflict_statuses),
          f"update_{name}", f"Change some fields of {a_noun}; fields not sent stay as they are."),
@@ -79,3 +79,13 @@ def add_routes(bp: func.Blueprint, resource: Resource, path: str, *, prefix: str
         bp.function_name(function_name)(bp.route(route=route, methods=[method])(authenticated(fn, **options)))
 
 
+
+
+def _kinds(body: type) -> str:
+    """A body model that shows named examples (one per kind) explains its kinds in its docstring: that
+    becomes the create's description."""
+    if not getattr(body, "request_examples", None) or not body.__doc__:
+        return ""
+    import inspect
+
+    return "\n\n" + inspect.cleandoc(body.__doc__)

@@ -262,3 +262,122 @@ def test_each_use_of_a_model_refers_to_that_model(document):
             ref = op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
             listed = collection["get"]["responses"]["200"]
             assert listed["content"]["application/json"]["schema"]["properties"]["items"]["items"]["$ref"] == ref
+
+
+def _resolving_validator(document: dict, schema: dict):
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
+    registry = Registry().with_resource("urn:doc", Resource.opaque(document))
+    rooted = json.loads(json.dumps(schema).replace('"#/components/', '"urn:doc#/components/'))
+    return Draft202012Validator(rooted, registry=registry)
+
+
+def _schemas_with_examples(node, where=""):
+    if isinstance(node, dict):
+        if isinstance(node.get("examples"), list) and ("type" in node or "anyOf" in node or "$ref" in node
+                                                        or "enum" in node):
+            yield where, node
+        for key, value in node.items():
+            yield from _schemas_with_examples(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _schemas_with_examples(value, f"{where}/{i}")
+
+
+def test_every_schema_example_is_valid_against_its_own_schema(document):
+    """The docs page shows these: each must be something the API would really take or answer."""
+    wrong = []
+    for where, schema in _schemas_with_examples(document):
+        if where.endswith("/properties/examples"):
+            continue
+        bare = {k: v for k, v in schema.items() if k != "examples"}
+        validator = _resolving_validator(document, bare)
+        for example in schema["examples"]:
+            errors = list(validator.iter_errors(example))
+            if errors:
+                wrong.append(f"{where}: {example!r}: {errors[0].message}")
+    assert not wrong, "\n".join(wrong[:20])
+
+
+def test_every_error_status_has_its_own_example_that_fits_the_problem_schema(document):
+    problem = document["components"]["schemas"]["Problem"]
+    seen = 0
+    for path, method, operation in _operations(document):
+        for status, response in operation["responses"].items():
+            if not status.startswith(("4", "5")):
+                continue
+            media_type, content = next(iter(response["content"].items()))
+            example = content.get("example")
+            assert example is not None, f"{method} {path} {status} has no example"
+            if media_type != "application/problem+json":  # the MCP transport's JSON-RPC errors
+                continue
+            assert example["status"] == int(status), f"{method} {path} {status} shows a {example['status']} body"
+            errors = list(_resolving_validator(document, problem).iter_errors(example))
+            assert not errors, f"{method} {path} {status}: {errors[0].message}"
+            assert example["detail"].endswith("."), example
+            seen += 1
+    assert seen > 100
+
+
+def test_money_examples_look_like_money(document):
+    """No 60-digit amounts: every example of a money string is at most a few billions, with two decimals."""
+    money = re.compile(r"^-?\d{1,10}\.\d{2}$")
+    checked = 0
+    for where, schema in _schemas_with_examples(document["components"]["schemas"]):
+        pattern = schema.get("pattern") or next((o.get("pattern") for o in schema.get("anyOf", []) if "pattern" in o),
+                                                None)
+        if pattern in (r"^-?\d{1,12}(\.\d{1,2})?$", r"^-?\d+\.\d{2}$"):
+            for example in schema["examples"]:
+                assert money.match(str(example)), f"{where}: {example!r}"
+                checked += 1
+    assert checked > 50
+
+
+def test_the_transaction_examples_are_one_per_kind_and_each_is_accepted(document, api):
+    """The docs page's examples for POST /api/transactions, sent as shown (ids mapped to this user's own)."""
+    content = document["paths"]["/transactions"]["post"]["requestBody"]["content"]["application/json"]
+    examples = {name: example["value"] for name, example in content["examples"].items()}
+    assert {e["type"] for e in examples.values()} == {"expense", "income", "transfer"}
+    assert any("to_credit_card_id" in e for e in examples.values())  # paying a card
+    assert any(e["type"] == "income" and "credit_card_id" in e for e in examples.values())  # a refund
+    validator = _resolving_validator(document, content["schema"])
+    for example in examples.values():
+        assert not list(validator.iter_errors(example)), example
+    ids = {
+        "account_id": api.post("/api/accounts", json={"name": "Checking", "type": "checking",
+                                                      "opening_balance": "1000"}).json()["id"],
+        "to_account_id": api.post("/api/accounts", json={"name": "Savings", "type": "savings",
+                                                         "opening_balance": "0"}).json()["id"],
+        "credit_card_id": api.post("/api/credit-cards", json={"name": "Visa", "credit_limit": "2000", "statement_day": 1,
+                                                              "due_day": 25}).json()["id"],
+        "income_source_id": api.post("/api/income-sources", json={"name": "Acme", "amount": "3000",
+                                                                  "frequency": "monthly"}).json()["id"],
+        "category_id": next(c["id"] for c in api.get("/api/categories?page_size=100").json()["items"]
+                            if c["kind"] == "expense"),
+    }
+    ids["to_credit_card_id"] = ids["credit_card_id"]
+    for name, example in examples.items():
+        sent = {key: ids.get(key, value) for key, value in example.items()}
+        created = api.post("/api/transactions", json=sent)
+        assert created.status == 201, (name, created.json())
+
+
+def test_the_page_links_versioned_files_cached_for_a_year_and_revalidated_by_etag():
+    client = Client()
+    page = client.get("/api/docs")
+    assert page.header("cache-control") == "no-cache"
+    links = re.findall(r'(?:src|href)="(/api/docs/assets/[^"]+)"', page.body.decode())
+    assert len(links) == 6 and all("?v=" in link for link in links)
+    bundle_url = next(link for link in links if "swagger-ui-bundle.js" in link)
+    bundle = client.get(bundle_url.replace("&amp;", "&"))
+    assert bundle.status == 200 and len(bundle.body) > 500_000
+    assert bundle.header("cache-control") == "public, max-age=31536000, immutable"
+    etag = bundle.header("etag")
+    # Without the version, or with a stale one: a day, then revalidation answers 304 with no body.
+    stale = client.get("/api/docs/assets/swagger-ui-bundle.js?v=0000")
+    assert stale.header("cache-control") == "public, max-age=86400" and stale.header("etag") == etag
+    again = client.get("/api/docs/assets/swagger-ui-bundle.js", headers={"If-None-Match": etag})
+    assert again.status == 304 and not again.body
+    changed = client.get("/api/docs/assets/swagger-ui-bundle.js", headers={"If-None-Match": '"other"'})
+    assert changed.status == 200 and changed.body == bundle.body
