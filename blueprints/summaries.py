@@ -263,4 +263,6 @@ def get_summaries_run(ctx: Context):
     return s.RunStatusOut.model_validate({
         "id": run.instance_id, "instance_id": run.instance_id, "period": run.period, "status": run.status,
         "manual": run.manual, "batches": run.batches, "users": run.users, "rows_written": run.rows_written,
-        "started_at": run.started_at, "finished_at": run.finished_at})
+        "started_at": run.started_at, "finished_at": run.finished_at,
+        "skipped_count": summaries.skip_count(ctx.session, run.period),
+        "skipped": summaries.skips(ctx.session, run.period, limit=100)})

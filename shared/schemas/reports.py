@@ -224,6 +224,12 @@ class RunAcceptedOut(Output):
     statusQueryGetUri: str = Field(description="GET it to follow the run (also in the Location header)")  # noqa: N815
 
 
+class SkippedUserOut(Output):
+    user_id: int
+    reason: str
+    recorded_at: Timestamp
+
+
 class RunStatusOut(Output):
     id: str = Field(description="the run's id (the Durable instance id under the Functions host)")
     instance_id: str = Field(description="the same as id (kept for older clients)")
@@ -235,3 +241,6 @@ class RunStatusOut(Output):
     rows_written: int = Field(description="summary rows stored (month, plus quarter and year when they close)")
     started_at: Timestamp
     finished_at: Timestamp | None
+    skipped_count: int = Field(description="users of this period whose summary could not be stored (figures past "
+                                           "what a summary holds); the rest were stored")
+    skipped: list[SkippedUserOut] = Field(description="the first 100 of them, by user id, with the reason")

@@ -276,10 +276,15 @@ def _record_skips(session: Session, month: str, low: int, high: int, skipped: di
     session.flush()
 
 
-def skips(session: Session, month: str) -> list[SummarySkip]:
-    """The users the job could not store for `month`, and why."""
+def skips(session: Session, month: str, limit: int | None = None) -> list[SummarySkip]:
+    """The users the job could not store for `month`, and why (the first `limit` by user id)."""
     return list(session.execute(select(SummarySkip).where(SummarySkip.period == month)
-                                .order_by(SummarySkip.user_id)).scalars())
+                                .order_by(SummarySkip.user_id).limit(limit)).scalars())
+
+
+def skip_count(session: Session, month: str) -> int:
+    return session.execute(select(func.count()).select_from(SummarySkip)
+                           .where(SummarySkip.period == month)).scalar_one()
 
 
 # --- the run's record ---------------------------------------------------------------------------

@@ -94,3 +94,21 @@ def test_skips_are_deleted_with_their_user(trio):
     assert extreme.client.delete("/api/me", json={"password": extreme.password}).status == 204
     assert run_unit_of_work(lambda s: s.execute(select(SummarySkip).where(SummarySkip.user_id == extreme.id))
                             .first()) is None
+
+
+def test_an_admin_sees_the_skipped_users_and_why_in_the_runs_status(trio, clean_runs):
+    from tests.summaries.conftest import make_admin
+
+    first, extreme, last = trio
+    admin = make_user()
+    make_admin(admin)
+    started = admin.client.post("/api/summaries/runs", json={"period": "2025-12"})
+    assert started.status == 202, started
+    status = admin.client.get(started.header("location")).json()
+    assert status["status"] == "completed"
+    # Earlier tests may have left extreme users of their own in this period: ours is among them.
+    assert status["skipped_count"] == len(status["skipped"]) >= 1
+    (skipped,) = [s for s in status["skipped"] if s["user_id"] == extreme.id]
+    assert not {first.id, last.id} & {s["user_id"] for s in status["skipped"]}
+    assert skipped["user_id"] == extreme.id and "2025" in skipped["reason"] and skipped["recorded_at"].endswith("Z")
+    assert ("month", "2025-12") in stored(first.id) and ("month", "2025-12") in stored(last.id)
