@@ -20,7 +20,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func as sqlfunc, select, update
+from sqlalchemy import Date, Integer, Numeric, Unicode, bindparam, delete, func as sqlfunc, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -132,30 +132,39 @@ def _move(model: type, row_id: int, delta: Decimal):
 
 
 def _apply_in_one_statement(session: Session, user_id: int, moves: list, totals: list) -> None:
-    """PostgreSQL: every balance UPDATE and monthly-total upsert of a write in one statement (data-
+    """PostgreSQL: every balance UPDATE and kept-total upsert of a write in one statement (data-
     modifying CTEs, read in the sorted order), one round trip instead of one per row; each part
-    reports the rows it changed, so a refused one is still told apart."""
+    reports the rows it changed, so a refused one is still told apart. The totals travel as arrays
+    (one upsert per table over unnest(...)), so the statement's shape, and the CPU to build it, does
+    not grow with the number of days and categories a bulk write touches."""
     # No parameter is named like a column: an UPDATE would take it as one more column to SET.
     params: dict[str, Any] = {"owner": user_id, "now": utcnow(), "high": COLUMN_LIMIT, "low": -COLUMN_LIMIT,
                               "balance_high": BALANCE_LIMIT, "balance_low": -BALANCE_LIMIT}
     for i, (_, row_id, delta) in enumerate(moves):
         params.update({f"row_{i}": row_id, f"delta_{i}": delta})
-    for i, (_, (period, kind, category_key, currency), amount, count) in enumerate(totals):
-        params.update({f"period_{i}": period, f"type_{i}": kind, f"category_{i}": category_key,
-                       f"currency_{i}": currency, f"amount_{i}": amount, f"count_{i}": count})
-    statement = _ledger_statement(tuple(model for model, _, _ in moves), tuple(model for model, *_ in totals))
-    changed = session.execute(statement, params).one()
-    if any(n != 1 for n in changed[:len(moves)]):
+    expected = [1] * len(moves)
+    models = tuple(model for model in _PERIOD_COLUMN if any(m is model for m, *_ in totals))
+    for model in models:
+        mine = [(key, amount, count) for m, key, amount, count in totals if m is model]
+        name = model.__tablename__
+        for field_name, values in zip(("period", "type", "category", "currency"), zip(*(key for key, _, _ in mine))):
+            params[f"{name}_{field_name}"] = list(values)
+        params[f"{name}_amount"] = [amount for _, amount, _ in mine]
+        params[f"{name}_count"] = [count for _, _, count in mine]
+        expected.append(len(mine))
+    statement = _ledger_statement(tuple(model for model, _, _ in moves), models)
+    changed = list(session.execute(statement, params).one())
+    if changed[:len(moves)] != expected[:len(moves)]:
         raise _past_balance_limit("amount")
-    if any(n != 1 for n in changed[len(moves):]):
+    if changed[len(moves):] != expected[len(moves):]:
         raise _past_limit("monthly or daily total")
 
 
 @lru_cache(maxsize=64)
 def _ledger_statement(models: tuple[type, ...], totals: tuple[type, ...]):
-    """The one statement for a shape of write (which balances, how many totals), built once with
+    """The one statement for a shape of write (which balances, which kept totals), built once with
     bound parameters: building it costs more CPU than running it."""
-    from sqlalchemy.dialects.postgresql import insert
+    from sqlalchemy.dialects.postgresql import ARRAY, insert
 
     high, low = bindparam("high", type_=Money()), bindparam("low", type_=Money())
     balance_high, balance_low = bindparam("balance_high", type_=Money()), bindparam("balance_low", type_=Money())
@@ -167,17 +176,22 @@ def _ledger_statement(models: tuple[type, ...], totals: tuple[type, ...]):
             model.balance + delta >= balance_low,
         ).values(balance=model.balance + delta, updated_at=bindparam("now", type_=UTCDateTime()))
             .returning(model.id).cte(f"balance_{i}"))
-    for i, model in enumerate(totals):
-        period = _PERIOD_COLUMN[model]
-        row = insert(model).values(
-            user_id=bindparam("owner"), type=bindparam(f"type_{i}"), category_key=bindparam(f"category_{i}"),
-            currency=bindparam(f"currency_{i}"), total=bindparam(f"amount_{i}", type_=Money()),
-            count=bindparam(f"count_{i}"), **{period: bindparam(f"period_{i}")})
+    for model in totals:
+        name, period = model.__tablename__, _PERIOD_COLUMN[model]
+        rows = sqlfunc.unnest(*(bindparam(f"{name}_{field_name}", type_=ARRAY(kind)) for field_name, kind in (
+            ("period", Date()), ("type", Unicode()), ("category", Integer()), ("currency", Unicode()),
+            ("amount", Numeric(18, 2)), ("count", Integer())))).table_valued(
+            "period", "type", "category_key", "currency", "total", "count", with_ordinality="position").render_derived()
+        # In the order given (sorted): two writers lock the rows they share in the same order.
+        row = insert(model).from_select(
+            ["user_id", period, "type", "category_key", "currency", "total", "count"],
+            select(bindparam("owner"), rows.c.period, rows.c.type, rows.c.category_key, rows.c.currency,
+                   rows.c.total, rows.c.count).order_by(rows.c.position))
         parts.append(row.on_conflict_do_update(
             index_elements=_IDENTITY[model],
             set_={"total": model.total + row.excluded.total, "count": model.count + row.excluded.count},
             where=(model.total + row.excluded.total).between(low, high),
-        ).returning(model.id).cte(f"total_{i}"))
+        ).returning(model.id).cte(f"upsert_{name}"))
     return select(*[select(sqlfunc.count()).select_from(part).scalar_subquery() for part in parts])
 
 

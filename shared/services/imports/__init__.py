@@ -15,7 +15,7 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Unicode, bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from shared.data.models import Account, Category, CreditCard, Import, Transaction, TransactionTag, User
@@ -160,11 +160,7 @@ def _mark_known(session: Session, user: User, items: list[_Item], target_field: 
     """Lines already in the account or card: by stored key, and (lines without a FITID) by date,
     amount and description against what the account holds, counting occurrences."""
     candidates = [i for i in items if i.status == "new"]
-    keys = [i.key for i in candidates]
-    known: set[str] = set()
-    for start in range(0, len(keys), _KEY_BATCH):
-        known.update(session.execute(select(Transaction.import_key).where(
-            Transaction.user_id == user.id, Transaction.import_key.in_(keys[start:start + _KEY_BATCH]))).scalars())
+    known = _stored_keys(session, user, [i.key for i in candidates])
     plain = []
     for item in candidates:
         if item.key in known:
@@ -187,6 +183,27 @@ def _mark_known(session: Session, user: User, items: list[_Item], target_field: 
                  _text({"description": item.line.description, "payee": item.line.payee}))
         if item.occurrence <= held.get(group, 0):
             item.status, item.reason = "duplicate", "the account or card already has this transaction"
+
+
+def _stored_keys(session: Session, user: User, keys: list[str]) -> set[str]:
+    """Which of these import keys the caller's transactions hold. On PostgreSQL one statement for the
+    whole file: the keys as an array joined to the unique (user_id, import_key) index, a plan that stays
+    cheap while the table's statistics lag behind a bulk import (an IN list is then filtered over every
+    row of the user, once per batch). Elsewhere the keys go in batches of _KEY_BATCH."""
+    if not keys:
+        return set()
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        wanted = func.unnest(bindparam("keys", type_=ARRAY(Unicode()))).table_valued("key").render_derived()
+        return set(session.execute(
+            select(Transaction.import_key).join(wanted, Transaction.import_key == wanted.c.key)
+            .where(Transaction.user_id == user.id, Transaction.import_key.is_not(None)), {"keys": keys}).scalars())
+    known: set[str] = set()
+    for start in range(0, len(keys), _KEY_BATCH):
+        known.update(session.execute(select(Transaction.import_key).where(
+            Transaction.user_id == user.id, Transaction.import_key.in_(keys[start:start + _KEY_BATCH]))).scalars())
+    return known
 
 
 # --- list and undo -------------------------------------------------------------------------------
