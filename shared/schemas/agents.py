@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from shared.schemas import Date, Id, Input, Text
+from shared.schemas import Id, Input, Text
+from shared.schemas.investments import PerformanceQuery
 from shared.schemas.money import TransactionIn
 
 
@@ -17,9 +18,11 @@ class GoalProgressArgs(Input):
     goal_id: Id | None = Field(default=None, description="one goal's id; leave it out for every goal")
 
 
-class PortfolioArgs(Input):
-    portfolio_id: Id = Field(description="the portfolio's id (see GET /api/portfolios)")
-    date: Date | None = Field(default=None, description="value as of this day, YYYY-MM-DD; default today")
+class PortfolioPerformanceArgs(PerformanceQuery):
+    """GET /api/portfolios/{id}/performance's query, and the portfolio's id (left out: every portfolio)."""
+
+    portfolio_id: Id | None = Field(default=None, description="one portfolio's id (see the net_worth tool's "
+                                                              "portfolio items); leave it out for every portfolio")
 
 
 class RecordTransactionArgs(TransactionIn):

@@ -22,7 +22,7 @@ from shared.services.mcp import LATEST_VERSION
 from tests.agents.world import INJECTION, Finances, build_finances
 
 READ_TOOLS = {"get_balances", "search_transactions", "spending_by_category", "monthly_report", "budget_status",
-              "goal_progress", "net_worth", "portfolio_performance"}
+              "goal_progress", "net_worth", "portfolio_performance", "forecast"}
 WRITE_TOOLS = {"record_transaction", "categorize_transaction"}
 
 
@@ -185,13 +185,34 @@ def test_net_worth_adds_accounts_and_investments_less_card_debt(server, finances
         ("account", "3090.01"), ("account", "550.00"), ("portfolio", "1125.00"), ("credit_card", "45.25")}
 
 
-def test_portfolio_performance_is_the_rest_valuation(server, finances):
+def test_portfolio_performance_is_the_rest_performance(server, finances):
     pid = finances.ids["portfolio"]
-    got = data(call(server, finances.tokens["read"], "portfolio_performance",
-                    {"portfolio_id": pid, "date": "2026-11-01"}))
-    assert got == finances.api.get(f"/api/portfolios/{pid}/valuation", params={"date": "2026-11-01"}).json()
-    assert (got["totals"]["market_value"], got["totals"]["gain"], got["totals"]["return_pct"]) == (
-        "1125.00", "125.00", "12.50")
+    query = {"date_from": "2026-01-01", "date_to": "2026-12-31"}
+    got = data(call(server, finances.tokens["read"], "portfolio_performance", {"portfolio_id": pid, **query}))
+    assert got == finances.api.get(f"/api/portfolios/{pid}/performance", params=query).json()
+    assert (got["start_value"], got["end_value"], got["net_contributions"], got["unrealized_gain"], got["twr"],
+            got["currency"]) == ("0.00", "1125.00", "1000.00", "125.00", "12.50", "USD")
+    assert got["xirr"] is not None and Decimal(got["xirr"]) > Decimal("12.50")  # 12.5% in under a year
+    everything = data(call(server, finances.tokens["read"], "portfolio_performance", query))
+    mine = {k: v for k, v in got.items() if k not in ("portfolio_id", "asset_id")}
+    assert everything["total"] == mine
+    assert everything["portfolios"] == [{"portfolio_id": pid, "name": "Long term", **mine}]
+    wrong = call(server, finances.tokens["read"], "portfolio_performance",
+                 {"portfolio_id": pid, "date_from": "2026-12-31", "date_to": "2026-01-01"})
+    assert wrong.isError is True and "date_to" in wrong.content[0].text
+
+
+def test_forecast_is_the_rest_forecast(server, finances):
+    got = data(call(server, finances.tokens["read"], "forecast", {"days": 40}))
+    assert got == finances.api.get("/api/forecast", params={"days": "40"}).json()
+    rents = [(i["name"], i["amount"], i["account_id"], i["recurring_id"]) for i in got["items"]]
+    assert rents == [("Rent", "800.00", finances.ids["checking"], finances.ids["rent"])] * 2
+    assert got["items"][0]["date"] == finances.ids["rent_due"]
+    checking = next(a for a in got["accounts"] if a["account_id"] == finances.ids["checking"])
+    assert (checking["balance"], checking["projected"], checking["lowest"], checking["lowest_date"]) == (
+        "3090.01", "1490.01", "1490.01", got["items"][1]["date"])
+    too_far = call(server, finances.tokens["read"], "forecast", {"days": 367})
+    assert too_far.isError is True and "days" in too_far.content[0].text
 
 
 def test_a_bad_argument_is_a_tool_error_not_a_protocol_error(server, finances):

@@ -28,6 +28,7 @@ from shared.errors import DomainError, invalid
 from shared.schemas import to_money_string, validate
 from shared.schemas import agents as a
 from shared.schemas.money import TransactionIn, TransactionQuery
+from shared.schemas.recurring import ForecastOut, ForecastQuery
 from shared.schemas.reports import MonthlyQuery, MonthlyReportOut, SummaryQuery, TopCategoryOut
 from shared.services import idempotency, report_ranges, reports
 
@@ -156,10 +157,31 @@ def net_worth(session: Session, user: User, args: a.NoArguments) -> dict[str, An
     return compute(session, user, None).model_dump(mode="json")
 
 
-def portfolio_performance(session: Session, user: User, args: a.PortfolioArgs) -> dict[str, Any]:
-    from shared.services.investments import valuation
+def portfolio_performance(session: Session, user: User, args: a.PortfolioPerformanceArgs) -> dict[str, Any]:
+    """GET /api/portfolios/{id}/performance's answer; without a portfolio, every portfolio and their total
+    (the assistant's overview), over the same default range."""
+    from shared.services import performance
+    from shared.services.investments import today
 
-    return valuation(session, user, args.portfolio_id, args.date).model_dump(mode="json")
+    if args.portfolio_id is not None:
+        return performance.portfolio_performance(session, user, args.portfolio_id, args, today()).model_dump(
+            mode="json")
+    start, end = performance.performance_range(args, today())
+    overview = performance.user_performance(session, user, start, end)
+
+    def figures(out) -> dict[str, Any]:
+        return {k: v for k, v in out.model_dump(mode="json").items() if k not in ("portfolio_id", "asset_id")}
+    return {"date_from": start.isoformat(), "date_to": end.isoformat(), "currency": user.currency,
+            "total": figures(overview.total) if overview.total is not None else None,
+            "portfolios": [{"portfolio_id": pid, "name": name, **figures(out)}
+                           for pid, name, out in overview.portfolios]}
+
+
+def forecast(session: Session, user: User, args: ForecastQuery) -> dict[str, Any]:
+    """GET /api/forecast's answer."""
+    from shared.services.forecast import forecast as expected
+
+    return ForecastOut.model_validate(expected(session, user, args.days).as_dict()).model_dump(mode="json")
 
 
 # --- writing ------------------------------------------------------------------------------------
@@ -254,10 +276,20 @@ TOOLS: tuple[Tool, ...] = (
          "Today's net worth: account balances plus the market value of every portfolio minus what is owed on "
          "credit cards, with one item per account, portfolio and card." + MONEY_NOTE, a.NoArguments, net_worth),
     Tool("portfolio_performance", "Portfolio performance",
-         "How one investment portfolio (portfolio_id, required) is doing as of a date (default today): per "
-         "asset the latest price on or before the date, market value, gain (market value minus amount "
-         "invested) and return_pct (a percentage: \"20.00\" is 20%), and totals." + MONEY_NOTE,
-         a.PortfolioArgs, portfolio_performance),
+         "How the user's investments did between date_from and date_to (YYYY-MM-DD, inclusive; by default the "
+         "12 months up to today): start_value and end_value, net_contributions (buys minus sells), dividends, "
+         "fees, realized_gain and unrealized_gain, twr (time-weighted return) and xirr (money-weighted, "
+         "annualised), both percentages (\"20.00\" is 20%; null when nothing was held or it has no answer). "
+         "Give portfolio_id for one portfolio; leave it out for the total and each portfolio. Assets whose "
+         "currency has no exchange rate are left out and named in missing_rates." + MONEY_NOTE,
+         a.PortfolioPerformanceArgs, portfolio_performance),
+    Tool("forecast", "Forecast",
+         "What the user's recurring schedules and income sources are expected to do from today through today "
+         "+ days (1-366, default 90): every expected occurrence (date, name, type, amount, account or card) and, "
+         "per account and card, today's balance, the projected balance at the end, and the lowest balance with "
+         "the first day it is reached (for a card, what is owed). Use it for 'what bills are coming' or 'will "
+         "my account run short'. Money is a decimal string with two fraction digits, in each account's or "
+         "card's own currency.", ForecastQuery, forecast),
     Tool("record_transaction", "Record a transaction",
          "Record an income, expense or transfer for the user: type, amount (> 0), date (YYYY-MM-DD), and "
          "optionally description, category_id (a category of the same kind), account_id or credit_card_id; a "
