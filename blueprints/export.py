@@ -17,9 +17,15 @@ bp = func.Blueprint()
 def export_data(ctx: Context) -> func.HttpResponse:
     """Everything you own, as a zip: one CSV per resource and data.json with all of it.
 
-    transactions.csv carries payee and tags (`a|b`) and `signed_amount` (negative for expenses and
-    transfers out), so it imports back with {"date": "date", "amount": "signed_amount", ...}.
-    Amounts are exact decimal strings. Rows are read and zipped page by page."""
+    transactions.csv, accounts.csv, credit_cards.csv, categories.csv, income_sources.csv, budgets.csv,
+    goals.csv, portfolios.csv, assets.csv, prices.csv, trades.csv, rules.csv, recurring.csv, tags.csv,
+    fx_rates.csv (your own rates) and imports.csv. Each resource's columns are the fields its GET
+    answers, computed ones included (a card's available_credit, a budget's spent, a schedule's
+    next_date); data.json holds the same rows as JSON objects under the same names.
+    transactions.csv adds the bank's `fitid`, the `import_id` that created a row, tags (`a|b`) and
+    `signed_amount` (negative for expenses and transfers out), so it imports back with
+    {"date": "date", "amount": "signed_amount", ...}. Amounts are exact decimal strings. Rows are
+    read and zipped page by page."""
     with export_zip(ctx.session, ctx.user) as spool:
         body = spool.read()
     name = f"finance-export-{dt.date.today().isoformat()}.zip"

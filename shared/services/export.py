@@ -21,25 +21,30 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from shared.data.models import (
-    Account,
     Asset,
     AssetPrice,
-    Budget,
-    Category,
-    CreditCard,
-    Goal,
+    AssetTrade,
+    FxRate,
     Import,
-    IncomeSource,
-    Portfolio,
-    Rule,
+    Tag,
     Transaction,
     User,
 )
+from shared.schemas.answers import row_serializer
+from shared.schemas.fx import rate_string
+from shared.schemas.investments import PriceOut, TradeOut
+from shared.schemas.money import TransactionOut
 from shared.services import tags
+from shared.services.investments import Assets, Portfolios
+from shared.services.money import Accounts, Budgets, Categories, CreditCards, Goals, IncomeSources
+from shared.services.recurring import RecurringSchedules
+from shared.services.resources import Resource
+from shared.services.rules import Rules
 
 PAGE = 5000
+RESOURCE_PAGE = 500  # rows answered through a resource's own answer model (ORM objects, computed fields)
 SPOOL_BYTES = 8 * 1024 * 1024
-_HIDDEN = {"user_id", "name_key", "import_key", "start_date", "end_date", "password_hash"}
+_HIDDEN = {"user_id", "name_key", "import_key", "password_hash"}
 
 
 def _text(value: Any) -> Any:
@@ -59,27 +64,63 @@ def _columns(model) -> list[str]:
     return [c.key for c in model.__table__.columns if c.key not in _HIDDEN]
 
 
+def _answer_fields(out_schema) -> list[str]:
+    return list(out_schema.model_fields) + list(out_schema.model_computed_fields)
+
+
 class Sheet:
-    """One resource: its rows of the caller in keyset pages, as dicts of answer-ready values."""
+    """Rows of one table owned by the caller, in keyset pages (by id), as dicts of answer-ready
+    values: the table's own columns (`columns` picks and orders them) and what `extra` adds; or,
+    with `answer`, each row as that answer model gives it (the columns it names, its formatting)."""
 
     def __init__(self, name: str, model, owned: Callable[[User], Any], extra: Callable | None = None,
-                 extra_columns: tuple[str, ...] = ()):
-        self.name, self.model, self.owned, self.extra = name, model, owned, extra
-        self.columns = _columns(model) + list(extra_columns)
+                 columns: list[str] | None = None, extra_columns: tuple[str, ...] = (), answer=None):
+        self.name, self.model, self.owned, self.extra, self.answer = name, model, owned, extra, answer
+        if answer is not None:
+            columns = [c for c in _answer_fields(answer) if c in model.__table__.columns]
+        self.table_columns = columns or _columns(model)
+        self.columns = (_answer_fields(answer) if answer is not None else self.table_columns) + list(extra_columns)
+
+    def _serializer(self) -> Callable[[Any], dict[str, Any]]:
+        if self.answer is None:
+            return lambda row: {c: _text(v) for c, v in zip(self.table_columns, row, strict=True)}
+        return row_serializer(self.answer) or (lambda row: self.answer.model_validate(row).model_dump(mode="json"))
 
     def pages(self, session: Session, user: User) -> Iterator[list[dict[str, Any]]]:
-        table_columns = _columns(self.model)
-        stmt: Select = select(*(getattr(self.model, c) for c in table_columns)).where(self.owned(user))
+        stmt: Select = select(*(getattr(self.model, c) for c in self.table_columns)).where(self.owned(user))
+        serialize = self._serializer()
         last = 0
         while True:
             rows = session.execute(stmt.where(self.model.id > last).order_by(self.model.id).limit(PAGE)).all()
             if not rows:
                 return
-            page = [{c: _text(v) for c, v in zip(table_columns, row)} for row in rows]
+            page = [serialize(row) for row in rows]
             if self.extra is not None:
                 self.extra(session, page)
             yield page
-            last = rows[-1][0]
+            last = rows[-1].id
+
+
+class ResourceSheet:
+    """A resource's rows exactly as its GET answers them (computed fields included: a card's
+    available_credit, a budget's spent, an asset's realized_gain, a schedule's next_date), in
+    keyset pages of RESOURCE_PAGE."""
+
+    def __init__(self, name: str, resource: Resource):
+        self.name, self.resource = name, resource
+        self.columns = _answer_fields(resource.out_schema)
+
+    def pages(self, session: Session, user: User) -> Iterator[list[dict[str, Any]]]:
+        model = self.resource.model
+        stmt = self.resource.owned(user)
+        last = 0
+        while True:
+            rows = list(session.execute(stmt.where(model.id > last).order_by(model.id).limit(RESOURCE_PAGE))
+                        .scalars())
+            if not rows:
+                return
+            last = rows[-1].id
+            yield self.resource.answers(session, user, rows)
 
 
 def _transaction_extras(session: Session, page: list[dict[str, Any]]) -> None:
@@ -90,29 +131,49 @@ def _transaction_extras(session: Session, page: list[dict[str, Any]]) -> None:
         row["signed_amount"] = sign + row["amount"]
 
 
+def _rates_as_answered(session: Session, page: list[dict[str, Any]]) -> None:
+    for row in page:
+        row["rate"] = rate_string(Decimal(row["rate"]))  # as GET /api/fx-rates writes it: 1.5, not 1.5000000000
+
+
 def _owned_by(model):
     return lambda user: model.user_id == user.id
 
 
-SHEETS = [
-    Sheet("transactions", Transaction, _owned_by(Transaction), _transaction_extras, ("tags", "signed_amount")),
-    Sheet("accounts", Account, _owned_by(Account)),
-    Sheet("credit_cards", CreditCard, _owned_by(CreditCard)),
-    Sheet("categories", Category, _owned_by(Category)),
-    Sheet("income_sources", IncomeSource, _owned_by(IncomeSource)),
-    Sheet("budgets", Budget, _owned_by(Budget)),
-    Sheet("goals", Goal, _owned_by(Goal)),
-    Sheet("portfolios", Portfolio, _owned_by(Portfolio)),
-    Sheet("assets", Asset, _owned_by(Asset)),
-    Sheet("prices", AssetPrice, lambda user: AssetPrice.asset_id.in_(select(Asset.id).where(Asset.user_id == user.id))),
-    Sheet("rules", Rule, _owned_by(Rule)),
+def _of_own_assets(model):
+    return lambda user: model.asset_id.in_(select(Asset.id).where(Asset.user_id == user.id))
+
+
+# The answer's fields in its order, then what only an export carries: the bank's FITID and the
+# import that created the row (tags and signed_amount are added per page).
+_TRANSACTION_COLUMNS = [f for f in _answer_fields(TransactionOut) if f != "tags"] + ["fitid", "import_id"]
+
+# API.md "Imports and export": transactions with payee and tags, accounts, cards, categories,
+# budgets, goals, portfolios, assets, prices, rules, recurring; and the rest the caller owns.
+SHEETS: list[Sheet | ResourceSheet] = [
+    Sheet("transactions", Transaction, _owned_by(Transaction), _transaction_extras, _TRANSACTION_COLUMNS,
+          ("tags", "signed_amount")),
+    ResourceSheet("accounts", Accounts()),
+    ResourceSheet("credit_cards", CreditCards()),
+    ResourceSheet("categories", Categories()),
+    ResourceSheet("income_sources", IncomeSources()),
+    ResourceSheet("budgets", Budgets()),
+    ResourceSheet("goals", Goals()),
+    ResourceSheet("portfolios", Portfolios()),
+    ResourceSheet("assets", Assets()),
+    Sheet("prices", AssetPrice, _of_own_assets(AssetPrice), answer=PriceOut),
+    Sheet("trades", AssetTrade, _owned_by(AssetTrade), answer=TradeOut),
+    ResourceSheet("rules", Rules()),
+    ResourceSheet("recurring", RecurringSchedules()),
+    Sheet("tags", Tag, _owned_by(Tag)),
+    Sheet("fx_rates", FxRate, _owned_by(FxRate), _rates_as_answered),
     Sheet("imports", Import, _owned_by(Import)),
 ]
 
 
 def _csv_cell(value: Any) -> Any:
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return "|".join(value)  # tags: a|b
+        return "|".join(value)  # tags: a|b, readable in a spreadsheet; data.json has each list exactly
     if isinstance(value, (list, dict)):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     if isinstance(value, bool):
