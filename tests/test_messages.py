@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import Client, make_user
 
 RAW = re.compile(r"\^|\$'|\\d|\[A-Z|String should|Input should|Field required|Value error|a income|an expense "
-                 r"category, not an expense|pydantic|Extra inputs")
+                 r"category, not an expense|pydantic|Extra inputs|send it\b|send a value|the body date")
 WRONG = {"string": 12345, "integer": "not-a-number", "number": "abc", "boolean": "maybe", "array": "x",
          "object": "x"}
 
@@ -95,3 +95,20 @@ def test_a_reversed_range_and_a_bad_username_read_as_sentences():
                                                "first_name": "A", "last_name": "B"}).json()
     assert body["errors"] == [{"field": "username", "in": "body",
                                "message": "username must use only letters, digits, '_', '.' and '-'"}]
+
+
+@pytest.mark.parametrize("path", ["/api/transactions", "/api/fx-rates", "/api/reports/summary"])
+def test_a_reversed_range_on_any_get_names_date_from_in_the_query(path):
+    user = make_user()
+    body = user.client.get(path, params={"date_from": "2026-05-01", "date_to": "2026-04-01"}).json()
+    assert body["errors"] == [{"field": "date_from", "in": "query",
+                               "message": "date_from must be on or before date_to; send an earlier date_from or a "
+                                          "later date_to"}]
+
+
+def test_a_missing_field_says_what_to_send():
+    user = make_user()
+    errors = {e["field"]: e["message"] for e in user.client.post("/api/transactions", json={}).json()["errors"]}
+    assert errors == {"type": "type is required; send one of income, expense, transfer",
+                      "amount": "amount is required; send a number, like 1250.50",
+                      "date": "date is required; send a date written YYYY-MM-DD, like 2026-11-29"}

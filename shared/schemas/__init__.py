@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Annotated, Any, ClassVar, NamedTuple, TypeVar
 
 from pydantic import (
@@ -328,13 +329,52 @@ def _sentence_for(err: dict[str, Any], field: str) -> str:
     return text if text.startswith(field) else f"{field} {text}" if field != "body" else f"the body {text}"
 
 
-def validation_errors(exc: ValidationError, location: str = "body") -> list[dict[str, str]]:
+@lru_cache(maxsize=256)
+def _field_schemas(model: type[BaseModel]) -> dict[str, Any]:
+    try:
+        schema = model.model_json_schema(mode="validation")
+    except Exception:  # a model that cannot render a schema still gets the plain message
+        return {}
+    return {name: _without_null_option(prop) for name, prop in schema.get("properties", {}).items()}
+
+
+def _without_null_option(prop: dict[str, Any]) -> dict[str, Any]:
+    options = [o for o in prop.get("anyOf", ()) if o.get("type") != "null"]
+    return options[0] if len(options) == 1 else prop
+
+
+def _what_to_send(prop: dict[str, Any]) -> str:
+    """'one of a, b', 'a date written YYYY-MM-DD', 'an amount, like 12.50'... for a missing field."""
+    if "enum" in prop or "const" in prop:
+        return "one of " + ", ".join(str(v) for v in prop.get("enum", [prop.get("const")]))
+    kinds = {o.get("type") for o in prop.get("anyOf", [prop])}
+    example = next(iter(prop.get("examples") or ()), None)
+    if prop.get("format") == "date":
+        return "a date written YYYY-MM-DD, like 2026-11-29"
+    if kinds >= {"string", "number"}:
+        return f"a number, like {example or '12.50'}"
+    if kinds == {"string"}:
+        return f'text, like "{example}"' if example is not None else "text"
+    return {"integer": "a whole number, like 42", "boolean": "true or false", "array": "a JSON array",
+            "object": "a JSON object", "number": "a number, like 12.50"}.get(next(iter(kinds), ""), "a value")
+
+
+def validation_errors(exc: ValidationError, location: str = "body",
+                      model: type[BaseModel] | None = None) -> list[dict[str, str]]:
     """Field errors as the problem body lists them: the field (dotted path), a sentence, and where
-    the field was sent (`body` or `query`)."""
+    the field was sent (`body` or `query`). With the model, a missing field says what to send."""
     out = []
+    fields = _field_schemas(model) if model is not None else {}
     for err in exc.errors(include_url=False, include_input=False):
         loc = ".".join(str(p) for p in err.get("loc", ()) if p != "__root__") or "body"
-        out.append({"field": loc, "message": _sentence_for(err, loc), "in": location})
+        if loc == "body" and fields:
+            # A rule across fields ("date_from must be on or before date_to") names its first field.
+            first_word = str(err.get("msg", "")).removeprefix("Value error, ").split(" ", 1)[0]
+            loc = first_word if first_word in fields else loc
+        message = _sentence_for(err, loc)
+        if err.get("type") == "missing" and loc in fields:
+            message = f"{loc} is required; send {_what_to_send(fields[loc])}"
+        out.append({"field": loc, "message": message, "in": location})
     return out
 
 
@@ -342,7 +382,7 @@ def validate(model: type[M], data: Any, *, location: str = "body") -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        errors = validation_errors(exc, location)
+        errors = validation_errors(exc, location, model)
         raise Invalid("The request is not valid: " + "; ".join(e["message"] for e in errors) + ".",
                       errors=errors) from None
 
@@ -365,7 +405,7 @@ def validate_list(model: type[M], items: list[Any]) -> list[M]:
             out.append(model.model_validate(item))
         except ValidationError as exc:
             errors.extend({"field": f"{index}.{e['field']}", "message": f"item {index}: {e['message']}", "in": "body"}
-                          for e in validation_errors(exc))
+                          for e in validation_errors(exc, model=model))
     if errors:
         raise Invalid("Some items are invalid.", errors=errors)
     return out

@@ -85,7 +85,7 @@ class FxRateQuery(PageQuery):
     @model_validator(mode="after")
     def _range(self):
         if self.date_from and self.date_to and self.date_from > self.date_to:
-            raise ValueError("date_from must be on or before date_to")
+            raise ValueError("date_from must be on or before date_to; send an earlier date_from or a later date_to")
         return self
 
 

@@ -277,7 +277,7 @@ class TransactionQuery(PageQuery):
     @model_validator(mode="after")
     def _ranges(self):
         if self.date_from and self.date_to and self.date_from > self.date_to:
-            raise ValueError("date_from must be on or before date_to")
+            raise ValueError("date_from must be on or before date_to; send an earlier date_from or a later date_to")
         if self.min_amount is not None and self.max_amount is not None and self.min_amount > self.max_amount:
             raise ValueError("min_amount must not exceed max_amount")
         return self
