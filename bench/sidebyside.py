@@ -151,3 +151,36 @@ def _wait_for(client: Client, timeout: float = 20) -> None:
                 raise
             client.conn.close()
             time.sleep(0.1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Only the side-by-side part, printed as a table (for before/after comparisons while profiling):
+
+        python -m bench.sidebyside [--backends sqlite,postgresql] [--rounds 5] [--requests 100]
+    """
+    import argparse
+    import tempfile
+
+    from bench.pg import server_from_env, throwaway_database
+
+    parser = argparse.ArgumentParser(description="The app beside the bare floor over HTTP, one client")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--requests", type=int, default=100)
+    args = parser.parse_args(argv)
+    print("| database | request | app req/s | floor req/s | app ÷ floor | app CPU ms | floor CPU ms | CPU ÷ floor |")
+    for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
+        if backend == "sqlite":
+            result = side_by_side(f"sqlite:///{tempfile.mkdtemp()}/side.db", rounds=args.rounds,
+                                  requests=args.requests)
+        else:
+            with throwaway_database(server_from_env(), "bench_side") as url:
+                result = side_by_side(url, rounds=args.rounds, requests=args.requests)
+        for op, f in result["operations"].items():
+            print(f"| {backend} | {op} | {f['app_rps']:.0f} | {f['floor_rps']:.0f} | {f['rps_ratio']:.2f} | "
+                  f"{f['app_cpu_ms']:.2f} | {f['floor_cpu_ms']:.2f} | {f['cpu_ratio']:.2f} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -44,19 +44,22 @@ def _converter(annotation: Any, metadata: list[Any]) -> Converter | None:
         if len(members) != 1:
             return _identity if all(m in _PLAIN for m in members) else None
         inner = _converter(members[0], [])
-        if inner is None:
-            return None
+        if inner is None or inner is _identity:
+            return inner
         return lambda value: None if value is None else inner(value)
     if origin is Literal or annotation in _PLAIN:
         return _identity
+    if origin is list and all(a in _PLAIN for a in typing.get_args(annotation)):
+        return list  # a list of plain values (tag names): a copy, as pydantic answers one
     if annotation is dt.date:
         return _date
     return None
 
 
 @cache
-def row_serializer(model: type[BaseModel]) -> Callable[[Any], dict[str, Any]] | None:
-    """row -> the dict pydantic would answer for `model`, or None when the model needs pydantic."""
+def _plan(model: type[BaseModel], supplied: frozenset[str]) -> tuple[list[str], list[tuple[str, Converter]]] | None:
+    """(the answer's field names in order, the (name, converter) of those not sent as they are), or
+    None when the model needs pydantic."""
     decorators = model.__pydantic_decorators__
     if (decorators.validators or decorators.field_validators or decorators.root_validators
             or decorators.field_serializers or decorators.model_serializers or decorators.model_validators
@@ -66,16 +69,31 @@ def row_serializer(model: type[BaseModel]) -> Callable[[Any], dict[str, Any]] | 
     for name, info in model.model_fields.items():
         if info.alias or info.serialization_alias or info.exclude:
             return None
+        if name in supplied:
+            fields.append((name, _identity))
+            continue
         convert = _converter(info.annotation, list(info.metadata))
         if convert is None:
             return None
         fields.append((name, convert))
+    return [name for name, _ in fields], [(name, convert) for name, convert in fields if convert is not _identity]
 
-    names = [name for name, _ in fields]
-    converted = [(name, convert) for name, convert in fields if convert is not _identity]
+
+@cache
+def row_serializer(model: type[BaseModel], supplied: frozenset[str] = frozenset()
+                   ) -> Callable[[Any], dict[str, Any]] | None:
+    """row -> the dict pydantic would answer for `model`, or None when the model needs pydantic.
+
+    `supplied`: fields the row does not carry (a transaction's tags live in their own table); the
+    answer has them in their place as None, for the caller to fill in."""
+    plan = _plan(model, supplied)
+    if plan is None:
+        return None
+    names, converted = plan
+    read = [(name, name not in supplied) for name in names]
 
     def serialize(row: Any) -> dict[str, Any]:
-        out = {name: getattr(row, name) for name in names}
+        out = {name: getattr(row, name) if on_row else None for name, on_row in read}
         for name, convert in converted:
             value = out[name]
             if value is not None:
@@ -83,3 +101,24 @@ def row_serializer(model: type[BaseModel]) -> Callable[[Any], dict[str, Any]] | 
         return out
 
     return serialize
+
+
+@cache
+def values_serializer(model: type[BaseModel], supplied: frozenset[str] = frozenset()
+                      ) -> tuple[list[str], Callable[[Any], dict[str, Any]]] | None:
+    """(field names, values -> answer dict) for rows selected as exactly those fields in that order
+    (a plain tuple or Row; None in the place of a `supplied` field): no attribute look-up per field."""
+    plan = _plan(model, supplied)
+    if plan is None:
+        return None
+    names, converted = plan
+
+    def serialize(values: Any) -> dict[str, Any]:
+        out = dict(zip(names, values))
+        for name, convert in converted:
+            value = out[name]
+            if value is not None:
+                out[name] = convert(value)
+        return out
+
+    return names, serialize

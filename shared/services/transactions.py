@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from functools import cached_property
+
+from sqlalchemy import func, null, or_, select
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from shared.services import balances, tags
@@ -14,6 +17,9 @@ from shared.errors import Invalid
 from shared.data.models import Account, Category, CreditCard, IncomeSource, MonthlyTotal, Transaction, User
 from shared.schemas import money as s
 from shared.data.types import utcnow
+from shared.schemas.answers import row_serializer, values_serializer
+
+_SUPPLIED = frozenset({"tags"})  # the answer's fields a transaction row does not carry
 
 _ONLY_FOR = {
     "income": {"category_id", "account_id", "credit_card_id", "income_source_id"},  # on a card: a refund
@@ -198,4 +204,30 @@ class Transactions(Resource[Transaction]):
 
     def to_out(self, session: Session, user: User, rows: list[Transaction]) -> list[s.TransactionOut]:
         names = tags.of(session, [r.id for r in rows]) if rows else {}
-        return [s.TransactionOut.model_validate(r).model_copy(update={"tags": names.get(r.id, [])}) for r in rows]
+        return [s.TransactionOut.model_validate({**r._mapping, "tags": names.get(r.id, [])}) if isinstance(r, Row)
+                else s.TransactionOut.model_validate(r).model_copy(update={"tags": names.get(r.id, [])})
+                for r in rows]  # a Row: a page from `list` (its tags column a placeholder)
+
+    # A page is read as plain rows and answered straight from them, tags from their own query: no
+    # ORM objects built and no pydantic validation of what the database just gave (the answer is
+    # the same dict TransactionOut would dump; tests/test_answers.py holds the two equal).
+    _plain_answers = True
+
+    @cached_property
+    def _columns(self) -> list[Any]:
+        """A page's columns: the answer's fields in its order (a NULL where the tags go)."""
+        fields, _ = values_serializer(s.TransactionOut, _SUPPLIED)
+        return [null().label(name) if name in _SUPPLIED else getattr(Transaction, name) for name in fields]
+
+    def answers(self, session: Session, user: User, rows: list[Any]) -> list[dict[str, Any]]:
+        if rows and isinstance(rows[0], Row):  # a page, selected as `_columns`
+            _, serialize = values_serializer(s.TransactionOut, _SUPPLIED)
+        else:  # rows just written or read as ORM objects
+            serialize = row_serializer(s.TransactionOut, _SUPPLIED)
+        names = tags.of(session, [r.id for r in rows]) if rows else {}
+        out = []
+        for row in rows:
+            item = serialize(row)
+            item["tags"] = names.get(row.id, [])
+            out.append(item)
+        return out
