@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import datetime as dt
 import io
 import json
 import os
@@ -45,31 +44,15 @@ class WsgiClient:
         return int(status[0].split()[0]), (json.loads(out) if out else None)
 
 
-def setup(client: WsgiClient) -> dict[str, tuple[str, str, Any]]:
-    def must(answer, *codes):
-        if answer[0] not in codes:
-            raise RuntimeError(f"setup answered {answer}")
-        return answer[1]
+def setup(wsgi) -> tuple[WsgiClient, dict[str, tuple[str, str, Any]]]:
+    """The side-by-side benchmark's user (an account, 120 transactions) and its four requests."""
+    from bench.sidebyside import _requests, _setup
 
-    name = f"prof_{os.getpid()}_{int(time.time())}"
-    must(client.call("POST", "/api/register", {"username": name, "password": "bench-password-123",
-                                               "first_name": "Pro", "last_name": "File"}), 201)
-    client.token = must(client.call("POST", "/api/login", {"username": name, "password": "bench-password-123"}),
-                        200)["access_token"]
-    account = must(client.call("POST", "/api/accounts", {"name": "Checking", "type": "checking",
-                                                         "opening_balance": "100000.00"}), 201)
-    categories = must(client.call("GET", "/api/categories?page_size=100"), 200)["items"]
-    expense = next(c["id"] for c in categories if c["kind"] == "expense")
-    today = dt.date.today()
-    body = {"type": "expense", "amount": "12.34", "date": today.isoformat(), "category_id": expense,
-            "account_id": account["id"], "description": "profiled"}
-    first = None
-    for _ in range(120):
-        created = must(client.call("POST", "/api/transactions", body), 201)
-        first = first or created["id"]
-    return {"create": ("POST", "/api/transactions", body), "get": ("GET", f"/api/transactions/{first}", None),
-            "list": ("GET", "/api/transactions?page_size=100", None),
-            "monthly": ("GET", f"/api/reports/monthly?month={today:%Y-%m}", None)}
+    fixture = _setup(0, lambda headers: WsgiClient(wsgi, headers.get("Authorization", "").removeprefix("Bearer ")
+                                                   or None))
+    names = dict(zip(("create a transaction", "get one", "list of 100", "monthly report"),
+                     ("create", "get", "list", "monthly")))
+    return WsgiClient(wsgi, fixture["token"]), {names[op]: request for op, request in _requests(fixture).items()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,8 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     import function_app
     from devhost import make_wsgi_app
 
-    client = WsgiClient(make_wsgi_app(function_app.app))
-    kinds = setup(client)
+    client, kinds = setup(make_wsgi_app(function_app.app))
     wanted = (args.only or ",".join(kinds)).split(",")
     for kind in wanted:
         method, path, body = kinds[kind]

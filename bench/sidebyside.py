@@ -55,15 +55,17 @@ def _must(answer: tuple[int, Any], *wanted: int) -> Any:
     return data
 
 
-def _setup(port: int) -> dict[str, Any]:
-    """A user with an account and 120 transactions this month, through the API."""
-    anonymous = Client(port, {})
+def _setup(port: int, make_client: Any = None) -> dict[str, Any]:
+    """A user with an account and 120 transactions this month, through the API (`make_client(headers)`:
+    another way to reach the app than HTTP on `port`, such as bench/profile.py's in-process client)."""
+    make_client = make_client or (lambda headers: Client(port, headers))
+    anonymous = make_client({})
     name = f"side_{os.getpid()}_{int(time.time())}"
     _must(anonymous.call("POST", "/api/register", {"username": name, "password": "bench-password-123",
                                                    "first_name": "Side", "last_name": "By"}), 201)
     token = _must(anonymous.call("POST", "/api/login", {"username": name, "password": "bench-password-123"}),
                   200)["access_token"]
-    client = Client(port, {"Authorization": f"Bearer {token}"})
+    client = make_client({"Authorization": f"Bearer {token}"})
     me = _must(client.call("GET", "/api/me"), 200)
     account = _must(client.call("POST", "/api/accounts", {"name": "Checking", "type": "checking",
                                                           "opening_balance": "100000.00"}), 201)
