@@ -48,7 +48,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import Date, and_, bindparam, case, func, or_, select, union_all
 from sqlalchemy.orm import Session
@@ -109,12 +109,20 @@ def ledger_query(user_id: int, home: str, start: dt.date, end: dt.date, category
     - every other amount: one row per day, category and currency (`daily_totals`): foreign amounts
       over the whole range (each day's sum is converted at that day's rate), and the user's own
       currency on the days of a partly covered first or last month."""
+    stmt, values = ledger_statement(user_id, home, start, end, category_id, kinds)
+    return stmt.params(values)
+
+
+def ledger_statement(user_id: int, home: str, start: dt.date, end: dt.date, category_id: int | None = None,
+                     kinds: tuple[str, ...] | None = None) -> tuple[Any, dict[str, Any]]:
+    """`ledger_query` as (the statement built once for its shape, its parameters): executed as it is,
+    with no per-request copy of the statement (`.params()` would clone it and key it again)."""
     whole = whole_months(start, end)
     first_whole, last_whole_end = whole or (None, None)
     stmt = _ledger_statement(whole is not None, category_id is not None, kinds is not None)
     values = {"user_id": user_id, "home": home, "start": start, "end": end, "first_whole": first_whole,
               "last_whole_end": last_whole_end, "category_id": category_id, "kinds": list(kinds or ())}
-    return stmt.params({k: v for k, v in values.items() if k in _LEDGER_PARAMS[stmt]})
+    return stmt, {k: v for k, v in values.items() if k in _LEDGER_PARAMS[stmt]}
 
 
 _LEDGER_PARAMS: dict = {}
@@ -189,9 +197,10 @@ def ledger(session: Session, user, start: dt.date, end: dt.date, category_id: in
     """The converted movements of [start, end]: two statements (the kept totals, then the rates of
     the foreign currencies found), whatever the size of the user's history."""
     home = user.currency
-    query = (ledger_query(user.id, home, start, end, category_id, kinds) if tag is None
-             else tagged_query(user.id, start, end, tag, category_id))
-    rows = session.execute(query).all()
+    if tag is None:  # a Core statement built once: no ORM layer between it and the driver
+        rows = session.connection().execute(*ledger_statement(user.id, home, start, end, category_id, kinds)).all()
+    else:
+        rows = session.execute(tagged_query(user.id, start, end, tag, category_id)).all()
     foreign = {r.currency for r in rows if r.currency != home and r.type != "transfer"}
     convert = fx.Converter(fx.load_rates(session, user.id, home, foreign, start, end))
     entries = []
@@ -328,11 +337,28 @@ def spent_by_category(book: Ledger) -> dict[int | None, Decimal]:
 
 
 def budget_lines(session: Session, user_id: int, month: str, spent: dict[int | None, Decimal]) -> list[BudgetLine]:
+    return _budget_lines(session.execute(budget_query(user_id, month)), spent)
+
+
+def _budget_lines(rows: Iterable[Any], spent: dict[int | None, Decimal]) -> list[BudgetLine]:
+    """Budget lines from rows of (category_id, name, amount), in the rows' order."""
     lines = []
-    for r in session.execute(budget_query(user_id, month)):
+    for r in rows:
         budgeted, actual = _dec(r.amount), spent.get(r.category_id, ZERO)
         lines.append(BudgetLine(r.category_id, r.name, budgeted, actual, budgeted - actual, actual > budgeted))
     return lines
+
+
+@lru_cache(maxsize=1)
+def names_and_budgets_query():
+    """Every category of the user with its budget for one month (NULL when none), by name: the
+    monthly report's names and budget lines in one statement, built once (bound parameters)."""
+    budgeted = and_(Budget.category_id == Category.id, Budget.user_id == Category.user_id,
+                    Budget.month == bindparam("month"))
+    return (select(Category.id.label("category_id"), Category.name, Budget.amount)
+            .outerjoin(Budget, budgeted)
+            .where(Category.user_id == bindparam("user_id"))
+            .order_by(Category.name, Category.id))
 
 
 def budget_status(session: Session, user, month: str) -> list[BudgetLine]:
@@ -362,11 +388,14 @@ def monthly_report(session: Session, user, month: str) -> MonthlyReport:
     period = parse_month(month)
     book = ledger(session, user, period.start, period.end)
     t = totals_of(book)
+    categories = session.connection().execute(names_and_budgets_query(),
+                                              {"user_id": user.id, "month": period.key}).all()
+    names = {None: UNCATEGORIZED, **{r.category_id: r.name for r in categories}}
     return MonthlyReport(
         month=period.key, total_income=t.income, total_expenses=t.expenses, net_savings=t.net,
-        savings_rate=ratio(t.net, t.income), by_category=categories_of(book, _names(session, user.id)),
-        budgets=budget_lines(session, user.id, period.key, spent_by_category(book)), transaction_count=t.count,
-        currency=book.currency, missing_rates=book.missing_rates,
+        savings_rate=ratio(t.net, t.income), by_category=categories_of(book, names),
+        budgets=_budget_lines((r for r in categories if r.amount is not None), spent_by_category(book)),
+        transaction_count=t.count, currency=book.currency, missing_rates=book.missing_rates,
     )
 
 
@@ -546,8 +575,11 @@ def unusual_query(user_id: int, start: dt.date, end: dt.date, limit: int = 20):
 
 
 def _names(session: Session, user_id: int) -> dict[int | None, str]:
-    rows = session.execute(select(Category.id, Category.name).where(Category.user_id == user_id))
+    rows = session.connection().execute(_NAMES, {"user_id": user_id})
     return {None: UNCATEGORIZED, **{r.id: r.name for r in rows}}
+
+
+_NAMES = select(Category.id, Category.name).where(Category.user_id == bindparam("user_id"))
 
 
 def spending_patterns(session: Session, user, start: dt.date, end: dt.date, *, top: int = 5,

@@ -19,6 +19,7 @@ STATEMENTS = {
     "ledger_within_a_month": reports.ledger_query(1, "USD", dt.date(2026, 1, 15), dt.date(2026, 1, 20)),
     "ledger_by_category": reports.ledger_query(1, "EUR", START, END, category_id=3, kinds=("expense",)),
     "budgets": reports.budget_query(1, "2026-10"),
+    "names_and_budgets": reports.names_and_budgets_query().params(user_id=1, month="2026-10"),
     "weekday": reports.weekday_query(1, START, END),
     "rates": fx.rates_query(1, "USD", {"EUR", "GBP"}, START, END),
     "unusual": reports.unusual_query(1, START, END),
