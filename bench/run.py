@@ -18,7 +18,9 @@ subprocess (the app reads its settings once).
 
 The parts, each readable on its own: cold.py (cold start), inprocess.py (scale, CPU and SQL per
 request), throughput.py (many clients), job.py (scheduled summaries), performance.py (portfolio
-performance at 50 assets x 10 years), results.py (the report).
+performance at 50 assets x 10 years), export.py (GET /api/export at 100k and 1M transactions: time
+and peak memory), imports.py (a 10,000-line OFX import with 20 rules beside its floor), results.py
+(the report).
 """
 from __future__ import annotations
 
@@ -64,8 +66,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                        help=f"record the results in the committed {RESULTS.relative_to(ROOT)} (and .json)")
     parser.add_argument("--render", default=None, metavar="RESULTS.json",
                         help="only write the markdown again from a run's raw figures")
+    parser.add_argument("--export-sizes", default=None,
+                        help="transaction counts for GET /api/export (default 2000 with --quick, else 100000,1000000)")
+    parser.add_argument("--import-lines", type=int, default=None,
+                        help="OFX lines for POST /api/imports (default 1000 with --quick, else 10000)")
     parser.add_argument("--backend-json", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    args.export_sizes = [int(s) for s in (args.export_sizes or ("2000" if args.quick else "100000,1000000")).split(",")]
+    args.import_lines = args.import_lines or (1000 if args.quick else 10_000)
     args.sizes = [int(s) for s in (args.sizes or ("200,2000" if args.quick else "1000,100000,1000000")).split(",")]
     args.runs = args.runs or (5 if args.quick else 30)
     args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
@@ -121,16 +129,25 @@ def main(argv: list[str] | None = None) -> int:
             http_results = http_throughput(url, 16, 3 if args.quick else 20)
     # The job's size follows the run's: 1M rows only in a run that goes to 1M transactions.
     job = scheduled_job(args.quick or max(args.sizes) < 1_000_000, args.backends, args.postgres_server)
-    from bench.performance import performance_bench, section as performance_section
+    from bench.performance import performance_bench
+    from bench.performance import section as performance_section
 
     performance = performance_bench(args.quick, args.backends, args.postgres_server)
+    from bench.export import export_bench
+    from bench.export import section as export_section
+    from bench.imports import imports_bench
+    from bench.imports import section as imports_section
+
+    export = export_bench(args.export_sizes, args.backends, args.postgres_server)
+    imports = (imports_bench(args.import_lines, 20, 2 if args.quick else 7, args.postgres_server)
+               if "postgresql" in args.backends else None)
     output = RESULTS if args.write_results else Path(args.output or Path(tempfile.mkdtemp(prefix="bench-")) /
                                                                        "RESULTS.md")
     raw = {"cold": cold, "backends": backends, "beside": beside, "http": http_results, "job": job,
-           "quick": args.quick, "performance": performance}
+           "quick": args.quick, "performance": performance, "export": export, "imports": imports}
     output.with_suffix(".json").write_text(json.dumps(raw, indent=1))
     text = write_results(args, cold, backends, beside, http_results, job) + "\n".join(
-        ["", *performance_section(performance)])
+        ["", *performance_section(performance), *export_section(export), *imports_section(imports)])
     output.write_text(text)
     print(text)
     print(f"results written to {output}" + ("" if args.write_results else
