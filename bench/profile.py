@@ -51,7 +51,7 @@ def setup(wsgi) -> tuple[WsgiClient, dict[str, tuple[str, str, Any]]]:
     fixture = _setup(0, lambda headers: WsgiClient(wsgi, headers.get("Authorization", "").removeprefix("Bearer ")
                                                    or None))
     names = dict(zip(("create a transaction", "get one", "list of 100", "monthly report"),
-                     ("create", "get", "list", "monthly")))
+                     ("create", "get", "list", "monthly"), strict=True))
     return WsgiClient(wsgi, fixture["token"]), {names[op]: request for op, request in _requests(fixture).items()}
 
 

@@ -114,7 +114,7 @@ def values_serializer(model: type[BaseModel], supplied: frozenset[str] = frozens
     names, converted = plan
 
     def serialize(values: Any) -> dict[str, Any]:
-        out = dict(zip(names, values))
+        out = dict(zip(names, values, strict=True))
         for name, convert in converted:
             value = out[name]
             if value is not None:

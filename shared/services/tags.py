@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any
-
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import Integer, any_, bindparam, delete, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError

@@ -2,22 +2,21 @@
 shared/services/balances.py in the same database transaction, so balances and monthly totals stay exact."""
 from __future__ import annotations
 
-from typing import Any
-
 from functools import cached_property
+from typing import Any
 
 from sqlalchemy import func, null, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
-from shared.services import balances, tags
-from shared.services.rules import apply_rules
-from shared.services.resources import Resource
-from shared.errors import Invalid
 from shared.data.models import Account, Category, CreditCard, IncomeSource, MonthlyTotal, Transaction, User
-from shared.schemas import money as s
 from shared.data.types import utcnow
+from shared.errors import Invalid
+from shared.schemas import money as s
 from shared.schemas.answers import row_serializer, values_serializer
+from shared.services import balances, tags
+from shared.services.resources import Resource
+from shared.services.rules import apply_rules
 
 _SUPPLIED = frozenset({"tags"})  # the answer's fields a transaction row does not carry
 
