@@ -6,7 +6,7 @@ hooks where its rules differ; `shared.web.routes.add_routes` declares its HTTP f
 """
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -101,7 +101,7 @@ class Resource(Generic[R]):
             ref = values.get(field_name)
             if ref is None:
                 continue
-            owner = session.execute(select(model.user_id).where(model.id == ref)).scalar_one_or_none()
+            owner = session.connection().execute(_owner_of(model), {"row": ref}).scalar_one_or_none()
             if owner != user.id:
                 noun = singular_of(model.__tablename__)
                 raise invalid(field_name, f"names no {noun} of yours (id {ref}); send the id of one of your "
@@ -168,6 +168,12 @@ class Resource(Generic[R]):
             serialize = row_serializer(self.out_schema)
             return [serialize(row) for row in rows]
         return [item.model_dump(mode="json") for item in self.to_out(session, user, rows)]
+
+@lru_cache(maxsize=64)
+def _owner_of(model: type[Base]) -> Select:
+    """Who owns row :row of `model`: built once per table, run as Core."""
+    return select(model.user_id).where(model.id == bindparam("row"))
+
 
 class CurrencyHolder:
     """A money holder (account, card, asset) with a `currency`: the user's when the client sends

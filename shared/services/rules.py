@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 import re2
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from shared.data.models import Account, Category, CreditCard, Rule, Transaction, User
@@ -80,6 +80,12 @@ class CompiledRule:
         return all(test(values) for test in self.tests)
 
 
+# What a CompiledRule reads of a rule, and the kinds of the caller's categories.
+_ACTIVE_RULES = (select(Rule.id, Rule.stop, Rule.actions, Rule.conditions)
+                 .where(Rule.user_id == bindparam("user_id"), Rule.active.is_(True)).order_by(Rule.priority, Rule.id))
+_CATEGORY_KINDS = select(Category.id, Category.kind).where(Category.user_id == bindparam("user_id"))
+
+
 class RuleSet:
     """The caller's active rules, compiled once, with the kinds of their categories."""
 
@@ -89,10 +95,9 @@ class RuleSet:
 
     @classmethod
     def load(cls, session: Session, user_id: int) -> "RuleSet":
-        rows = session.execute(select(Rule).where(Rule.user_id == user_id, Rule.active.is_(True))
-                               .order_by(Rule.priority, Rule.id)).scalars().all()
-        kinds = session.execute(select(Category.id, Category.kind).where(Category.user_id == user_id)).all() \
-            if rows else []
+        conn = session.connection()  # Core statements built once: a write runs this on every create
+        rows = conn.execute(_ACTIVE_RULES, {"user_id": user_id}).all()
+        kinds = conn.execute(_CATEGORY_KINDS, {"user_id": user_id}).all() if rows else []
         return cls(rows, dict(kinds))
 
     def __bool__(self) -> bool:

@@ -2,10 +2,10 @@
 shared/services/balances.py in the same database transaction, so balances and monthly totals stay exact."""
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
-from sqlalchemy import func, null, or_, select
+from sqlalchemy import bindparam, func, null, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
@@ -49,6 +49,15 @@ def _transfer_errors(values: dict[str, Any]) -> list[dict[str, str]]:
         errors.append({"field": "to_account_id", "message": "to_account_id must be a different account from "
                                                             "account_id"})
     return errors
+
+
+@lru_cache(maxsize=8)
+def _currency_of(model):
+    """The currency of the caller's account or card :row (none when not theirs): built once, run as Core."""
+    return select(model.currency).where(model.id == bindparam("row"), model.user_id == bindparam("owner"))
+
+
+_CATEGORY_KIND = select(Category.kind).where(Category.id == bindparam("row"), Category.user_id == bindparam("owner"))
 
 
 class Transactions(Resource[Transaction]):
@@ -158,16 +167,16 @@ class Transactions(Resource[Transaction]):
         return []
 
     def holder_currency(self, session: Session, user: User, model, holder_id: int) -> str | None:
-        return session.execute(select(model.currency).where(
-            model.id == holder_id, model.user_id == user.id)).scalar_one_or_none()
+        return session.connection().execute(_currency_of(model), {"row": holder_id, "owner": user.id}
+                                            ).scalar_one_or_none()
 
     def current_values(self, row: Transaction) -> dict[str, Any]:
         return {**super().current_values(row), "currency": row.currency}
 
     def category_kind(self, session: Session, user: User, category_id: int) -> str | None:
         """The kind of one of the caller's categories (None when it is not theirs)."""
-        return session.execute(select(Category.kind).where(
-            Category.id == category_id, Category.user_id == user.id)).scalar_one_or_none()
+        return session.connection().execute(_CATEGORY_KIND, {"row": category_id, "owner": user.id}
+                                            ).scalar_one_or_none()
 
     def to_columns(self, values: dict[str, Any]) -> dict[str, Any]:
         return {name: value for name, value in values.items() if name != "tags"}  # tags live in their own table
