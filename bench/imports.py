@@ -234,10 +234,11 @@ def section(r: dict | None) -> list[str]:
         f"{floor['cpu_seconds']} | 1 |", "",
         f"**Target (under {TARGET_SECONDS} s for the first import): {met}** — median {first['seconds']} s; "
         f"**{r['floor_ratio']} × the floor**. SQL statements: {counts[smallest]} for the first chunk, "
-        f"{per_chunk}: a constant number per chunk, whatever the lines. Rows go in with one executemany per "
-        "chunk (sent as multi-row INSERTs of 1,000 by the driver: those are the statements a chunk adds); the "
-        "file's keys are checked in one statement; the ledger (balances, monthly and daily totals) moves in one "
-        "statement with its totals as arrays; tags are linked in one executemany.", ""]
+        f"{per_chunk}: a constant number per chunk, whatever the lines. Each chunk's rows go in as one "
+        "INSERT ... SELECT FROM unnest(one array per column) ON CONFLICT DO NOTHING (that is the statement a "
+        "chunk adds); the file's keys are checked in one statement; the ledger (balances, monthly and daily "
+        "totals) moves in one statement with its totals as arrays; tags are linked in one executemany; the rest "
+        "is the caller, the target, the rules, the caller's categories and ids, and the import's record.", ""]
 
 
 def main(argv: list[str] | None = None) -> None:

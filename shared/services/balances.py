@@ -20,14 +20,16 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Date, Integer, Numeric, Unicode, bindparam, delete, func as sqlfunc, select, update
+from sqlalchemy import Date, Integer, Numeric, Unicode, bindparam, delete, select, update
+from sqlalchemy import func as sqlfunc
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shared.errors import Invalid, invalid
 from shared.data.models import Account, CreditCard, DailyTotal, MonthlyTotal
 from shared.data.types import Money, UTCDateTime, utcnow
+from shared.errors import Invalid, invalid
 from shared.schemas import MAX_MONEY
+
 
 def _postgresql_insert(table):
     from sqlalchemy.dialects.postgresql import insert
@@ -93,7 +95,7 @@ class Change:
         self.totals: dict[TotalKey, list] = defaultdict(lambda: [Decimal(0), 0])
         self.daily: dict[TotalKey, list] = defaultdict(lambda: [Decimal(0), 0])
 
-    def add(self, values: Mapping[str, Any], sign: int = 1) -> "Change":
+    def add(self, values: Mapping[str, Any], sign: int = 1) -> Change:
         for key, delta in balance_effects(values).items():
             self.balances[key] += delta * sign
         for totals, key in ((self.totals, total_key(values)), (self.daily, daily_key(values))):
@@ -147,8 +149,8 @@ def _apply_in_one_statement(session: Session, user_id: int, moves: list, totals:
     for model in models:
         mine = [(key, amount, count) for m, key, amount, count in totals if m is model]
         name = model.__tablename__
-        for field_name, values in zip(("period", "type", "category", "currency"), zip(*(key for key, _, _ in mine))):
-            params[f"{name}_{field_name}"] = list(values)
+        for position, field_name in enumerate(("period", "type", "category", "currency")):
+            params[f"{name}_{field_name}"] = [key[position] for key, _, _ in mine]
         params[f"{name}_amount"] = [amount for _, amount, _ in mine]
         params[f"{name}_count"] = [count for _, _, count in mine]
         expected.append(len(mine))
