@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from alembic import context
 
 import shared.data.migrate  # noqa: F401 - every table a migration creates on SQLite gets AUTOINCREMENT
+from shared.data.migrate import described_by_models
 
 from shared.data.models import Base
 
@@ -62,6 +63,7 @@ def _run(connection) -> None:
     context.configure(
         connection=connection, target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite", compare_type=True,
+        include_object=described_by_models,
     )
     with _sqlite_foreign_keys_off(connection), context.begin_transaction():
         context.run_migrations()

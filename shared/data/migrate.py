@@ -35,3 +35,14 @@ def upgrade_to_head(engine: Engine) -> None:
     with engine.connect() as connection:
         command.upgrade(alembic_config(connection), "head")
         connection.commit()
+
+
+# SQLite's FTS5 index of descriptions (migration 0009_sqlite_text_search) and its shadow tables: an
+# index the models do not describe, like PostgreSQL's trigram index, so comparisons leave it out.
+FTS_TABLES = frozenset({"transactions_fts", "transactions_fts_data", "transactions_fts_idx",
+                        "transactions_fts_docsize", "transactions_fts_config", "transactions_fts_content"})
+
+
+def described_by_models(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic's include_object: everything but the text-search index's tables."""
+    return not (type_ == "table" and name in FTS_TABLES)

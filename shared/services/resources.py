@@ -71,8 +71,10 @@ class Resource(Generic[R]):
             raise not_found(self.noun)
         return row
 
-    def list(self, session: Session, user: User, params: PageQuery) -> tuple[list[R], int]:
-        stmt = self.filter(self.owned(user), params)
+    def list(self, session: Session, user: User, params: PageQuery, owned: Select | None = None
+             ) -> tuple[list[R], int]:
+        """A page of the caller's rows and their total (`owned`: the caller's rows, if not `self.owned`)."""
+        stmt = self.filter(self.owned(user) if owned is None else owned, params)
         total = self.count(session, user, stmt, params)
         page = stmt.order_by(*self.order_by(params)).limit(params.page_size).offset((params.page - 1) * params.page_size)
         if self._plain_answers:
