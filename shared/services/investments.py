@@ -384,7 +384,7 @@ def prices_between(session: Session, assets_where, start: dt.date, end: dt.date,
         # that SQLite's scaled integers need (tens of thousands of rows on a long range).
         price = type_coerce(price, Numeric(28, 8, asdecimal=True))
     order = [both.c.asset_id, both.c.date] if by_asset else [both.c.date, both.c.asset_id]
-    return session.execute(select(both.c.asset_id, both.c.date, price).order_by(*order)).all()
+    return session.connection().execute(select(both.c.asset_id, both.c.date, price).order_by(*order)).all()
 
 
 def history(session: Session, user: User, portfolio_id: int, params: s.HistoryQuery) -> s.HistoryOut:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from bisect import bisect_right
 from collections import defaultdict
 from itertools import groupby
 from operator import itemgetter
@@ -35,7 +36,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from sqlalchemy import select
+from sqlalchemy import Numeric, select, type_coerce
 from sqlalchemy.orm import Session
 
 from shared.data.models import Asset, AssetTrade, Portfolio, User
@@ -68,7 +69,7 @@ class Figures:
 
 
 class _Prices:
-    """Each asset's prices as sorted arrays, read forward with one cursor per asset (days only increase)."""
+    """Each asset's prices as sorted arrays (the price on a day is the latest on or before it)."""
 
     def __init__(self, rows: Iterable[tuple[int, dt.date, Decimal]]):
         """`rows` in (asset, date) order."""
@@ -78,16 +79,6 @@ class _Prices:
             group = list(group)
             self.days[asset_id] = [row[1] for row in group]
             self.prices[asset_id] = [row[2] for row in group]
-        self.cursor: dict[int, int] = defaultdict(lambda: -1)
-
-    def on(self, asset_id: int, day: dt.date) -> Decimal | None:
-        days, at = self.days.get(asset_id), self.cursor[asset_id]
-        if not days:
-            return None
-        while at + 1 < len(days) and days[at + 1] <= day:
-            at += 1
-        self.cursor[asset_id] = at
-        return self.prices[asset_id][at] if at >= 0 else None
 
 
 def xirr(flows: dict[dt.date, Decimal]) -> Decimal | None:
@@ -122,16 +113,19 @@ def _measure(trades, prices, start, end, rates) -> Figures:
     broken: set[int] = set()  # assets whose stored history stops making sense (never through the API)
     convert = rates or (lambda asset_id, day, amount: amount)
 
+    price_days, price_values = book.days, book.prices
+
     def value(day: dt.date) -> tuple[Decimal, Decimal]:
-        """(market value, cost held) of every asset at the close of `day` (Position.value_at, inlined:
-        this runs for every asset at every trade day)."""
+        """(market value, cost held) of every asset at the close of `day`: its latest price on or before
+        it, by bisection (Position.value_at, inlined: this runs for every asset at every trade day)."""
         worth = cost = ZERO
         for asset_id, position in held.items():
             quantity = position.quantity
             if not quantity:
                 continue
-            price = book.on(asset_id, day)
-            market = position.cost if price is None else (quantity * price).quantize(CENT)
+            days = price_days.get(asset_id)
+            at = bisect_right(days, day) - 1 if days else -1
+            market = position.cost if at < 0 else (quantity * price_values[asset_id][at]).quantize(CENT)
             if rates is None:
                 worth += market
                 cost += position.cost
@@ -259,6 +253,7 @@ def performance_range(params: s.PerformanceQuery, today: dt.date) -> tuple[dt.da
 
 _TRADE_COLUMNS = (AssetTrade.id, AssetTrade.asset_id, AssetTrade.type, AssetTrade.date, AssetTrade.quantity,
                   AssetTrade.price, AssetTrade.amount, AssetTrade.fee, AssetTrade.initial, Asset.currency)
+_DECIMALS = {"quantity", "price", "amount", "fee"}
 
 
 @dataclass(frozen=True)
@@ -291,13 +286,13 @@ def _conversion(session: Session, user: User, trades: list, start: dt.date, end:
     """(rates, left out) for these trades' assets: one query for the rates from the first trade (a cost
     held is at its buy's rate) to `end`, none when every asset is in the user's currency."""
     home = user.currency
+    if all(t.currency == home for t in trades):
+        return None, {}
     currency_of, first_trade = {}, {}
     for t in trades:
         currency_of[t.asset_id] = t.currency
         first_trade[t.asset_id] = min(t.date, first_trade.get(t.asset_id, t.date))
     foreign = {c for c in currency_of.values() if c != home}
-    if not foreign:
-        return None, {}
     opening = start - ONE_DAY
     table = fx.load_rates(session, user.id, home, foreign, min(opening, *first_trade.values()), end)
     left_out = {asset_id: (currency, max(opening, first_trade[asset_id]))
@@ -314,8 +309,13 @@ def _load(session: Session, user: User, assets_where, start: dt.date, end: dt.da
     """The trades (up to `end`) and the prices `measure` reads, in two queries whatever the number of
     assets: each asset's latest price at the close before `start`, and every price in the range; a third
     reads the exchange rates when an asset is in another currency than the user's."""
-    trades = session.execute(
-        select(*_TRADE_COLUMNS).join(Asset, Asset.id == AssetTrade.asset_id)
+    columns = _TRADE_COLUMNS
+    if session.get_bind().dialect.name != "sqlite":
+        # The driver hands NUMERIC over as an exact Decimal already (as prices_between does for prices).
+        columns = [type_coerce(c, Numeric(28, 8, asdecimal=True)).label(c.key) if c.key in _DECIMALS else c
+                   for c in columns]
+    trades = session.connection().execute(
+        select(*columns).join(Asset, Asset.id == AssetTrade.asset_id)
         .where(assets_where, AssetTrade.date <= end)
     ).all()
     prices = prices_between(session, assets_where, start - ONE_DAY, end, by_asset=True)
