@@ -30,8 +30,6 @@ import datetime as dt
 import math
 from bisect import bisect_right
 from collections import defaultdict
-from itertools import groupby
-from operator import itemgetter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -44,12 +42,13 @@ from shared.errors import invalid
 from shared.schemas import CENT
 from shared.schemas import investments as s
 from shared.services import fx
-from shared.services.investments import Assets, Portfolios, prices_between
+from shared.services.investments import Assets, PriceSeries, Portfolios, price_series, series_of
 from shared.services.positions import ZERO, Position, Refused, order_key, wide
 
 HUNDRED = Decimal(100)
 ONE_DAY = dt.timedelta(days=1)
 XIRR_LIMIT = 1e9
+NO_PRICES: tuple[list, list] = ([], [])
 
 # (asset id, day, amount in the asset's currency) -> the amount in the user's currency, rounded to cents.
 Rates = Callable[[int, dt.date, Decimal], Decimal]
@@ -68,19 +67,6 @@ class Figures:
     xirr: Decimal | None
 
 
-class _Prices:
-    """Each asset's prices as sorted arrays (the price on a day is the latest on or before it)."""
-
-    def __init__(self, rows: Iterable[tuple[int, dt.date, Decimal]]):
-        """`rows` in (asset, date) order."""
-        self.days: dict[int, list[dt.date]] = {}
-        self.prices: dict[int, list[Decimal]] = {}
-        for asset_id, group in groupby(rows, key=itemgetter(0)):
-            group = list(group)
-            self.days[asset_id] = [row[1] for row in group]
-            self.prices[asset_id] = [row[2] for row in group]
-
-
 def xirr(flows: dict[dt.date, Decimal]) -> Decimal | None:
     """Annualised money-weighted return of dated flows (investor's view), as a fraction; None when none."""
     dated = sorted((day, amount) for day, amount in flows.items() if amount)
@@ -97,23 +83,20 @@ def xirr(flows: dict[dt.date, Decimal]) -> Decimal | None:
     return Decimal(repr(rate))
 
 
-def measure(trades: Iterable, prices: Iterable[tuple[int, dt.date, Decimal]], start: dt.date, end: dt.date,
-            rates: Rates | None = None) -> Figures:
+def measure(trades: Iterable, prices: Iterable[tuple[int, dt.date, Decimal]] | PriceSeries, start: dt.date,
+            end: dt.date, rates: Rates | None = None) -> Figures:
     """The figures of the assets whose `trades` (rows with asset_id) and `prices` (in asset, date order)
     are given, over [start, end]."""
     with wide():
-        return _measure(trades, prices, start, end, rates)
+        return _measure(trades, prices if isinstance(prices, dict) else series_of(prices), start, end, rates)
 
 
-def _measure(trades, prices, start, end, rates) -> Figures:
+def _measure(trades, series: PriceSeries, start, end, rates) -> Figures:
     events = sorted((t for t in trades if t.date <= end), key=order_key)
-    book = _Prices(prices)
     held: dict[int, Position] = {}
     home: dict[int, Decimal] = {}  # with rates: each asset's cost held in the user's currency
     broken: set[int] = set()  # assets whose stored history stops making sense (never through the API)
     convert = rates or (lambda asset_id, day, amount: amount)
-
-    price_days, price_values = book.days, book.prices
 
     def value(day: dt.date) -> tuple[Decimal, Decimal]:
         """(market value, cost held) of every asset at the close of `day`: its latest price on or before
@@ -123,9 +106,9 @@ def _measure(trades, prices, start, end, rates) -> Figures:
             quantity = position.quantity
             if not quantity:
                 continue
-            days = price_days.get(asset_id)
-            at = bisect_right(days, day) - 1 if days else -1
-            market = position.cost if at < 0 else (quantity * price_values[asset_id][at]).quantize(CENT)
+            days, prices = series.get(asset_id, NO_PRICES)
+            at = bisect_right(days, day) - 1
+            market = position.cost if at < 0 else (quantity * prices[at]).quantize(CENT)
             if rates is None:
                 worth += market
                 cost += position.cost
@@ -261,18 +244,18 @@ class _Book:
     """What `measure` reads for some assets, and how their amounts reach the user's currency."""
 
     trades: list
-    prices: list
+    prices: PriceSeries
     rates: Rates | None  # None: every asset is in the user's currency
     left_out: dict[int, tuple[str, dt.date]]  # asset -> (currency without any rate, first date left out)
 
     def only(self, asset_ids: set[int]) -> _Book:
         return _Book([t for t in self.trades if t.asset_id in asset_ids],
-                     [p for p in self.prices if p[0] in asset_ids], self.rates,
+                     {a: p for a, p in self.prices.items() if a in asset_ids}, self.rates,
                      {a: m for a, m in self.left_out.items() if a in asset_ids})
 
     def measure(self, start: dt.date, end: dt.date) -> Figures:
         trades = [t for t in self.trades if t.asset_id not in self.left_out]
-        prices = [p for p in self.prices if p[0] not in self.left_out] if self.left_out else self.prices
+        prices = {a: p for a, p in self.prices.items() if a not in self.left_out}
         return measure(trades, prices, start, end, self.rates)
 
     def missing_rates(self) -> list[dict]:
@@ -318,7 +301,7 @@ def _load(session: Session, user: User, assets_where, start: dt.date, end: dt.da
         select(*columns).join(Asset, Asset.id == AssetTrade.asset_id)
         .where(assets_where, AssetTrade.date <= end)
     ).all()
-    prices = prices_between(session, assets_where, start - ONE_DAY, end, by_asset=True)
+    prices = price_series(session, assets_where, start - ONE_DAY, end)
     rates, left_out = _conversion(session, user, trades, start, end)
     return _Book(trades, prices, rates, left_out)
 
