@@ -203,3 +203,34 @@ def test_computed_fields_and_schedules_are_in_the_csv_files(api):
     assert (tx["tags"], tx["category_id"], tx["currency"], tx["signed_amount"]) == (
         "Weekly|food", str(world["food"]["id"]), "USD", "-12.34")
     assert list(rows(archive, "transactions.csv")[0])[:3] == ["id", "created_at", "updated_at"]
+
+
+def test_pages_cover_every_row_once_in_date_order(api, monkeypatch):
+    import shared.services.export as export_service
+
+    monkeypatch.setattr(export_service, "PAGE", 3)  # pages end inside runs of the same date
+    account = new_account(api)
+    days = ["2026-03-02", "2026-03-01", "2026-03-02", "2026-03-02", "2026-02-28", "2026-03-02", "2026-03-01",
+            "2026-03-03", "2026-03-02", "2026-02-28"]
+    made = [new_transaction(api, account_id=account["id"], date=day, amount=f"{n + 1}.00", tags=[f"t{n}"])
+            for n, day in enumerate(days)]
+    archive = export(api)
+    exported = rows(archive, "transactions.csv")
+    assert [(r["date"], int(r["id"])) for r in exported] == sorted((t["date"], t["id"]) for t in made)
+    assert sorted(r["tags"] for r in exported) == sorted(f"t{n}" for n in range(len(days)))
+    assert [t["id"] for t in json.loads(archive.read("data.json"))["transactions"]] == [int(r["id"]) for r in exported]
+
+
+def test_the_keyset_is_spelled_out_for_sql_server_which_has_no_row_values():
+    from sqlalchemy.dialects import mssql, postgresql
+
+    from shared.data.models import Transaction
+    from shared.services.export import _after
+
+    keys = [Transaction.date, Transaction.id]
+    last = (dt.date(2026, 3, 2), 7)
+    assert "(transactions.date, transactions.id) >" in str(_after(keys, last, "postgresql").compile(
+        dialect=postgresql.dialect()))
+    tsql = str(_after(keys, last, "mssql").compile(dialect=mssql.dialect()))
+    assert "transactions.date >" in tsql and "transactions.date =" in tsql and "transactions.id >" in tsql
+    assert "(transactions.date, transactions.id)" not in tsql
