@@ -44,39 +44,35 @@ class Amount:
 
 
 def _to_decimal(num: str) -> tuple[Decimal | None, str | None]:
-    commas, dots = num.count(","), num.count(".")
-    if commas and dots:
-        if num.rfind(".") > num.rfind(","):
-            if not _THOUSANDS_COMMA.fullmatch(num):
-                return None, "unreadable"
-            text = num.replace(",", "")
-        else:
-            if not _THOUSANDS_DOT.fullmatch(num):
-                return None, "unreadable"
-            text = num.replace(".", "").replace(",", ".")
-    elif commas:
-        if _THOUSANDS_COMMA.fullmatch(num):
-            text = num.replace(",", "")
-        elif commas == 1 and len(num) - num.index(",") - 1 <= 2:
-            text = num.replace(",", ".")
-        else:
-            return None, "unreadable"
-    elif dots:
-        after = len(num) - num.index(".") - 1
-        if dots > 1:
-            if not _THOUSANDS_DOT.fullmatch(num):
-                return None, "unreadable"
-            text = num.replace(".", "")
-        elif after == 3:
-            return None, "ambiguous"
-        else:
-            text = num
-    else:
-        text = num
+    """Digits with any dots and commas → (value, None) or (None, problem)."""
+    if num.count(".") == 1 and "," not in num and len(num) - num.index(".") - 1 == 3:
+        return None, "ambiguous"  # "1.234"
+    text = _plain_number(num)
+    if text is None:
+        return None, "unreadable"
     try:
         return Decimal(text), None
     except InvalidOperation:
         return None, "unreadable"
+
+
+def _plain_number(num: str) -> str | None:
+    """`num` without its thousands separators and with a dot for its decimal mark; None when its
+    commas and dots follow none of the accepted ways of writing an amount."""
+    commas, dots = num.count(","), num.count(".")
+    if commas and dots and num.rfind(".") > num.rfind(","):  # "1,234.56"
+        return num.replace(",", "") if _THOUSANDS_COMMA.fullmatch(num) else None
+    if commas and dots:  # "1.234,56"
+        return num.replace(".", "").replace(",", ".") if _THOUSANDS_DOT.fullmatch(num) else None
+    if commas:
+        if _THOUSANDS_COMMA.fullmatch(num):  # "1,234"
+            return num.replace(",", "")
+        if commas == 1 and len(num) - num.index(",") - 1 <= 2:  # "12,50"
+            return num.replace(",", ".")
+        return None
+    if dots > 1:  # "1.234.567"
+        return num.replace(".", "") if _THOUSANDS_DOT.fullmatch(num) else None
+    return num
 
 
 def parse_amount(raw: str) -> tuple[Decimal | None, str | None]:

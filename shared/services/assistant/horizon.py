@@ -22,7 +22,8 @@ from .periods import _MONTHS, _WEEKDAYS
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _WEEKDAY = "|".join(sorted(_WEEKDAYS, key=len, reverse=True))
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-_MONTH_DAY = re.compile(rf"\b(?:({_MONTH})\.? (\d{{1,2}})(?:st|nd|rd|th)?|(\d{{1,2}})(?:st|nd|rd|th)? (?:of )?({_MONTH}))\b")
+_MONTH_DAY = re.compile(rf"\b(?:({_MONTH})\.? (\d{{1,2}})(?:st|nd|rd|th)?"
+                        rf"|(\d{{1,2}})(?:st|nd|rd|th)? (?:of )?({_MONTH}))\b")
 _DAY_OF_MONTH = re.compile(r"\b(?:the )?(\d{1,2})(?:st|nd|rd|th)\b|\bthe (\d{1,2})\b")
 _WEEKDAY_RX = re.compile(rf"\b({_WEEKDAY})\b")
 _DAYS = re.compile(r"\b(?:next|coming|following) (\d{1,3}) days?\b|\b(\d{1,3}) days?\b")
@@ -52,12 +53,27 @@ def find_horizon(text: str, today: dt.date) -> Horizon:
     low = text.lower()
     if _PAYDAY.search(low):
         return Horizon(payday=True)
+    for read in (_iso_date, _week_or_month_end, _days_or_weeks_on, _month_and_day, _weekday, _day_of_month):
+        horizon = read(low, today)
+        if horizon is not None:
+            return horizon
+    return Horizon()
+
+
+# Each reader below: None when the text does not say it that way (the next one is tried), an empty
+# Horizon when it does but names no real day.
+
+def _iso_date(low: str, today: dt.date) -> Horizon | None:
     iso = _ISO.search(low)
-    if iso:
-        try:
-            return Horizon(dt.date(int(iso[1]), int(iso[2]), int(iso[3])))
-        except ValueError:
-            return Horizon()
+    if not iso:
+        return None
+    try:
+        return Horizon(dt.date(int(iso[1]), int(iso[2]), int(iso[3])))
+    except ValueError:
+        return Horizon()
+
+
+def _week_or_month_end(low: str, today: dt.date) -> Horizon | None:
     if re.search(r"\bnext week\b", low):
         return Horizon(today + dt.timedelta(days=13 - today.weekday()))
     if re.search(r"\b(?:this|the) week\b", low):
@@ -66,6 +82,10 @@ def find_horizon(text: str, today: dt.date) -> Horizon:
         return Horizon(_month_later(today, 1, 31))
     if re.search(r"\b(?:this month|(?:the )?end of (?:the |this )?month|month end)\b", low):
         return Horizon(_month_later(today, 0, 31))
+    return None
+
+
+def _days_or_weeks_on(low: str, today: dt.date) -> Horizon | None:
     weeks = _WEEKS.search(low)
     if weeks:
         count = weeks[1] or weeks[2]
@@ -73,22 +93,35 @@ def find_horizon(text: str, today: dt.date) -> Horizon:
     days = _DAYS.search(low)
     if days:
         return Horizon(today + dt.timedelta(days=min(366, int(days[1] or days[2]))))
+    return None
+
+
+def _month_and_day(low: str, today: dt.date) -> Horizon | None:
     named = _MONTH_DAY.search(low)
-    if named:
-        month = _MONTHS[named[1] or named[4]]
-        day = int(named[2] or named[3])
-        for year in (today.year, today.year + 1):
-            if 1 <= day <= _last_day(year, month) and dt.date(year, month, day) >= today:
-                return Horizon(dt.date(year, month, day))
-        return Horizon()
-    weekday = _WEEKDAY_RX.search(low)
-    if weekday:
-        return Horizon(today + dt.timedelta(days=(_WEEKDAYS[weekday[1]] - today.weekday()) % 7))
-    nth = _DAY_OF_MONTH.search(low)
-    if nth:
-        day = int(nth[1] or nth[2])
-        if 1 <= day <= 31:
-            this_month = _month_later(today, 0, day)
-            return Horizon(this_month if this_month >= today and (day <= _last_day(today.year, today.month))
-                           else _month_later(today, 1, day))
+    if not named:
+        return None
+    month = _MONTHS[named[1] or named[4]]
+    day = int(named[2] or named[3])
+    for year in (today.year, today.year + 1):
+        if 1 <= day <= _last_day(year, month) and dt.date(year, month, day) >= today:
+            return Horizon(dt.date(year, month, day))
     return Horizon()
+
+
+def _weekday(low: str, today: dt.date) -> Horizon | None:
+    weekday = _WEEKDAY_RX.search(low)
+    if not weekday:
+        return None
+    return Horizon(today + dt.timedelta(days=(_WEEKDAYS[weekday[1]] - today.weekday()) % 7))
+
+
+def _day_of_month(low: str, today: dt.date) -> Horizon | None:
+    nth = _DAY_OF_MONTH.search(low)
+    if not nth:
+        return None
+    day = int(nth[1] or nth[2])
+    if not 1 <= day <= 31:
+        return None
+    this_month = _month_later(today, 0, day)
+    return Horizon(this_month if this_month >= today and (day <= _last_day(today.year, today.month))
+                   else _month_later(today, 1, day))

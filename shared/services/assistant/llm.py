@@ -31,13 +31,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from shared.data.config import Settings, get_settings
 from shared.services.assistant import answers
 from shared.services.assistant.answers import Answer, Caller
 from shared.services.assistant.nlu import ADVICE_TOPICS, DEFAULT_TOP_LIMIT, Understanding
-from shared.services.months import month_bounds
 from shared.services.assistant.periods import Period, default_period
+from shared.services.months import month_bounds
 from shared.services.performance import default_start
-from shared.data.config import Settings, get_settings
 
 log = logging.getLogger("finance.assistant.llm")
 
@@ -166,43 +166,71 @@ def _plain(caller: Caller, message: str, text: str | None) -> Answer:
 
 def to_understanding(caller: Caller, name: str, arguments: dict[str, Any]) -> Understanding:
     """A tool call as the rules would have understood it; every id must be the caller's own."""
-    if name not in TOOLS:
-        raise ModelUnavailable(f"unknown tool {name!r}")
-    allowed = set(TOOLS[name][1]["properties"])
-    if not isinstance(arguments, dict) or set(arguments) - allowed:
-        raise ModelUnavailable(f"unexpected arguments for {name}")
+    _check_arguments(name, arguments)
     names = caller.names
-    kind = "income" if name in {"income", "record_income"} else "expense"
-    category_id = arguments.get("category_id")
-    if category_id is not None:
-        category = names.category(category_id) if isinstance(category_id, int) else None
-        if category is None or category.kind != kind:
-            raise ModelUnavailable("a category id that is not one of the caller's")
+    category_id = _own_category(names, name, arguments.get("category_id"))
     account_id = _own_id(arguments.get("account_id"), names.accounts)
     if name == "balance":
         return Understanding("balance", account_id=account_id)
     if name == "goal_progress":
         return Understanding("goal_progress", goal_id=_own_id(arguments.get("goal_id"), names.goals))
     if name == "advice":
-        topic = arguments.get("topic")
-        if topic is not None and topic not in ADVICE_TOPICS:
-            raise ModelUnavailable("unknown advice topic")
-        return Understanding("advice", advice_topic=topic)
+        return Understanding("advice", advice_topic=_advice_topic(arguments.get("topic")))
     if name in {"upcoming_bills", "cash_check"}:
-        payday = arguments.get("payday", False)
-        if not isinstance(payday, bool):
-            raise ModelUnavailable("payday is not true or false")
+        payday = _payday(arguments.get("payday", False))
         return Understanding(name, until=_date(arguments.get("until")), payday=payday)
     if name in {"record_expense", "record_income"}:
-        description = arguments.get("description")
-        if description is not None and not isinstance(description, str):
-            raise ModelUnavailable("description is not text")
-        return Understanding(name, amount=_amount(arguments.get("amount")),
-                             date=_date(arguments.get("date")) or caller.today, category_id=category_id,
-                             account_id=account_id, description=(description or "").strip()[:200] or None)
+        return _recording(caller, name, arguments, category_id, account_id)
     if name == "investments":
         return Understanding(name, period=_investment_period(caller.today, arguments))
-    period, is_default = _period(caller.today, arguments.get("start_date"), arguments.get("end_date"))
+    return _report(caller.today, name, arguments, category_id)
+
+
+def _check_arguments(name: str, arguments: Any) -> None:
+    """A tool of ours, called with a dict of its own arguments only."""
+    if name not in TOOLS:
+        raise ModelUnavailable(f"unknown tool {name!r}")
+    allowed = set(TOOLS[name][1]["properties"])
+    if not isinstance(arguments, dict) or set(arguments) - allowed:
+        raise ModelUnavailable(f"unexpected arguments for {name}")
+
+
+def _own_category(names, tool: str, category_id: Any) -> int | None:
+    """The category id a tool call names: one of the caller's, of the kind the tool is about."""
+    if category_id is None:
+        return None
+    kind = "income" if tool in {"income", "record_income"} else "expense"
+    category = names.category(category_id) if isinstance(category_id, int) else None
+    if category is None or category.kind != kind:
+        raise ModelUnavailable("a category id that is not one of the caller's")
+    return category_id
+
+
+def _advice_topic(topic: Any) -> str | None:
+    if topic is not None and topic not in ADVICE_TOPICS:
+        raise ModelUnavailable("unknown advice topic")
+    return topic
+
+
+def _payday(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ModelUnavailable("payday is not true or false")
+    return value
+
+
+def _recording(caller: Caller, name: str, arguments: dict[str, Any], category_id: int | None,
+               account_id: int | None) -> Understanding:
+    description = arguments.get("description")
+    if description is not None and not isinstance(description, str):
+        raise ModelUnavailable("description is not text")
+    return Understanding(name, amount=_amount(arguments.get("amount")),
+                         date=_date(arguments.get("date")) or caller.today, category_id=category_id,
+                         account_id=account_id, description=(description or "").strip()[:200] or None)
+
+
+def _report(today: dt.date, name: str, arguments: dict[str, Any], category_id: int | None) -> Understanding:
+    """A question about a period (this month so far unless the model named days)."""
+    period, is_default = _period(today, arguments.get("start_date"), arguments.get("end_date"))
     if name == "top_spending":
         limit = arguments.get("limit", DEFAULT_TOP_LIMIT)
         if not isinstance(limit, int) or isinstance(limit, bool):

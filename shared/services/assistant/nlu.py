@@ -29,13 +29,13 @@ from decimal import Decimal
 
 from . import vocabulary
 from .amounts import find_amounts, pick_amount
-from .matching import EVERYDAY_WORDS, Match, choose, find_names, normalize, prepare, singular
 from .horizon import find_horizon
+from .matching import EVERYDAY_WORDS, Match, choose, find_names, normalize, prepare, singular
 from .periods import Found, Period, default_period, find_period, impossible_date
 from .references import CardRef, Named, find_accounts, find_cards, mark_last_four
 
-INTENTS = ("spending", "income", "net_savings", "balance", "net_worth", "budget_status", "goal_progress", "top_spending",
-           "investments", "record_expense", "record_income", "transfer", "compare_spending",
+INTENTS = ("spending", "income", "net_savings", "balance", "net_worth", "budget_status", "goal_progress",
+           "top_spending", "investments", "record_expense", "record_income", "transfer", "compare_spending",
            "recent_transactions", "undo",
            "advice", "upcoming_bills", "cash_check", "help", "clarify", "unknown")
 __all__ = ["INTENTS", "CardRef", "CategoryRef", "NamedRef", "Understanding", "understand"]
@@ -108,7 +108,8 @@ def _rx(pattern: str) -> re.Pattern:
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _HELP = _rx(r"^(?:help(?: me)?|menu|commands?|options|hi|hello|hey|hiya|yo|start|good (?:morning|afternoon|evening)"
             r")(?: there)?(?: please)?$"
-            r"|\bwhat (?:can|do|else can) you (?:do|help with)\b|\bhow can you help\b|\bwhat can i (?:ask|say|do here)\b"
+            r"|\bwhat (?:can|do|else can) you (?:do|help with)\b|\bhow can you help\b"
+            r"|\bwhat can i (?:ask|say|do here)\b"
             r"|\b(?:kinds?|sorts?|types?) of (?:questions|things) (?:can|do|should) i ask\b"
             r"|\bhow (?:do|does|should) (?:i use (?:this|you|it)|this work|it work)\b|\bwho are you\b|\bwhat are you\b"
             r"|\bshow (?:me )?(?:the )?(?:commands|help)\b")
@@ -116,7 +117,8 @@ _QUESTION_START = _rx(r"^(?:how|what|whats|did|do|does|am|is|are|was|were|when|w
                       r"|will|shall|show|tell|list|give|have|has|any)\b|\bhow much\b|\bhow many\b")
 _50_30_20 = _rx(r"\b50 30 20\b|\bfifty thirty twenty\b")
 _SAVINGS_RATE = _rx(r"\bsavings? rate\b|\brate of sav|\b(?:percent|percentage|share|fraction|portion|proportion)"
-                    r" of (?:my |our )?(?:income|pay|salary|earnings)\b.*\bsav|\bhow much of (?:my |our )?income\b.*\bsav")
+                    r" of (?:my |our )?(?:income|pay|salary|earnings)\b.*\bsav"
+                    r"|\bhow much of (?:my |our )?income\b.*\bsav")
 _UNUSUAL = _rx(r"\b(?:unusual|unusually|anomal\w*|weird|strange|odd|suspicious|irregular|spikes?|unexpected|abnormal)\b"
                r"|\bout of the ordinary\b|\bstand out\b|\bstands out\b")
 _GOAL_PACE = _rx(r"\b(?:on track|on pace|behind|ahead of schedule|in time|reach|hit|achieve|meet|make it)\b")
@@ -135,7 +137,8 @@ _WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
 _BUDGET = _rx(r"\bbudget|\bover ?spen(?:d|t|ding)\b|\bleft to spend\b")
 _GOALS = _rx(r"\bgoals?\b")
 _GOAL_CUE = _rx(r"\b(?:sav(?:e|ed|ing) (?:up )?(?:for|towards?)|put (?:aside|away) for|progress|close|far|how much more"
-                r"|need (?:for|to save)|status|left (?:for|to save)|towards?|target|coming along|doing|going|hows|how is)\b")
+                r"|need (?:for|to save)|status|left (?:for|to save)|towards?|target|coming along|doing|going|hows"
+                r"|how is)\b")
 _BALANCE = _rx(r"\bbalances?\b|\bhow much (?:money |cash )?(?:do|did) (?:i|we) (?:have|got)\b"
                r"|\bhow much (?:money |cash )?(?:is|s) (?:there )?(?:left )?in\b|\bwhats in\b"
                r"|\bwhat (?:do|did) (?:i|we) have in\b|\bmoney (?:do i have|in (?:my|the|our))\b|\bin the bank\b"
@@ -145,17 +148,21 @@ _NET_WORTH = _rx(r"\bnet ?worth\b|\bhow much am i worth\b|\bwhat am i worth\b|\b
 _ACCOUNT = _rx(r"\baccounts?\b")
 # Looking ahead: bills and payments to come; whether the money lasts to a day.
 _OUTGOING = r"(?:bills?|payments?|subscriptions?|debits?|direct debits?|standing orders?|charges?|expenses?|outgoings?)"
-_UPCOMING = _rx(rf"\b{_OUTGOING}\b.*\b(?:coming(?: up)?|upcoming|due|ahead|soon|scheduled|expected|to pay|next (?:week|month|\d+ days))\b"
+_UPCOMING = _rx(rf"\b{_OUTGOING}\b.*\b(?:coming(?: up)?|upcoming|due|ahead|soon|scheduled|expected|to pay"
+                r"|next (?:week|month|\d+ days))\b"
                 rf"|\b(?:upcoming|coming up|due soon|scheduled|recurring|next)\b.*\b{_OUTGOING}\b"
                 r"|\bwhat(?:s| is| will be)? (?:coming up|due)\b|\bwhat do i (?:have to|need to|owe) pay\b")
 _ENOUGH = _rx(r"\b(?:have|had) enough\b|\benough (?:money|cash|funds)\b|\brun(?:ning)? (?:short|out|low|dry)\b"
-              r"|\bbe short\b|\boverdra(?:wn|ft|w)\b|\bgo(?:ing)? (?:negative|below zero|into (?:the )?red|into overdraft)\b"
+              r"|\bbe short\b|\boverdra(?:wn|ft|w)\b"
+              r"|\bgo(?:ing)? (?:negative|below zero|into (?:the )?red|into overdraft)\b"
               r"|\bmake it (?:to|until|till|through)\b|\b(?:money|cash|balance) (?:last|hold out|stretch)\b"
               r"|\bcash ?flow (?:forecast|ahead)\b|\bforecast\b|\bprojected balance\b")
 # How investments did: a word for them, with no account, budget or spending word around it.
 _INVESTMENTS = _rx(r"\b(?:investments?|invested|investing|portfolios?|stocks?|shares|holdings?|brokerage|etfs?)\b")
-_NET = _rx(r"\bnet\b|\bsav(?:e|ed|ing)\b|\bsavings\b|\bcash ?flow\b|\bincome minus\b|\bminus (?:my |our )?(?:expenses|spending)\b"
-           r"|\bspen(?:d|t|ding) more than (?:i|we) (?:earn|earned|made|make)\b|\bearn(?:ed)? more than (?:i|we) spen[dt]\b"
+_NET = _rx(r"\bnet\b|\bsav(?:e|ed|ing)\b|\bsavings\b|\bcash ?flow\b|\bincome minus\b"
+           r"|\bminus (?:my |our )?(?:expenses|spending)\b"
+           r"|\bspen(?:d|t|ding) more than (?:i|we) (?:earn|earned|made|make)\b"
+           r"|\bearn(?:ed)? more than (?:i|we) spen[dt]\b"
            r"|\bsurplus\b|\bdeficit\b|\bleft over\b|\bin the (?:red|black)\b")
 _INCOME = _rx(r"\bearn\w*|\bincome\b|\bmade\b|\bmake\b|\breceived?\b|\b(?:get|got|getting) paid\b|\bpaid me\b"
               r"|\bpaychecks?\b|\bwages?\b|\bcame in\b|\bcome in\b|\bcoming in\b|\brevenue\b")
@@ -241,6 +248,19 @@ class _Reader:
     # -- the decision ---------------------------------------------------------------------
 
     def read(self) -> Understanding:
+        """The first step that recognises the message answers it: where two would, the earlier wins."""
+        for step in (self._command, self._transfer, self._recording, self._looking_ahead, self._compare,
+                     self._investments, self._advice_request, self._top_spending, self._budget_status,
+                     self._goal, self._card_balance, self._holdings, self._money_flow):
+            understood = step()
+            if understood is not None:
+                return understood
+        return Understanding("unknown")
+
+    # -- intents --------------------------------------------------------------------------
+
+    def _command(self) -> Understanding | None:
+        """Help, undo, or the recent transactions: about the conversation, not about a period."""
         n = self.norm
         if _HELP.search(n) and not _ADVICE.search(n):
             return Understanding("help")
@@ -250,21 +270,24 @@ class _Reader:
             raw = self.recent.group("n1") or self.recent.group("n2")
             limit = DEFAULT_RECENT if raw is None else (_WORD_NUMBERS.get(raw) or int(raw))
             return Understanding("recent_transactions", limit=max(1, min(limit, MAX_RECENT)))
-        transfer = self._transfer()
-        if transfer is not None:
-            return transfer
-        recording = self._recording()
-        if recording is not None:
-            return recording
+        return None
+
+    def _looking_ahead(self) -> Understanding | None:
+        n = self.norm
         if _ENOUGH.search(n) and not _GOALS.search(n):
             return self._ahead("cash_check")
         if _UPCOMING.search(n) and not _BUDGET.search(n):
             return self._ahead("upcoming_bills")
-        compared = self._compare()
-        if compared is not None:
-            return compared
+        return None
+
+    def _investments(self) -> Understanding | None:
+        n = self.norm
         if _INVESTMENTS.search(n) and not (_ACCOUNT.search(n) or _BUDGET.search(n) or _SPENDING.search(n)):
             return Understanding("investments", period=self.found.period if self.found else None)
+        return None
+
+    def _advice_request(self) -> Understanding | None:
+        n = self.norm
         if _50_30_20.search(n):
             return self._advice("50_30_20")
         if _SAVINGS_RATE.search(n):
@@ -276,21 +299,29 @@ class _Reader:
         if _ADVICE.search(n):
             topic = "budgets" if _BUDGET.search(n) else "goals" if _GOALS.search(n) else None
             return self._advice(topic)
-        if _TOP.search(n):
-            return self._with_period(Understanding("top_spending", limit=self.limit or DEFAULT_TOP_LIMIT))
-        if _BUDGET.search(n):
-            return self._about_category("budget_status", "expense")
-        goal = self._goal()
-        if goal is not None:
-            return goal
-        card_balance = self._card_balance()
-        if card_balance is not None:
-            return card_balance
+        return None
+
+    def _top_spending(self) -> Understanding | None:
+        if not _TOP.search(self.norm):
+            return None
+        return self._with_period(Understanding("top_spending", limit=self.limit or DEFAULT_TOP_LIMIT))
+
+    def _budget_status(self) -> Understanding | None:
+        return self._about_category("budget_status", "expense") if _BUDGET.search(self.norm) else None
+
+    def _holdings(self) -> Understanding | None:
+        """Net worth, or the balance of the accounts (one when it is named)."""
+        n = self.norm
         if _NET_WORTH.search(n):
             return Understanding("net_worth", period=self.found.period if self.found else None)
         if _BALANCE.search(n) or (self._account_matches() and (_ACCOUNT.search(n) or (
                 _QUESTION_START.search(n) and not (_SPENDING.search(n) or _INCOME.search(n) or _NET.search(n))))):
             return self._balance()
+        return None
+
+    def _money_flow(self) -> Understanding | None:
+        """Net savings, income or spending over a period."""
+        n = self.norm
         if _NET.search(n):
             return self._with_period(Understanding("net_savings"))
         kind = self._best_kind()
@@ -298,9 +329,7 @@ class _Reader:
             return self._about_category("income", "income")
         if _SPENDING.search(n) or (kind == "expense" and _QUESTION_START.search(n)):
             return self._about_category("spending", "expense")
-        return Understanding("unknown")
-
-    # -- intents --------------------------------------------------------------------------
+        return None
 
     def _with_period(self, u: Understanding) -> Understanding:
         if self.found:
@@ -358,27 +387,15 @@ class _Reader:
         if self.bad_date is not None:
             return Understanding("clarify", question=f'There is no such day as "{self.bad_date[0]}". On which day '
                                                      'was it? Say "today", "yesterday" or a date like "on March 3".')
-        kind = self._best_kind(include_items=True)
-        if _REFUND.search(n) or _RECORD_INCOME.search(n):
-            intent = "record_income"
-        elif _GOT.search(n):
-            intent = "record_expense" if kind == "expense" else "record_income"
-        elif _RECORD_EXPENSE.search(n):
-            intent = "record_expense"
-        elif kind == "income":
-            intent = "record_income"
-        elif kind == "expense":
-            intent = "record_expense"
-        else:
+        intent = self._recording_intent()
+        if intent is None:
             return None
         if self.amount.value is None:
             return Understanding("clarify", question=_amount_question(self.amount.raw, self.amount.problem))
-        if self.found is None:
-            day = self.today
-        elif self.found.single_day:
-            day = self.found.period.start
-        else:
-            return Understanding("clarify", question='On which day? Say "today", "yesterday" or a date like "on March 3".')
+        if self.found is not None and not self.found.single_day:
+            return Understanding("clarify",
+                                 question='On which day? Say "today", "yesterday" or a date like "on March 3".')
+        day = self.found.period.start if self.found is not None else self.today
         category_kind = "income" if intent == "record_income" else "expense"
         category_id, tied = self._pick_category(category_kind, include_items=True)
         if tied:
@@ -390,6 +407,23 @@ class _Reader:
             account_id = None  # "with my visa from checking" is a card charge; the account is not paid from
         return Understanding(intent, amount=self.amount.value, date=day, category_id=category_id,
                              account_id=account_id, card_id=card_id, description=self._description())
+
+    def _recording_intent(self) -> str | None:
+        """Income or expense, by the verb ("got paid", "spent"), else by the kind of the category or
+        item named; None when neither says."""
+        n = self.norm
+        kind = self._best_kind(include_items=True)
+        if _REFUND.search(n) or _RECORD_INCOME.search(n):
+            return "record_income"
+        if _GOT.search(n):
+            return "record_expense" if kind == "expense" else "record_income"
+        if _RECORD_EXPENSE.search(n):
+            return "record_expense"
+        if kind == "income":
+            return "record_income"
+        if kind == "expense":
+            return "record_expense"
+        return None
 
     def _transfer(self) -> Understanding | None:
         """Money moved between the caller's own accounts, or an account paying a card."""

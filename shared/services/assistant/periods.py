@@ -51,8 +51,10 @@ def _date_pattern(tag: str) -> str:
     t = tag
     return (
         rf"(?:(?P<iso{t}>(?:19|20)\d\d-\d{{1,2}}-\d{{1,2}})"
-        rf"|{_MONTH.format(g='md_m' + t)}\s+(?P<md_d{t}>\d{{1,2}}){_ORD}\b(?:,?\s*{_YEAR.format(g='md_y' + t)})?"
-        rf"|(?P<dm_d{t}>\d{{1,2}}){_ORD}\s+(?:of\s+)?{_MONTH.format(g='dm_m' + t)}(?:,?\s*{_YEAR.format(g='dm_y' + t)})?"
+        rf"|{_MONTH.format(g='md_m' + t)}\s+(?P<md_d{t}>\d{{1,2}}){_ORD}\b"
+        rf"(?:,?\s*{_YEAR.format(g='md_y' + t)})?"
+        rf"|(?P<dm_d{t}>\d{{1,2}}){_ORD}\s+(?:of\s+)?{_MONTH.format(g='dm_m' + t)}"
+        rf"(?:,?\s*{_YEAR.format(g='dm_y' + t)})?"
         rf"|the\s+(?P<nth{t}>\d{{1,2}})(?:st|nd|rd|th)\b(?:\s+of\s+(?:the|this)\s+month)?"
         rf"|(?P<wdlast{t}>last\s+)?(?P<wd{t}>{'|'.join(sorted(_WEEKDAYS, key=len, reverse=True))})\b"
         rf"|(?P<rel{t}>today|tonight|this\s+morning|this\s+afternoon|this\s+evening|yesterday"
@@ -253,34 +255,17 @@ def _pad_iso(text: str) -> str:
 def find_period(text: str, today: dt.date) -> Found | None:
     """The first period `text` names, most specific form first. `text` is expected lower-case."""
     m = _RANGE.search(text)
-    if m:
-        a, b = _resolve_date(m, "1", today), _resolve_date(m, "2", today)
-        if a and b:
-            if m.group("iso2") is None and m.group("md_y2") is None and m.group("dm_y2") is None and b < a:
-                # "between December 1 and January 15": the end belongs to the year after the start
-                b = _month_day(b.month, b.day, a.year + 1, today) or b
-            a, b = min(a, b), max(a, b)
-            return Found(Period(a, b, f"{_day_label(a, today)} to {_day_label(b, today)}"), m.span(), False)
+    if m and (found := _between(m, today)):
+        return found
     m = _SINCE.search(text)
     if m:
-        if m.group("since_month"):
-            month = _MONTHS[m.group("since_month")]
-            start = dt.date(_most_recent_month(month, today), month, 1)
-        else:
-            start = _resolve_date(m, "1", today)
-        if start and start <= today:
-            return Found(Period(start, today, f"since {_day_label(start, today)}"), m.span(), False)
-        return None  # "since" a day still to come names no period (and is not that day either)
+        return _since(m, today)
     m = _LAST_N.search(text)
-    if m:
-        raw = m.group("n")
-        n = 1 if raw is None else (_NUMBER_WORDS.get(raw) or int(raw))
-        unit = m.group("unit")
-        if 1 <= n <= 120 * (365 if unit.startswith("day") else 1):
-            return Found(_last_n(unit, n, today), m.span(), unit.startswith("day") and n == 1)
+    if m and (found := _in_the_last(m, today)):
+        return found
     m = _THIS.search(text)
     if m:
-        unit = m.group("unit") or m.group("todate") or {"ytd": "year", "mtd": "month", "wtd": "week"}[m.group("abbr")]
+        unit = m.group("unit") or m.group("todate") or _TO_DATE[m.group("abbr")]
         return Found(_this(unit, today), m.span(), False)
     m = _QUARTER.search(text)
     if m:
@@ -290,15 +275,11 @@ def find_period(text: str, today: dt.date) -> Found | None:
         return Found(_month_period(int(m.group("y")), _MONTHS[m.group("m")], today), m.span(), False)
     m = _YEAR_ALONE.search(text)
     if m:
-        year = int(m.group("y"))
-        label = "this year" if year == today.year else str(year)
-        end = min(dt.date(year, 12, 31), today) if year == today.year else dt.date(year, 12, 31)
-        return Found(Period(dt.date(year, 1, 1), end, label), m.span(), False)
+        return Found(_year(int(m.group("y")), today), m.span(), False)
     m = _DAY.search(text)
-    if m:
-        day = _resolve_date(m, "1", today)
-        if day:
-            return Found(_single(day, today), m.span(), True)
+    day = _resolve_date(m, "1", today) if m else None
+    if day:
+        return Found(_single(day, today), m.span(), True)
     m = _MONTH_ALONE.search(text)
     if m:
         month = _MONTHS[m.group("m") or m.group("bare")]
@@ -306,6 +287,51 @@ def find_period(text: str, today: dt.date) -> Found | None:
         label = "this month" if (year, month) == (today.year, today.month) else None
         return Found(_month_period(year, month, today, label, clip=True), m.span(), False)
     return None
+
+
+_TO_DATE = {"ytd": "year", "mtd": "month", "wtd": "week"}
+
+
+def _between(m: re.Match, today: dt.date) -> Found | None:
+    """"between X and Y" / "from X to Y", put in order; None when either is no day."""
+    a, b = _resolve_date(m, "1", today), _resolve_date(m, "2", today)
+    if not (a and b):
+        return None
+    if m.group("iso2") is None and m.group("md_y2") is None and m.group("dm_y2") is None and b < a:
+        # "between December 1 and January 15": the end belongs to the year after the start
+        b = _month_day(b.month, b.day, a.year + 1, today) or b
+    a, b = min(a, b), max(a, b)
+    return Found(Period(a, b, f"{_day_label(a, today)} to {_day_label(b, today)}"), m.span(), False)
+
+
+def _since(m: re.Match, today: dt.date) -> Found | None:
+    """"since X" up to today. None when X is still to come: then the text names no period (and not
+    that day either)."""
+    if m.group("since_month"):
+        month = _MONTHS[m.group("since_month")]
+        start = dt.date(_most_recent_month(month, today), month, 1)
+    else:
+        start = _resolve_date(m, "1", today)
+    if start and start <= today:
+        return Found(Period(start, today, f"since {_day_label(start, today)}"), m.span(), False)
+    return None
+
+
+def _in_the_last(m: re.Match, today: dt.date) -> Found | None:
+    """"the last N days/weeks/months/years"; None for a count of none or over 120 years."""
+    raw = m.group("n")
+    n = 1 if raw is None else (_NUMBER_WORDS.get(raw) or int(raw))
+    unit = m.group("unit")
+    if not 1 <= n <= 120 * (365 if unit.startswith("day") else 1):
+        return None
+    return Found(_last_n(unit, n, today), m.span(), unit.startswith("day") and n == 1)
+
+
+def _year(year: int, today: dt.date) -> Period:
+    """A whole year; the current one up to today."""
+    if year == today.year:
+        return Period(dt.date(year, 1, 1), min(dt.date(year, 12, 31), today), "this year")
+    return Period(dt.date(year, 1, 1), dt.date(year, 12, 31), str(year))
 
 
 _SLASH_DATE = re.compile(r"(?<![\d/.])(?P<a>\d{1,2})/(?P<b>\d{1,2})(?:/(?P<y>\d{2}|\d{4}))?(?![\d/])")
