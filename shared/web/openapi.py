@@ -221,8 +221,8 @@ def _problem(status: int) -> dict[str, Any]:
 
 
 def _success(spec: Any, components: _Components) -> dict[str, Any]:
-    from shared.web.routes import ListOf
     from shared.schemas import OneOf
+    from shared.web.routes import ListOf
 
     answer = spec.response
     status_text = {200: "OK", 201: "Created", 202: "Accepted", 204: "No content"}.get(spec.status, "OK")
@@ -263,15 +263,7 @@ def _operation(route: Any, path: str, path_params: list, components: _Components
     op: dict[str, Any] = {"operationId": route.name, "summary": summary, "tags": [_tag(endpoint, path)]}
     if description:
         op["description"] = description
-
-    extra_params: dict[str, PathParam] = spec.path_params if spec is not None else {}
-    parameters = []
-    for name, schema, required in path_params:
-        declared = extra_params.get(name)
-        param = {"name": name, "in": "path", "required": True, "schema": declared.schema if declared else schema}
-        if declared and declared.description:
-            param["description"] = declared.description
-        parameters.append(param)
+    parameters = _path_parameters(path_params, spec.path_params if spec is not None else {})
 
     if spec is None:  # a plain function: all we know is that it answers
         if parameters:
@@ -281,48 +273,76 @@ def _operation(route: Any, path: str, path_params: list, components: _Components
 
     if spec.query is not None:
         parameters.extend(_query_parameters(spec.query))
-    for header in spec.headers:
-        parameters.append({
-            "name": header, "in": "header", "required": False,
-            "description": "Makes a retry safe: the same key with the same body within 24 hours answers "
-                           "the first answer again and creates nothing; with another body it is a 422. "
-                           "Up to 255 printable characters; a blank key counts as none.",
-            "schema": {"type": "string", "maxLength": 255, "examples": ["5f0c6a2e-2b7e-4a8e-9d55-3c1e0f6b9a10"]},
-        })
+    parameters.extend(_header_parameter(header) for header in spec.headers)
     if parameters:
         op["parameters"] = parameters
+    if spec.body is not None:
+        op["requestBody"] = _request_body(spec, components)
+    op["security"] = [{SECURITY_SCHEME: []}] if spec.auth else []
+    op["responses"] = _responses(route, _error_statuses(spec, path_params), components)
+    return op
 
+
+def _path_parameters(path_params: list, declared: dict[str, PathParam]) -> list[dict[str, Any]]:
+    """The template's path parameters, with the schema and description the route declares for them."""
+    parameters = []
+    for name, schema, _required in path_params:
+        own = declared.get(name)
+        param = {"name": name, "in": "path", "required": True, "schema": own.schema if own else schema}
+        if own and own.description:
+            param["description"] = own.description
+        parameters.append(param)
+    return parameters
+
+
+def _header_parameter(header: str) -> dict[str, Any]:
+    return {
+        "name": header, "in": "header", "required": False,
+        "description": "Makes a retry safe: the same key with the same body within 24 hours answers "
+                       "the first answer again and creates nothing; with another body it is a 422. "
+                       "Up to 255 printable characters; a blank key counts as none.",
+        "schema": {"type": "string", "maxLength": 255, "examples": ["5f0c6a2e-2b7e-4a8e-9d55-3c1e0f6b9a10"]},
+    }
+
+
+def _request_body(spec: Any, components: _Components) -> dict[str, Any]:
+    """A JSON body of the route's model (or, where the route takes a list too, up to 1000 of them)."""
+    body_schema = components.ref(spec.body, "validation")
+    if spec.body_is_list is not None:
+        body_schema = {"oneOf": [body_schema, {
+            "type": "array", "minItems": 1, "maxItems": 1000,
+            "items": components.ref(spec.body_is_list, "validation")}]}
+    media: dict[str, Any] = {"schema": body_schema}
+    named = getattr(spec.body, "request_examples", None)
+    if named:
+        media["examples"] = {key: {"summary": summary, "value": value} for key, (summary, value) in named.items()}
+    return {"required": True, "content": {"application/json": media}}
+
+
+def _error_statuses(spec: Any, path_params: list) -> set[int]:
+    """The problem statuses a route can answer, from what it takes: a body, a query or headers, a
+    caller, an id in the path."""
     errors: set[int] = set(spec.extra_statuses)
     if spec.body is not None:
-        body_schema = components.ref(spec.body, "validation")
-        if spec.body_is_list is not None:
-            body_schema = {"oneOf": [body_schema, {
-                "type": "array", "minItems": 1, "maxItems": 1000,
-                "items": components.ref(spec.body_is_list, "validation")}]}
-        media: dict[str, Any] = {"schema": body_schema}
-        named = getattr(spec.body, "request_examples", None)
-        if named:
-            media["examples"] = {key: {"summary": summary, "value": value} for key, (summary, value) in named.items()}
-        op["requestBody"] = {"required": True, "content": {"application/json": media}}
         errors |= {400, 413, 422}
     if spec.query is not None or spec.headers:
         errors.add(422)
     if spec.auth:
         errors |= {401, 403}
-        op["security"] = [{SECURITY_SCHEME: []}]
-    else:
-        op["security"] = []
     if path_params:
         errors.add(404)
+    return errors
 
+
+def _responses(route: Any, errors: set[int], components: _Components) -> dict[str, Any]:
+    spec = route.spec
     # A route whose answers are not all problem+json or a model (the MCP endpoint) declares them itself.
     own: dict[str, Any] = getattr(route.function, "openapi_responses", None) or {}
     responses = {} if str(spec.status) in own else {str(spec.status): _success(spec, components)}
     for status in sorted(errors):
         responses[str(status)] = _problem(status)
     responses.update(own)
-    op["responses"] = dict(sorted(responses.items()))
-    return op
+    return dict(sorted(responses.items()))
 
 
 def build(routes: list[Any], prefix: str = "api") -> dict[str, Any]:
