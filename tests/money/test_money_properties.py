@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import json
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -26,7 +28,7 @@ def _shared_client():
 
 
 def _post_raw(client, amount_literal: str):
-    raw = '{"type": "expense", "date": "2026-01-01", "amount": %s}' % amount_literal
+    raw = '{"type": "expense", "date": "2026-01-01", "amount": ' + amount_literal + "}"
     return client.post("/api/transactions", data=raw, headers={"content-type": "application/json"})
 
 
@@ -107,59 +109,94 @@ def _create_body(kind, amount, account_pick, destination_pick, card_pick, accoun
     return body
 
 
+def _same_account(body: dict) -> bool:
+    """A transfer to the account it comes from: refused with a 422."""
+    return body.get("to_account_id") is not None and body["to_account_id"] == body["account_id"]
+
+
+@dataclass
+class _Book:
+    """One user's accounts, cards and categories, and the transactions created through the API so far."""
+    client: Any
+    accounts: list[int]
+    cards: list[int]
+    categories: dict[str, int]
+    created_ids: list[int] = field(default_factory=list)
+
+    def apply(self, step: tuple) -> None:
+        kind, *args = step
+        if kind in ("patch", "retype", "delete") and not self.created_ids:
+            return  # nothing to change yet
+        {"create": self.create, "patch": self.patch, "retype": self.retype, "delete": self.delete,
+         "opening": self.opening}[kind](*args)
+
+    def create(self, *shape) -> None:
+        body = _create_body(*shape, self.accounts, self.cards, self.categories)
+        r = self.client.post("/api/transactions", json=body)
+        assert r.status == (422 if _same_account(body) else 201), (body, r)
+        if r.status == 201:
+            self.created_ids.append(r.json()["id"])
+
+    def patch(self, index, amount, account_pick, clear_category) -> None:
+        change: dict = {}
+        if amount is not None:
+            change["amount"] = str(amount)
+        if account_pick is not None:
+            change["account_id"] = self.accounts[account_pick]
+        if clear_category:
+            change["category_id"] = None
+        r = self.client.patch(f"/api/transactions/{self._pick(index)}", json=change)
+        assert r.status in (200, 422), r  # 422: e.g. an account on a card expense, or a self-transfer
+
+    def retype(self, index, create_step) -> None:
+        """Reshape a transaction entirely (say an expense into a card payment): every link is sent."""
+        _, *shape = create_step
+        body = _create_body(*shape, self.accounts, self.cards, self.categories)
+        change = {name: body.get(name) for name in LINKS} | {"type": body["type"], "amount": body["amount"]}
+        r = self.client.patch(f"/api/transactions/{self._pick(index)}", json=change)
+        assert r.status == (422 if _same_account(body) else 200), (change, r)
+
+    def delete(self, index) -> None:
+        tx_id = self.created_ids.pop(index % len(self.created_ids))
+        assert self.client.delete(f"/api/transactions/{tx_id}").status == 204
+
+    def opening(self, account_pick, balance) -> None:
+        ok(self.client.patch(f"/api/accounts/{self.accounts[account_pick]}", json={"opening_balance": str(balance)}))
+
+    def _pick(self, index: int) -> int:
+        return self.created_ids[index % len(self.created_ids)]
+
+
+def _account_balance(account: dict, transactions: list[dict]) -> Decimal:
+    """Opening balance + income − expenses and transfers out + transfers in, from the listed transactions."""
+    expected = Decimal(account["opening_balance"])
+    for t in transactions:
+        amount = Decimal(t["amount"])
+        if t["type"] == "income" and t["account_id"] == account["id"]:
+            expected += amount
+        elif t["type"] in ("expense", "transfer") and t["account_id"] == account["id"]:
+            expected -= amount
+        if t["type"] == "transfer" and t["to_account_id"] == account["id"]:
+            expected += amount
+    return expected
+
+
 @SETTINGS
 @given(steps=st.lists(st.one_of(creates, creates, patches, retypes, deletes, openings), min_size=1, max_size=14))
 def test_balances_equal_the_exact_sum_of_the_listed_transactions(steps):
     client = make_user().client
-    accounts = [new_account(client, name=f"A{i}", opening_balance=f"{i * 100}.10")["id"] for i in range(N_ACCOUNTS)]
-    cards = [new_card(client, name=f"C{i}")["id"] for i in range(N_CARDS)]
-    categories = {"income": new_category(client, "income")["id"], "expense": new_category(client)["id"]}
-    created_ids: list[int] = []
+    book = _Book(client,
+                 accounts=[new_account(client, name=f"A{i}", opening_balance=f"{i * 100}.10")["id"]
+                           for i in range(N_ACCOUNTS)],
+                 cards=[new_card(client, name=f"C{i}")["id"] for i in range(N_CARDS)],
+                 categories={"income": new_category(client, "income")["id"], "expense": new_category(client)["id"]})
     for step in steps:
-        if step[0] == "create":
-            body = _create_body(*step[1:], accounts, cards, categories)
-            r = client.post("/api/transactions", json=body)
-            same_account = body.get("to_account_id") is not None and body["to_account_id"] == body["account_id"]
-            assert r.status == (422 if same_account else 201), (body, r)
-            if r.status == 201:
-                created_ids.append(r.json()["id"])
-        elif step[0] == "patch" and created_ids:
-            _, index, amount, account_pick, clear_category = step
-            change: dict = {}
-            if amount is not None:
-                change["amount"] = str(amount)
-            if account_pick is not None:
-                change["account_id"] = accounts[account_pick]
-            if clear_category:
-                change["category_id"] = None
-            r = client.patch(f"/api/transactions/{created_ids[index % len(created_ids)]}", json=change)
-            assert r.status in (200, 422), r  # 422: e.g. an account on a card expense, or a self-transfer
-        elif step[0] == "retype" and created_ids:
-            # Reshape a transaction entirely (say an expense into a card payment): every link is sent.
-            _, index, (_, *shape) = step
-            body = _create_body(*shape, accounts, cards, categories)
-            change = {name: body.get(name) for name in LINKS} | {"type": body["type"], "amount": body["amount"]}
-            r = client.patch(f"/api/transactions/{created_ids[index % len(created_ids)]}", json=change)
-            same_account = body.get("to_account_id") is not None and body["to_account_id"] == body["account_id"]
-            assert r.status == (422 if same_account else 200), (change, r)
-        elif step[0] == "delete" and created_ids:
-            tx_id = created_ids.pop(step[1] % len(created_ids))
-            assert client.delete(f"/api/transactions/{tx_id}").status == 204
-        elif step[0] == "opening":
-            ok(client.patch(f"/api/accounts/{accounts[step[1]]}", json={"opening_balance": str(step[2])}))
+        book.apply(step)
 
     transactions = all_items(client, "/api/transactions")
-    assert sorted(t["id"] for t in transactions) == sorted(created_ids)
+    assert sorted(t["id"] for t in transactions) == sorted(book.created_ids)
     for account in all_items(client, "/api/accounts"):
-        expected = Decimal(account["opening_balance"])
-        for t in transactions:
-            amount = Decimal(t["amount"])
-            if t["type"] == "income" and t["account_id"] == account["id"]:
-                expected += amount
-            elif t["type"] in ("expense", "transfer") and t["account_id"] == account["id"]:
-                expected -= amount
-            if t["type"] == "transfer" and t["to_account_id"] == account["id"]:
-                expected += amount
+        expected = _account_balance(account, transactions)
         assert Decimal(account["balance"]) == expected and account["balance"] == format(expected, "f"), account
     for card in all_items(client, "/api/credit-cards"):
         charges = sum((Decimal(t["amount"]) for t in transactions

@@ -23,33 +23,37 @@ MONTH = dt.date.today().strftime("%Y-%m")
 
 
 def _seed(client, resource: str, n: int) -> None:
-    if resource == "accounts":
-        for i in range(n):
-            new_account(client, name=f"A{i}")
-    elif resource == "credit-cards":
-        for i in range(n):
-            new_card(client, name=f"C{i}")
-    elif resource == "income-sources":
-        for i in range(n):
-            new_income_source(client, name=f"S{i}")
-    elif resource == "categories":
-        for i in range(n):
-            new_category(client)
-    elif resource == "transactions":
-        account, card = new_account(client), new_card(client)
-        category = new_category(client)
-        for i in range(n):
-            shape = [dict(account_id=account["id"], category_id=category["id"]), dict(credit_card_id=card["id"]),
-                     dict(type="transfer", account_id=account["id"], to_credit_card_id=card["id"])][i % 3]
-            new_transaction(client, description=f"t{i}", **shape)
-    elif resource == "budgets":
-        for i in range(n):
-            category = new_category(client)
-            new_budget(client, category_id=category["id"], month=MONTH)
-            new_transaction(client, category_id=category["id"])
-    elif resource == "goals":
-        for i in range(n):
-            new_goal(client, title=f"G{i}", target_date="2030-01-01")
+    """`n` rows of `resource` for the caller (transactions of three shapes, budgets with spending)."""
+    if resource == "transactions":
+        _seed_transactions(client, n)
+        return
+    for i in range(n):
+        _ONE_ROW[resource](client, i)
+
+
+def _seed_transactions(client, n: int) -> None:
+    account, card = new_account(client), new_card(client)
+    category = new_category(client)
+    shapes = [dict(account_id=account["id"], category_id=category["id"]), dict(credit_card_id=card["id"]),
+              dict(type="transfer", account_id=account["id"], to_credit_card_id=card["id"])]
+    for i in range(n):
+        new_transaction(client, description=f"t{i}", **shapes[i % 3])
+
+
+def _budget_with_spending(client) -> None:
+    category = new_category(client)
+    new_budget(client, category_id=category["id"], month=MONTH)
+    new_transaction(client, category_id=category["id"])
+
+
+_ONE_ROW = {
+    "accounts": lambda client, i: new_account(client, name=f"A{i}"),
+    "credit-cards": lambda client, i: new_card(client, name=f"C{i}"),
+    "income-sources": lambda client, i: new_income_source(client, name=f"S{i}"),
+    "categories": lambda client, _i: new_category(client),
+    "budgets": lambda client, _i: _budget_with_spending(client),
+    "goals": lambda client, i: new_goal(client, title=f"G{i}", target_date="2030-01-01"),
+}
 
 
 def _list_statements(client, resource: str, params: dict) -> int:
