@@ -32,7 +32,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 
 from sqlalchemy import Numeric, select, type_coerce
 from sqlalchemy.orm import Session
@@ -43,7 +43,7 @@ from shared.schemas import CENT
 from shared.schemas import investments as s
 from shared.services import fx
 from shared.services.investments import Assets, PriceSeries, Portfolios, price_series, series_of
-from shared.services.positions import ZERO, Position, Refused, order_key, wide
+from shared.services.positions import ZERO, Position, Refused, cost_in_home, order_key, wide
 
 HUNDRED = Decimal(100)
 ONE_DAY = dt.timedelta(days=1)
@@ -131,15 +131,8 @@ def _measure(trades, series: PriceSeries, start, end, rates) -> Figures:
             return None
         if rates is None:
             return ZERO
-        cost = home.get(trade.asset_id, ZERO)
-        removed = ZERO
-        if trade.type == "buy":
-            cost += rates(trade.asset_id, trade.date, trade.amount)
-        elif trade.type == "sell":
-            removed = cost if trade.quantity == before else \
-                (cost * trade.quantity / before).quantize(CENT, rounding=ROUND_HALF_EVEN)
-            cost -= removed
-        home[trade.asset_id] = cost
+        paid = rates(trade.asset_id, trade.date, trade.amount) if trade.type == "buy" else None
+        home[trade.asset_id], removed = cost_in_home(home.get(trade.asset_id, ZERO), trade, before, paid)
         return removed
 
     index = 0

@@ -126,6 +126,20 @@ class Position:
         return trade_value(self.quantity, price)
 
 
+def cost_in_home(cost: Decimal, trade, before: Decimal, converted: Decimal | None) -> tuple[Decimal, Decimal]:
+    """The cost held in the user's currency after `trade` ((cost, what it removed)): a buy adds its cost as
+    `converted` (at its day's rate, rounded to cents), a sell takes out its average-cost share of the quantity
+    held `before` it; nothing else changes it. Performance and valuation both keep it so."""
+    removed = ZERO
+    if trade.type == "buy":
+        cost += converted
+    elif trade.type == "sell":
+        removed = cost if trade.quantity == before else \
+            (cost * trade.quantity / before).quantize(CENT, rounding=ROUND_HALF_EVEN)
+        cost -= removed
+    return cost, removed
+
+
 def _q(value: Decimal) -> str:
     return format(value.normalize(), "f") if value else "0"
 
