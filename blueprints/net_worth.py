@@ -28,6 +28,8 @@ def get_net_worth(ctx: Context) -> s.NetWorthOut:
 def get_net_worth_history(ctx: Context) -> s.NetWorthHistoryOut:
     """Your net worth at the end of each day or month from date_from to date_to, every period present
     (the last one as of date_to), computed exactly as GET /api/net-worth computes it for that day.
-    Defaults: granularity=month, date_to=today (UTC), date_from 12 months (or 30 days) back. At most
-    366 days or 600 months per request (422 beyond)."""
+    Defaults: granularity=month, date_to=today (UTC), date_from 12 months (or 30 days) back but not
+    before your first activity (registration, first transaction or first trade of an asset, the
+    earliest; as reports do), so a newcomer's history has no empty months from before they had anything.
+    At most 366 days or 600 months per request (422 beyond)."""
     return net_worth.history(ctx.session, ctx.user, ctx.params)

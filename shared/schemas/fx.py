@@ -132,7 +132,9 @@ class NetWorthOut(Output):
 
 class NetWorthHistoryQuery(Query):
     granularity: Literal["month", "day"] = "month"
-    date_from: CalendarDate | None = Field(default=None, description="default: 12 months (or 30 days) up to date_to")
+    date_from: CalendarDate | None = Field(default=None, description=(
+        "default: 12 months (or 30 days) up to date_to, but not before the user's first activity (registration, "
+        "first transaction or first trade of an asset, the earliest)"))
     date_to: CalendarDate | None = Field(default=None, description="default: today (UTC)")
 
 

@@ -152,29 +152,42 @@ class AssetValuation(Output):
                                      "it is then valued at its amount invested")
     price: PreciseOut | None
     price_date: dt.date | None
+    currency: str = Field(description="the asset's currency: price, amount_invested, market_value, gain and "
+                                      "return_pct are in it")
     amount_invested: MoneyOut
     market_value: MoneyOut = Field(description="quantity × price, rounded half-even to cents")
     gain: MoneyOut = Field(description="market_value − amount_invested")
     return_pct: PercentOut | None = Field(description="gain / amount_invested × 100; null when nothing was invested")
+    converted_market_value: MoneyOut | None = Field(description=(
+        "market_value in the user's currency at the rate of the day, rounded half-even to cents; null when the "
+        "asset's currency has no rate at all (it is then left out of the totals and named in missing_rates)"))
+    converted_amount_invested: MoneyOut | None = Field(description=(
+        "the cost held in the user's currency, each buy at the rate of its day (a sell takes out its "
+        "average-cost share), as performance counts it; null when the currency has no rate at all"))
 
 
 class Totals(Output):
-    market_value: MoneyOut
-    amount_invested: MoneyOut
-    gain: MoneyOut
+    market_value: MoneyOut = Field(description="the sum of the assets' converted_market_value, in the user's "
+                                               "currency")
+    amount_invested: MoneyOut = Field(description="the sum of the assets' converted_amount_invested")
+    gain: MoneyOut = Field(description="market_value − amount_invested: a currency's move on what is held is in it")
     return_pct: PercentOut | None
 
 
 class ValuationOut(Output):
     portfolio_id: int
     date: dt.date
+    currency: str = Field(description="the user's currency: the totals are in it")
     assets: list[AssetValuation]
     totals: Totals
+    missing_rates: MissingRates
 
 
 class HistoryQuery(Query):
     granularity: Granularity = "month"
-    date_from: Date | None = Field(default=None, description="default: 12 months (or 30 days) up to date_to")
+    date_from: Date | None = Field(default=None, description=(
+        "default: 12 months (or 30 days) up to date_to, but not before the portfolio's first activity (its "
+        "creation or its first trade, whichever is earlier)"))
     date_to: Date | None = Field(default=None, description="default: today (UTC)")
 
     check_range = field_validator("date_to")(_range_checked)
@@ -182,15 +195,18 @@ class HistoryQuery(Query):
 
 class HistoryPoint(Output):
     period: str = Field(examples=["2026-10", "2026-10-31"])
-    market_value: MoneyOut
+    market_value: MoneyOut = Field(description="in the user's currency: each asset's value converted at the rate "
+                                               "of the period's last day, rounded half-even to cents, then added")
 
 
 class HistoryOut(Output):
     portfolio_id: int
+    currency: str = Field(description="the user's currency: every market_value is in it")
     granularity: Granularity
     date_from: dt.date
     date_to: dt.date
     items: list[HistoryPoint]
+    missing_rates: MissingRates
 
 
 # --- trades and performance -----------------------------------------------------------------

@@ -206,6 +206,18 @@ def load_rates(session: Session, user_id: int, target: str, currencies: Iterable
     return RateTable(target, [(r.base, r.quote, r.date, r.rate, bool(r.own)) for r in rows])
 
 
+def converter(session: Session, user, currencies: Iterable[str], start: dt.date, end: dt.date) -> Converter:
+    """A Converter into the user's currency for `currencies` on dates in [start, end] (one query at most)."""
+    return Converter(load_rates(session, user.id, user.currency, currencies, start, end))
+
+
+def in_home(convert: Converter, amount: Decimal, currency: str, day: dt.date) -> Decimal | None:
+    """One value converted at `day`'s rate and rounded half-even to cents (None, and noted, without a rate):
+    how an asset's value on a day reaches the user's currency in valuation, history and net worth."""
+    exact = convert(amount, currency, day)
+    return None if exact is None else to_money(exact)
+
+
 def convert(session: Session, user, amount: Decimal, currency: str, day: dt.date,
             target: str | None = None) -> Decimal | None:
     """One amount in `currency` on `day`, in `target` (default the user's currency), rounded to
@@ -216,4 +228,4 @@ def convert(session: Session, user, amount: Decimal, currency: str, day: dt.date
     return None if converted is None else to_money(converted)
 
 
-__all__ = ["RateTable", "Converter", "load_rates", "rates_query", "convert", "to_money", "EUR"]
+__all__ = ["RateTable", "Converter", "load_rates", "rates_query", "convert", "converter", "in_home", "to_money", "EUR"]

@@ -14,16 +14,23 @@ Rules (also in the OpenAPI descriptions of the routes):
   an asset purchased after the day is left out (it was not in the portfolio then). Each asset's
   market value is rounded half-even to cents, and the totals add the rounded values, so the lines
   always add up to the total.
-- History: the same valuation at the end of each day or month (the last period as of `date_to`).
-- Amounts are in the asset's own figures: the user's currency once assets carry a currency (the
-  seam is `performance.Rates`).
+- Currency: each asset's own figures (price, amount invested, market value, gain) are in its
+  `currency`; beside them `converted_market_value` is the market value at the rate of the day
+  (shared/services/fx.py, rounded half-even to cents) and `converted_amount_invested` the cost held
+  with each buy at the rate of its day (positions.cost_in_home, as performance keeps it). The totals
+  add the converted figures, in the user's `currency`. An asset whose currency has no rate at all has
+  both null, is left out of the totals and named in `missing_rates`, never guessed. The totals'
+  market value is net worth's `investments` for the portfolio on that day.
+- History: the same market value at the end of each day or month (the last period as of `date_to`),
+  each asset converted at the rate of that day, in the user's currency. A defaulted date_from does
+  not start before the portfolio's first activity (its creation or its first trade, the earlier).
 """
 from __future__ import annotations
 
 import datetime as dt
 import functools
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import groupby
 from operator import itemgetter
 from dataclasses import replace
@@ -34,7 +41,9 @@ from sqlalchemy import Numeric, and_, bindparam, delete, func, select, text, typ
 from sqlalchemy.orm import Session, aliased
 
 from shared.services.months import month_end, month_start, months_spanned, next_month_start
-from shared.services.positions import Position, Refused, order_key, wide
+from shared.services import fx
+from shared.services.positions import ZERO, Position, Refused, cost_in_home, order_key, wide
+from shared.services.report_ranges import first_holding_activity
 from shared.services.resources import CurrencyHolder, Resource
 from shared.services.trades import AS_THE_ASSET, asset_out, delete_trades_of, first_buy, check_history, positions, \
     asset_trades, sync_first_buy
@@ -232,18 +241,24 @@ _UPSERTS = {"postgresql": _upsert_on_conflict, "sqlite": _upsert_on_conflict, "m
 # --- valuation ------------------------------------------------------------------------------
 
 
-def held_on(trades: list, on: dt.date | None = None) -> Position:
+def held_on(trades: list, on: dt.date | None = None,
+            paid: Callable[[Any], Decimal] | None = None) -> tuple[Position, Decimal]:
     """The position after the trades dated on or before `on` (a history the API refused cannot be
-    stored, so Refused means rows written around it: the trades up to the refused one count)."""
-    position = Position()
+    stored, so Refused means rows written around it: the trades up to the refused one count), and
+    the cost held in the user's currency (positions.cost_in_home) with `paid(buy)`, the buy's cost
+    converted at its day's rate (without it, 0)."""
+    position, home = Position(), ZERO
     for trade in sorted(trades, key=order_key):
         if on is not None and trade.date > on:
             break
+        before = position.quantity
         try:
             position.apply(trade)
         except Refused:
             break
-    return position
+        if paid is not None:
+            home, _ = cost_in_home(home, trade, before, paid(trade) if trade.type == "buy" else None)
+    return position, home
 
 
 def timeline(trades: list) -> tuple[list[dt.date], list[Position]]:
@@ -308,38 +323,54 @@ def valuation(session: Session, user: User, portfolio_id: int, on: dt.date | Non
         .order_by(Asset.id)
     ).all()
     trades = asset_trades(session, [a.id for a, _, _ in rows], until=on)
+    # Rates from the first buy (a cost held is at its buy's rate) to the day; no query when all is home.
+    first = min((t.date for ts in trades.values() for t in ts), default=on)
+    convert = fx.converter(session, user, {a.currency for a, _, _ in rows}, min(first, on), on)
     lines = []
     with wide():
         for a, price, price_day in rows:
-            position = held_on(trades[a.id])
+            rated = convert.table.rate(a.currency, on) is not None  # any rate of the currency: every day has one
+            paid = (lambda buy, currency=a.currency: fx.to_money(convert(buy.amount, currency, buy.date)))
+            position, home_cost = held_on(trades[a.id], paid=paid if rated else None)
             value = position.value_at(price)
+            converted = fx.in_home(convert, value, a.currency, on)
             gain = value - position.cost
             lines.append(s.AssetValuation(
                 asset_id=a.id, name=a.name, type=a.type, symbol=a.symbol, quantity=position.quantity,
                 purchase_date=a.purchase_date, priced=price is not None, price=price, price_date=price_day,
-                amount_invested=position.cost, market_value=value, gain=gain,
-                return_pct=return_pct(gain, position.cost),
+                currency=a.currency, amount_invested=position.cost, market_value=value, gain=gain,
+                return_pct=return_pct(gain, position.cost), converted_market_value=converted,
+                converted_amount_invested=None if converted is None else home_cost,
             ))
-        value = sum((line.market_value for line in lines), Decimal("0.00"))
-        invested = sum((line.amount_invested for line in lines), Decimal("0.00"))
+        counted = [line for line in lines if line.converted_market_value is not None]
+        value = sum((line.converted_market_value for line in counted), Decimal("0.00"))
+        invested = sum((line.converted_amount_invested for line in counted), Decimal("0.00"))
         totals = s.Totals(market_value=value, amount_invested=invested, gain=value - invested,
                           return_pct=return_pct(value - invested, invested))
-    return s.ValuationOut(portfolio_id=portfolio.id, date=on, assets=lines, totals=totals)
+    return s.ValuationOut(portfolio_id=portfolio.id, date=on, currency=user.currency, assets=lines, totals=totals,
+                          missing_rates=convert.missing_rates())
 
 
 # --- history --------------------------------------------------------------------------------
 
 
 def history_range(params: s.HistoryQuery, max_days: int = s.MAX_HISTORY_DAYS,
-                  max_months: int = s.MAX_HISTORY_MONTHS) -> tuple[dt.date, dt.date]:
-    """The documented defaults and the cap on the number of periods (net worth history shares them)."""
+                  max_months: int = s.MAX_HISTORY_MONTHS, first: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The documented defaults and the cap on the number of periods (net worth history shares them). A
+    defaulted date_from never starts before `first`, the owner's first activity (its day, or its month),
+    so a newcomer's history does not list months of nothing from before they had anything; a date_from
+    the client sends is kept as sent."""
     end = params.date_to or today()
     if params.date_from is not None:
         start = params.date_from
     elif params.granularity == "day":
         start = end - dt.timedelta(days=min(29, (end - dt.date.min).days))
+        if first is not None:
+            start = min(max(start, first), end)
     else:
         start = month_start(end, -11)
+        if first is not None:
+            start = min(max(start, first.replace(day=1)), end.replace(day=1))
     if start > end:
         raise invalid("date_to", "must be on or after date_from", where="query")
     if params.granularity == "day":
@@ -424,7 +455,12 @@ def series_of(rows) -> PriceSeries:
 
 def history(session: Session, user: User, portfolio_id: int, params: s.HistoryQuery) -> s.HistoryOut:
     portfolio = Portfolios().get(session, user, portfolio_id)
-    start, end = history_range(params)
+    first = None
+    if params.date_from is None:  # the portfolio's first activity: its creation or its first trade
+        first = portfolio.created_at.date() if portfolio.created_at else today()
+        trade = first_holding_activity(session, user, portfolio.id)
+        first = first if trade is None else min(first, trade)
+    start, end = history_range(params, first=first)
     assets = session.execute(
         select(Asset).where(Asset.portfolio_id == portfolio.id, Asset.purchase_date <= end)
         .order_by(Asset.purchase_date, Asset.id)
@@ -432,9 +468,12 @@ def history(session: Session, user: User, portfolio_id: int, params: s.HistoryQu
     prices = prices_between(session, Asset.portfolio_id == portfolio.id, start, end)
     trades = sorted((t for ts in asset_trades(session, [a.id for a in assets], until=end).values() for t in ts),
                     key=order_key)
+    convert = fx.converter(session, user, {a.currency for a in assets}, start, end)
+    foreign = {a.id: a.currency for a in assets if a.currency != user.currency}
 
     # Walk the periods in order, applying trades and prices as their days come, keeping each
-    # asset's value and their running total.
+    # asset's value, the running total of those in the user's currency, and converting the others
+    # at each period's rate.
     held = {a.id: Position() for a in assets}
     price_of: dict[int, Decimal | None] = {a.id: None for a in assets}
     value_of = {a.id: Decimal("0.00") for a in assets}
@@ -463,11 +502,16 @@ def history(session: Session, user: User, portfolio_id: int, params: s.HistoryQu
         with wide():
             for asset_id in changed:
                 worth = held[asset_id].value_at(price_of[asset_id])
-                total += worth - value_of[asset_id]
+                if asset_id not in foreign:
+                    total += worth - value_of[asset_id]
                 value_of[asset_id] = worth
-        items.append(s.HistoryPoint(period=label, market_value=total))
-    return s.HistoryOut(portfolio_id=portfolio.id, granularity=params.granularity, date_from=start,
-                        date_to=end, items=items)
+            point = total
+            for asset_id, currency in foreign.items():
+                if value_of[asset_id]:  # nothing held converts to nothing, rate or not
+                    point += fx.in_home(convert, value_of[asset_id], currency, day) or 0
+        items.append(s.HistoryPoint(period=label, market_value=point))
+    return s.HistoryOut(portfolio_id=portfolio.id, currency=user.currency, granularity=params.granularity,
+                        date_from=start, date_to=end, items=items, missing_rates=convert.missing_rates())
 
 
 __all__ = ["Portfolios", "Assets", "Prices", "valuation", "history", "upsert_prices"]

@@ -12,12 +12,17 @@
   A portfolio's item is in its assets' currency when they share one; a portfolio mixing currencies
   is answered in the user's currency (its `balance` is then the converted figure too).
 - Each item is converted at the rate of the day (shared/services/fx.py) and rounded half-even to
-  cents; the totals add the rounded items, so the items always add up to the totals. An item whose
+  cents (a portfolio: each asset converted and rounded, then added, as its valuation's totals, so
+  `investments` is the sum of the portfolios' valuation totals on that day, an asset without any rate
+  left out of its portfolio's figure as there); the totals add the
+  rounded items, so the items always add up to the totals. An item whose
   currency has no rate at all has `converted: null`, is left out of the totals, and its currency is
   named in `missing_rates`, never guessed.
 - History values every period at its last day (the last period at `date_to`), every period present;
   its last point is the net worth on `date_to` by construction (the same function computes both).
-  The range is bounded: at most 366 days or 600 months per request (422 beyond).
+  The range is bounded: at most 366 days or 600 months per request (422 beyond). A defaulted
+  date_from does not start before the user's first activity (registration, first transaction or
+  first trade of an asset, the earliest: report_ranges.first_worth_activity), as reports do.
 """
 from __future__ import annotations
 
@@ -37,6 +42,7 @@ from shared.services import fx
 from shared.services import investments
 from shared.services.investments import periods, today
 from shared.services.positions import Position
+from shared.services.report_ranges import first_worth_activity
 from shared.services.trades import asset_trades
 
 ZERO = Decimal("0.00")
@@ -182,18 +188,16 @@ def snapshot(day: dt.date, holders: list[Holder], holdings: list[Holding], conve
             portfolios[h.asset.portfolio_id].append((h, value))
     for portfolio_id, held in portfolios.items():
         currencies = {h.asset.currency for h, _ in held}
-        exact, complete = Decimal(0), True
-        for h, value in held:
-            part = convert(value, h.asset.currency, day)
-            if part is None:
-                complete = False
-            else:
-                exact += part
-        converted = fx.to_money(exact) if complete else None
+        # Each asset converted and rounded as the portfolio's valuation does, so `investments` is its total:
+        # an asset without any rate is left out (and named), the rest of the portfolio counts.
+        parts = [part for h, value in held
+                 if (part := fx.in_home(convert, value, h.asset.currency, day)) is not None]
+        counted = sum(parts, ZERO)
+        converted = counted if parts else None
         if len(currencies) == 1:
             currency, native = currencies.pop(), sum((v for _, v in held), ZERO)
         else:
-            currency, native = home, fx.to_money(exact)
+            currency, native = home, counted
         snap.items.append(s.NetWorthItem(kind="portfolio", id=portfolio_id, name=held[0][0].portfolio,
                                          currency=currency, balance=native, converted=converted))
         if converted is not None:
@@ -203,7 +207,7 @@ def snapshot(day: dt.date, holders: list[Holder], holdings: list[Holding], conve
 
 def _converter(session: Session, user: User, holders, holdings, start: dt.date, end: dt.date) -> fx.Converter:
     currencies = {h.currency for h in holders} | {h.asset.currency for h in holdings}
-    return fx.Converter(fx.load_rates(session, user.id, user.currency, currencies, start, end))
+    return fx.converter(session, user, currencies, start, end)
 
 
 def net_worth(session: Session, user: User, day: dt.date | None) -> s.NetWorthOut:
@@ -216,13 +220,15 @@ def net_worth(session: Session, user: User, day: dt.date | None) -> s.NetWorthOu
                          missing_rates=convert.missing_rates())
 
 
-def history_range(params: s.NetWorthHistoryQuery) -> tuple[dt.date, dt.date]:
-    """The same defaults as a portfolio's history; at most 366 days or 600 months."""
-    return investments.history_range(params, s.MAX_NET_WORTH_DAYS, s.MAX_NET_WORTH_MONTHS)
+def history_range(session: Session, user: User, params: s.NetWorthHistoryQuery) -> tuple[dt.date, dt.date]:
+    """The same defaults as a portfolio's history (a defaulted date_from not before the user's first activity:
+    report_ranges.first_worth_activity); at most 366 days or 600 months."""
+    first = first_worth_activity(session, user) if params.date_from is None else None
+    return investments.history_range(params, s.MAX_NET_WORTH_DAYS, s.MAX_NET_WORTH_MONTHS, first=first)
 
 
 def history(session: Session, user: User, params: s.NetWorthHistoryQuery) -> s.NetWorthHistoryOut:
-    start, end = history_range(params)
+    start, end = history_range(session, user, params)
     days: list[tuple[str, dt.date]] = list(periods(start, end, params.granularity))
     first_day = days[0][1]
     holders, holdings = _holders(session, user, first_day), _holdings(session, user, first_day, end)

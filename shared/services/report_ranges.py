@@ -6,6 +6,8 @@
 - A defaulted `date_from` never starts before the caller's first activity (the month of their
   earliest transaction, or of their registration when that is earlier), so a new user's trend does
   not list a year of empty months from before they existed. A date the client sends is kept as sent.
+  Net worth history starts the same way at first_worth_activity (the first trade of an asset counts too),
+  a portfolio's history at its first activity (its creation or its first trade, the earlier).
 - The range is then checked as one: `date_from` on or after `date_to` is refused naming the field.
 """
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from shared.data.models import Transaction, User
+from shared.data.models import Asset, AssetTrade, Transaction, User
 from shared.data.types import utcnow
 from shared.errors import invalid
 from shared.services.months import month_start, months_spanned
@@ -43,6 +45,25 @@ def first_activity(session: Session, user: User) -> dt.date:
     first = session.execute(select(func.min(Transaction.date)).where(Transaction.user_id == user.id)).scalar()
     joined = user.created_at.date() if user.created_at else today()
     return min(first, joined) if first is not None else joined
+
+
+def first_holding_activity(session: Session, user: User, portfolio_id: int | None = None) -> dt.date | None:
+    """The date of the first trade (the first buy included) of the user's assets, or of one portfolio's;
+    None without any. An asset can be bought, on paper, long before its owner registered."""
+    stmt = (select(func.min(AssetTrade.date)).join(Asset, Asset.id == AssetTrade.asset_id)
+            .where(Asset.user_id == user.id))
+    if portfolio_id is not None:
+        stmt = stmt.where(Asset.portfolio_id == portfolio_id)
+    return session.execute(stmt).scalar()
+
+
+def first_worth_activity(session: Session, user: User) -> dt.date:
+    """Where a history of what the user owns starts to mean something: the earlier of first_activity
+    (registration, which precedes every account, card and portfolio; the first transaction) and the first
+    trade of any asset."""
+    first = first_activity(session, user)
+    trade = first_holding_activity(session, user)
+    return first if trade is None else min(first, trade)
 
 
 def resolve(session: Session, user: User, date_from: dt.date | None, date_to: dt.date | None,

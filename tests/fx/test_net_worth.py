@@ -134,7 +134,9 @@ def test_investments_are_the_quantity_held_after_trades_at_the_days_price():
         assert (item["currency"], item["balance"], item["converted"], body["investments"]) == (
             "EUR", native, converted, converted), day
         valued = ok(c.get(f"/api/portfolios/{portfolio['id']}/valuation", params={"date": day}))
-        assert valued["totals"]["market_value"] == native, day
+        # the valuation's total is in the user's currency, the same figure as net worth's investments
+        assert (valued["currency"], valued["totals"]["market_value"]) == ("USD", converted), day
+        assert [(a["currency"], a["market_value"]) for a in valued["assets"]] == [("EUR", native)], day
     assert [i["kind"] for i in worth(user, "2036-02-29")["items"]] == []
     days = ok(c.get("/api/net-worth/history", params={"granularity": "day", "date_from": "2036-03-01",
                                                       "date_to": "2036-03-31"}))

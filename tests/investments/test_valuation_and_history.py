@@ -176,12 +176,19 @@ def test_history_defaults(api, book):
     today = dt.datetime.now(dt.timezone.utc).date()
     monthly = history(api, pid)
     assert monthly["granularity"] == "month" and monthly["date_to"] == today.isoformat()
-    assert len(monthly["items"]) == 12 and monthly["items"][-1]["period"] == today.strftime("%Y-%m")
-    assert monthly["date_from"].endswith("-01")
+    # 12 months back, but not before the portfolio's first activity: D's first buy on 2026-01-01
+    twelve_back = dt.date(today.year - (today.month <= 11), (today.month - 12) % 12 + 1, 1)
+    start = max(twelve_back, dt.date(2026, 1, 1))
+    months = (today.year - start.year) * 12 + today.month - start.month + 1
+    assert monthly["date_from"] == start.isoformat() and len(monthly["items"]) == months
+    assert monthly["items"][-1]["period"] == today.strftime("%Y-%m")
     daily = history(api, pid, granularity="day")
     assert len(daily["items"]) == 30 and daily["items"][-1]["period"] == today.isoformat()
     since = history(api, pid, granularity="month", date_to="2026-03-31")
-    assert since["date_from"] == "2025-04-01" and since["items"][0]["period"] == "2025-04"
+    assert since["date_from"] == "2026-01-01" and since["items"][0]["period"] == "2026-01"
+    assert len(since["items"]) == 3
+    sent = history(api, pid, granularity="month", date_from="2025-04-01", date_to="2026-03-31")
+    assert len(sent["items"]) == 12 and sent["items"][0] == {"period": "2025-04", "market_value": "0.00"}
 
 
 def test_history_caps_and_bad_ranges(api, book):
