@@ -43,6 +43,7 @@ from shared.data.models import FxRate, ReferenceFxRate
 EUR = "EUR"
 CENT = Decimal("0.01")
 EXACT = Context(prec=40, rounding=ROUND_HALF_EVEN)
+WIDE = Context(prec=120, rounding=ROUND_HALF_EVEN, Emax=999999, Emin=-999999)  # any value × any rate, exact
 ONE = Decimal(1)
 
 
@@ -124,9 +125,7 @@ class Converter:
     def __call__(self, amount: Decimal, currency: str, day: dt.date) -> Decimal | None:
         converted = self.table.convert(amount, currency, day)
         if converted is None:
-            first = self._missing.get(currency)
-            if first is None or day < first:
-                self._missing[currency] = day
+            self.note_missing(currency, day)
         return converted
 
     def note_missing(self, currency: str, day: dt.date) -> None:
@@ -213,9 +212,15 @@ def converter(session: Session, user, currencies: Iterable[str], start: dt.date,
 
 def in_home(convert: Converter, amount: Decimal, currency: str, day: dt.date) -> Decimal | None:
     """One value converted at `day`'s rate and rounded half-even to cents (None, and noted, without a rate):
-    how an asset's value on a day reaches the user's currency in valuation, history and net worth."""
-    exact = convert(amount, currency, day)
-    return None if exact is None else to_money(exact)
+    how an asset's value on a day reaches the user's currency in valuation, history and net worth. The
+    product is exact whatever the value (a market value has up to 56 digits, a rate 40), rounded once."""
+    if currency == convert.target:
+        return amount
+    rate = convert.table.rate(currency, day)
+    if rate is None:
+        convert.note_missing(currency, day)
+        return None
+    return WIDE.multiply(amount, rate).quantize(CENT, rounding=ROUND_HALF_EVEN, context=WIDE)
 
 
 def convert(session: Session, user, amount: Decimal, currency: str, day: dt.date,

@@ -329,8 +329,8 @@ def valuation(session: Session, user: User, portfolio_id: int, on: dt.date | Non
     lines = []
     with wide():
         for a, price, price_day in rows:
-            rated = convert.table.rate(a.currency, on) is not None  # any rate of the currency: every day has one
-            paid = (lambda buy, currency=a.currency: fx.to_money(convert(buy.amount, currency, buy.date)))
+            rated = convert.table.rate(a.currency, on) is not None  # a currency with any rate has one every day
+            paid = (lambda buy, currency=a.currency: fx.in_home(convert, buy.amount, currency, buy.date))
             position, home_cost = held_on(trades[a.id], paid=paid if rated else None)
             value = position.value_at(price)
             converted = fx.in_home(convert, value, a.currency, on)
