@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+# Imported before any test patches recurring.current_day: a first import inside created_on() would bind
+# forecast's own `current_day` to that mock, and _forecast_day() would then restore the mock, not the
+# real clock, for every later test in the process (it made the MCP forecast test see 2027 as today).
+import shared.services.forecast  # noqa: F401
 from tests.conftest import assert_problem
 from tests.money.conftest import new_account, new_card, new_income_source, ok
 from tests.recurring.conftest import created_on, new_schedule
