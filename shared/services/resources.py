@@ -78,9 +78,9 @@ class Resource(Generic[R]):
         total = self.count(session, user, stmt, params)
         page = stmt.order_by(*self.order_by(params)).limit(params.page_size).offset((params.page - 1) * params.page_size)
         if self._plain_answers:
-            # Only the columns, as plain rows: the answer reads their values, so building (and
-            # identity-mapping) a hundred ORM objects would be work thrown away.
-            return list(session.execute(page.with_only_columns(*self._columns))), total
+            # Only the columns, as plain rows (Core: no ORM loading): the answer reads their values,
+            # so building (and identity-mapping) a hundred ORM objects would be work thrown away.
+            return session.connection().execute(page.with_only_columns(*self._columns)).all(), total
         return list(session.execute(page).scalars().all()), total
 
     @cached_property

@@ -104,6 +104,11 @@ def _currency_of(model):
 _CATEGORY_KIND = select(Category.kind).where(Category.id == bindparam("row"), Category.user_id == bindparam("owner"))
 
 
+_COUNT_ALL = select(func.coalesce(func.sum(MonthlyTotal.count), 0)).where(MonthlyTotal.user_id == bindparam("owner"))
+# The query's filters (everything but paging and sort).
+_FILTERS = tuple(name for name in s.TransactionQuery.model_fields if name not in ("page", "page_size", "sort"))
+
+
 class Transactions(Resource[Transaction]):
     model, noun = Transaction, "transaction"
     create_schema, update_schema, out_schema = s.TransactionIn, s.TransactionPatch, s.TransactionOut
@@ -151,12 +156,10 @@ class Transactions(Resource[Transaction]):
         return super().list(session, user, params, owned)
 
     def count(self, session: Session, user: User, stmt, params: s.TransactionQuery) -> int:
-        filters = params.model_dump(exclude={"page", "page_size", "sort"}, exclude_none=True)
-        if filters:
+        if any(getattr(params, name) is not None for name in _FILTERS):
             return super().count(session, user, stmt, params)
         # Unfiltered: the kept monthly counts (one row a month), not a scan of the whole history.
-        return session.execute(select(func.coalesce(func.sum(MonthlyTotal.count), 0))
-                               .where(MonthlyTotal.user_id == user.id)).scalar_one()
+        return session.connection().execute(_COUNT_ALL, {"owner": user.id}).scalar_one()
 
     def order_by(self, params: s.TransactionQuery) -> list[Any]:
         column = Transaction.amount if params.sort.endswith("amount") else Transaction.date
