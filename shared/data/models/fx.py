@@ -61,4 +61,5 @@ class DailyTotal(Base):
     __table_args__ = (
         UniqueConstraint("user_id", "currency", "day", "type", "category_key"),
         Index("ix_daily_totals_user_category", "user_id", "category_key"),
+        Index("ix_daily_totals_user_day", "user_id", "day"),  # a report's range of days (0011)
     )
