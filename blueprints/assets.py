@@ -2,10 +2,6 @@
 asset's price history (/api/assets/{id}/prices). Rules in shared/investments.py."""
 import azure.functions as func
 
-from shared.web.auth import authenticated
-from shared.web.routes import ListOf, add_routes
-from shared.web.http import Context, Reply, page_of
-from shared.services.investments import Assets, Prices
 from shared.schemas import PageQuery
 from shared.schemas.investments import (
     AssetIn,
@@ -16,6 +12,10 @@ from shared.schemas.investments import (
     PriceOut,
     PriceQuery,
 )
+from shared.services.investments import Assets, Prices
+from shared.web.auth import authenticated
+from shared.web.http import Context, Reply, page_of
+from shared.web.routes import ListOf, add_routes
 
 bp = func.Blueprint()
 assets = Assets()

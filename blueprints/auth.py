@@ -3,9 +3,6 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from shared.services import identity
-from shared.web.auth import authenticated, client_address
-from shared.web.http import NO_CONTENT, Context, Reply, problem_for, public
 from shared.schemas.identity import (
     DeleteMeIn,
     LoginIn,
@@ -16,6 +13,9 @@ from shared.schemas.identity import (
     TokenPair,
     UserOut,
 )
+from shared.services import identity
+from shared.web.auth import authenticated, client_address
+from shared.web.http import NO_CONTENT, Context, Reply, problem_for, public
 
 bp = func.Blueprint()
 

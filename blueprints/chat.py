@@ -10,10 +10,10 @@ import datetime as dt
 
 import azure.functions as func
 
+from shared.schemas.chat import ChatIn, ChatOut
 from shared.web.auth import READ, WRITE, authenticated, granted_scopes
 from shared.web.http import Context
 from shared.web.idempotency import HEADER, idempotent
-from shared.schemas.chat import ChatIn, ChatOut
 
 bp = func.Blueprint()
 

@@ -1,12 +1,12 @@
 """Routes of /api/goals, plus contributions that add to a goal's savings atomically."""
 import azure.functions as func
 
+from shared.schemas.money import ContributionIn, ContributionOut
+from shared.services.money import Goals
 from shared.web.auth import authenticated
-from shared.web.routes import add_routes
 from shared.web.http import Context
 from shared.web.idempotency import HEADER, idempotent
-from shared.services.money import Goals
-from shared.schemas.money import ContributionIn, ContributionOut
+from shared.web.routes import add_routes
 
 bp = func.Blueprint()
 goals = Goals()

@@ -1,13 +1,13 @@
 """Liveness with a real database round trip."""
 from __future__ import annotations
 
+from typing import Literal
+
 import azure.functions as func
 from sqlalchemy import text
 
-from typing import Literal
-
-from shared.web.http import Context, public
 from shared.schemas import Output
+from shared.web.http import Context, public
 
 bp = func.Blueprint()
 

@@ -2,11 +2,11 @@
 (rules in shared/investments.py)."""
 import azure.functions as func
 
-from shared.web.auth import authenticated
-from shared.web.routes import add_routes
-from shared.web.http import Context
-from shared.services.investments import Portfolios, history, valuation
 from shared.schemas.investments import HistoryOut, HistoryQuery, ValuationOut, ValuationQuery
+from shared.services.investments import Portfolios, history, valuation
+from shared.web.auth import authenticated
+from shared.web.http import Context
+from shared.web.routes import add_routes
 
 bp = func.Blueprint()
 add_routes(bp, Portfolios(), "portfolios")

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import azure.functions as func
 
+from shared.schemas import reports as s
 from shared.services import report_ranges, reports
 from shared.web.auth import authenticated
 from shared.web.http import Context
-from shared.schemas import reports as s
 
 bp = func.Blueprint()
 

@@ -23,14 +23,14 @@ import azure.durable_functions as df
 import azure.functions as func
 from sqlalchemy.orm import Session
 
-from shared.services import summaries
-from shared.web.auth import authenticated, current_user
 from shared.data.config import get_settings
 from shared.data.db import DatabaseUnavailable, run_unit_of_work
-from shared.errors import Forbidden, NotFound, Unauthenticated, invalid
-from shared.web.http import SECURITY_HEADERS, Context, Reply, declared, handler, page_of, problem_response
 from shared.data.models import User
+from shared.errors import Forbidden, NotFound, Unauthenticated, invalid
 from shared.schemas import reports as s
+from shared.services import summaries
+from shared.web.auth import authenticated, current_user
+from shared.web.http import SECURITY_HEADERS, Context, Reply, declared, handler, page_of, problem_response
 
 log = logging.getLogger("finance.summaries")
 bp = df.Blueprint(http_auth_level=func.AuthLevel.ANONYMOUS)

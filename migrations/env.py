@@ -7,7 +7,6 @@ from alembic import context
 
 import shared.data.migrate  # noqa: F401 - every table a migration creates on SQLite gets AUTOINCREMENT
 from shared.data.migrate import described_by_models
-
 from shared.data.models import Base
 
 config = context.config

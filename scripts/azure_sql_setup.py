@@ -73,8 +73,8 @@ def run(server: str, database: str, identity: str, subscription: str, resource_g
     from sqlalchemy.exc import DBAPIError
 
     from shared.data.azure_sql import create_mssql_engine
-    from shared.data.urls import azure_sql_url
     from shared.data.migrate import upgrade_to_head
+    from shared.data.urls import azure_sql_url
 
     credential = _credential()
     engine = create_mssql_engine(azure_sql_url(server, database), credential=credential, pool_pre_ping=True)

@@ -10,7 +10,7 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, Numeric, String, 
 from sqlalchemy.types import TypeDecorator
 
 from shared.data.models import Base
-from tests.conftest import Client, assert_problem, make_user, unique_name
+from tests.conftest import Client, assert_problem, unique_name
 
 USER_FIELDS = {"id", "username", "email", "first_name", "last_name", "dob", "monthly_income", "currency", "role",
                "created_at"}

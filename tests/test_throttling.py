@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 
 import shared.services.identity
-from shared.data.models import LoginFailureWindow, User as UserRow
+from shared.data.models import LoginFailureWindow
+from shared.data.models import User as UserRow
 from tests.conftest import Client, assert_problem, make_user
 
 

@@ -10,7 +10,7 @@ import jwt
 import pytest
 
 from shared.data.config import get_settings
-from tests.conftest import Client, assert_problem, make_user
+from tests.conftest import Client, assert_problem
 
 CONTRACT_CLAIMS = ["exp", "iat", "nbf", "iss", "aud", "sub", "typ", "jti"]
 

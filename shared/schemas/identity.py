@@ -6,9 +6,9 @@ import re
 import unicodedata
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, Strict
+from pydantic import AfterValidator, BeforeValidator, Field, Strict, StringConstraints
 
-from shared.schemas import Date, Input, NonNegativeMoney, Output, Patch, Text, Timestamp, MoneyOut, _clean_text
+from shared.schemas import Date, Input, MoneyOut, NonNegativeMoney, Output, Patch, Text, Timestamp, _clean_text
 
 ISO_4217 = frozenset(
     "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD CAD "

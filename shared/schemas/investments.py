@@ -11,26 +11,26 @@ from typing import Annotated, Literal
 
 from pydantic import Field, PlainSerializer, ValidationInfo, WithJsonSchema, field_validator
 
-from shared.schemas.fx import MissingRates
-from shared.schemas.identity import Currency
 from shared.schemas import (
-    OneOf,
     Date,
     Input,
     MoneyOut,
     Name,
     NonNegativeMoney,
+    OneOf,
     Output,
     PageQuery,
     PositiveMoney,
-    patch_of,
     PositivePrecise,
     PreciseOut,
     Query,
     Resource,
     Text,
+    patch_of,
     rounded_string,
 )
+from shared.schemas.fx import MissingRates
+from shared.schemas.identity import Currency
 
 AssetType = Literal["stock", "crypto", "bond", "fund", "etf", "real_estate", "cash", "other"]
 Symbol = Text(20)

@@ -7,7 +7,6 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, Field, Strict, StringConstraints, computed_field, model_validator
 
-from shared.schemas.identity import Currency
 from shared.schemas import (
     CENT,
     Date,
@@ -15,20 +14,21 @@ from shared.schemas import (
     FractionOut,
     Id,
     Input,
-    Month,
     MoneyOut,
+    Month,
     Name,
-    Output,
     NonNegativeMoney,
+    Output,
     PageQuery,
-    patch_of,
     Percent,
     PositiveMoney,
     Query,
     Resource,
     SignedMoney,
     Text,
+    patch_of,
 )
+from shared.schemas.identity import Currency
 
 AccountType = Literal["checking", "savings", "cash", "investment", "other"]
 Frequency = Literal["weekly", "biweekly", "monthly", "quarterly", "yearly", "one_time"]

@@ -6,7 +6,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, StringConstraints
 
-from shared.schemas import Date, FractionOut, Input, Month, MoneyOut, Output, PageQuery, Query, Timestamp
+from shared.schemas import Date, FractionOut, Input, MoneyOut, Month, Output, PageQuery, Query, Timestamp
 from shared.schemas.fx import MissingRates
 
 CurrencyOut = Annotated[str, Field(description="the caller's currency (ISO 4217): every money figure is in it")]

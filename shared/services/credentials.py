@@ -13,9 +13,9 @@ import bcrypt
 import jwt
 
 from shared.data.config import get_settings
-from shared.errors import Unauthenticated
 from shared.data.models import User
 from shared.data.types import utcnow
+from shared.errors import Unauthenticated
 
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ["exp", "iat", "nbf", "iss", "aud", "sub", "typ", "jti"]

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from itertools import groupby
 from decimal import Decimal
+from itertools import groupby
 from typing import Any
 
 from sqlalchemy import select

@@ -31,8 +31,8 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections.abc import Iterable
-from functools import lru_cache
 from decimal import ROUND_HALF_EVEN, Context, Decimal
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Date, bindparam, literal, select, union_all

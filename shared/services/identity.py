@@ -8,13 +8,13 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shared.services import credentials as auth
 from shared.data.config import get_settings
-from shared.errors import Invalid, Throttled, Unauthenticated, conflict, invalid
 from shared.data.models import AuthSession, Category, LoginFailureWindow, RefreshToken, RegistrationWindow, User
 from shared.data.ownership import owned_tables
-from shared.schemas.identity import MePatch, RegisterIn, TokenPair
 from shared.data.types import utcnow
+from shared.errors import Invalid, Throttled, Unauthenticated, conflict, invalid
+from shared.schemas.identity import MePatch, RegisterIn, TokenPair
+from shared.services import credentials as auth
 
 ACCOUNT_FAILURE_LIMIT = 10
 ACCOUNT_LOCK = dt.timedelta(minutes=15)

@@ -31,27 +31,35 @@ import datetime as dt
 import functools
 import json
 from collections.abc import Callable, Iterator
-from itertools import groupby
-from operator import itemgetter
 from dataclasses import replace
 from decimal import Decimal, localcontext
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Numeric, and_, bindparam, delete, func, select, text, type_coerce, union_all, update
 from sqlalchemy.orm import Session, aliased
 
-from shared.services.months import month_end, month_start, months_spanned, next_month_start
+from shared.data.models import Asset, AssetPrice, AssetTrade, Portfolio, User
+from shared.data.types import utcnow
+from shared.errors import Invalid, invalid
+from shared.schemas import WIDE, PageQuery
+from shared.schemas import investments as s
 from shared.services import fx
+from shared.services.months import month_end, month_start, months_spanned, next_month_start
 from shared.services.positions import ZERO, Position, Refused, cost_in_home, order_key, wide
 from shared.services.report_ranges import first_holding_activity
 from shared.services.resources import CurrencyHolder, Resource
-from shared.services.trades import AS_THE_ASSET, asset_out, delete_trades_of, first_buy, check_history, positions, \
-    asset_trades, sync_first_buy
-from shared.errors import Invalid, invalid
-from shared.data.models import Asset, AssetPrice, AssetTrade, Portfolio, User
-from shared.schemas import WIDE, PageQuery
-from shared.schemas import investments as s
-from shared.data.types import utcnow
+from shared.services.trades import (
+    AS_THE_ASSET,
+    asset_out,
+    asset_trades,
+    check_history,
+    delete_trades_of,
+    first_buy,
+    positions,
+    sync_first_buy,
+)
 
 HUNDRED = Decimal(100)
 

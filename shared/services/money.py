@@ -10,9 +10,6 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shared.services import balances
-from shared.services.resources import CurrencyHolder, Resource
-from shared.errors import conflict, invalid
 from shared.data.models import (
     Account,
     Budget,
@@ -26,11 +23,13 @@ from shared.data.models import (
     Transaction,
     User,
 )
-from shared.services import reports
-from shared.services.months import parse_month
+from shared.data.types import utcnow
+from shared.errors import conflict, invalid
 from shared.schemas import MAX_MONEY, Output
 from shared.schemas import money as s
-from shared.data.types import utcnow
+from shared.services import balances, reports
+from shared.services.months import parse_month
+from shared.services.resources import CurrencyHolder, Resource
 
 
 def _count(session: Session, stmt) -> int:

@@ -30,16 +30,15 @@ import bisect
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cached_property
 from decimal import Decimal
+from functools import cached_property
 
 from sqlalchemy import case, func, literal, null, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from shared.data.models import Account, Asset, AssetPrice, CreditCard, Portfolio, Transaction, User
 from shared.schemas import fx as s
-from shared.services import fx
-from shared.services import investments
+from shared.services import fx, investments
 from shared.services.investments import periods, today
 from shared.services.positions import Position
 from shared.services.report_ranges import first_worth_activity

@@ -42,7 +42,7 @@ from shared.errors import invalid
 from shared.schemas import CENT
 from shared.schemas import investments as s
 from shared.services import fx
-from shared.services.investments import Assets, PriceSeries, Portfolios, price_series, series_of
+from shared.services.investments import Assets, Portfolios, PriceSeries, price_series, series_of
 from shared.services.positions import ZERO, Position, Refused, cost_in_home, order_key, wide
 
 HUNDRED = Decimal(100)

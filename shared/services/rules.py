@@ -94,7 +94,7 @@ class RuleSet:
         self.kinds = dict(category_kinds)
 
     @classmethod
-    def load(cls, session: Session, user_id: int) -> "RuleSet":
+    def load(cls, session: Session, user_id: int) -> RuleSet:
         conn = session.connection()  # Core statements built once: a write runs this on every create
         rows = conn.execute(_ACTIVE_RULES, {"user_id": user_id}).all()
         kinds = conn.execute(_CATEGORY_KINDS, {"user_id": user_id}).all() if rows else []

@@ -17,7 +17,6 @@ import os
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
-
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -39,8 +38,8 @@ from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from shared.data.models import DailyTotal, MonthlyTotal, PeriodSummary, SummaryRun, SummarySkip, User
-from shared.services.months import CalendarPeriod, month_period, quarter_period, year_period
 from shared.data.types import SummedMoney, UTCDateTime, utcnow
+from shared.services.months import CalendarPeriod, month_period, quarter_period, year_period
 
 DEFAULT_SCHEDULE = "0 0 2 1 * *"  # NCRONTAB: 02:00 UTC on the 1st of every month
 

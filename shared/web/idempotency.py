@@ -13,11 +13,11 @@ from typing import Any
 import azure.functions as func
 from sqlalchemy.exc import IntegrityError
 
+from shared.data.models import IdempotencyRecord
 from shared.errors import DomainError, Invalid
 from shared.services import idempotency as records
 from shared.services.idempotency import MAX_KEY_LENGTH
 from shared.web.http import Context, to_response
-from shared.data.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 

@@ -40,29 +40,29 @@ class FakeOpenAI:
     requests: list[Recorded] = field(default_factory=list)
 
     # --- the script --------------------------------------------------------------------------
-    def tool_call(self, name: str, arguments: dict[str, Any] | str) -> "FakeOpenAI":
+    def tool_call(self, name: str, arguments: dict[str, Any] | str) -> FakeOpenAI:
         text = arguments if isinstance(arguments, str) else json.dumps(arguments)
         self.steps.append(_Step("tool_call", (name, text)))
         return self
 
-    def text(self, content: str) -> "FakeOpenAI":
+    def text(self, content: str) -> FakeOpenAI:
         self.steps.append(_Step("text", content))
         return self
 
-    def error(self, status: int = 500) -> "FakeOpenAI":
+    def error(self, status: int = 500) -> FakeOpenAI:
         self.steps.append(_Step("error", status=status))
         return self
 
-    def delay(self, seconds: float) -> "FakeOpenAI":
+    def delay(self, seconds: float) -> FakeOpenAI:
         self.steps.append(_Step("delay", seconds=seconds))
         return self
 
-    def garbage(self) -> "FakeOpenAI":
+    def garbage(self) -> FakeOpenAI:
         self.steps.append(_Step("garbage"))
         return self
 
     # --- the server --------------------------------------------------------------------------
-    def __enter__(self) -> "FakeOpenAI":
+    def __enter__(self) -> FakeOpenAI:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):

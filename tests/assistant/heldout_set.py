@@ -23,8 +23,17 @@ Intents beyond eval_set.py, named here first (the parser follows these names):
 """
 from __future__ import annotations
 
-from tests.assistant.eval_set import (LAST_MONTH, LAST_WEEK, OCTOBER, THIS_MONTH, THIS_WEEK, THIS_YEAR,
-                                      YESTERDAY, C, Case)
+from tests.assistant.eval_set import (
+                                      LAST_MONTH,
+                                      LAST_WEEK,
+                                      OCTOBER,
+                                      THIS_MONTH,
+                                      THIS_WEEK,
+                                      THIS_YEAR,
+                                      YESTERDAY,
+                                      C,
+                                      Case,
+)
 
 CARDS = (("Visa Gold", "Visa", "4242"), ("Blue Cash", "American Express", "1005"))
 HELDOUT_ACCOUNTS = ("Checking", "Savings")

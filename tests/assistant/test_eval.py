@@ -2,12 +2,19 @@
 intent and every slot it names (and the defaults below) come out right."""
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 from shared.services.assistant.nlu import CategoryRef, NamedRef, Understanding, understand
-from tests.assistant.eval_set import (ACCOUNTS, CASES, EXPENSE_CATEGORIES, GOALS, INCOME_CATEGORIES, THIS_MONTH,
-                                      TODAY, Case)
+from tests.assistant.eval_set import (
+    ACCOUNTS,
+    CASES,
+    EXPENSE_CATEGORIES,
+    GOALS,
+    INCOME_CATEGORIES,
+    THIS_MONTH,
+    TODAY,
+    Case,
+)
 
 REQUIRED_ACCURACY = 0.95
 

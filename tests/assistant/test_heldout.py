@@ -5,8 +5,6 @@ from __future__ import annotations
 import inspect
 from decimal import Decimal
 
-import pytest
-
 from shared.services.assistant.nlu import NamedRef, Understanding, understand
 from tests.assistant.eval_set import THIS_MONTH, TODAY, Case
 from tests.assistant.heldout_set import CARDS, CASES, HELDOUT_ACCOUNTS

@@ -12,8 +12,8 @@ import pytest
 from openapi_spec_validator import validate
 
 import function_app
-from shared.web.route_table import routes as http_routes
 from shared.web.openapi import openapi_path
+from shared.web.route_table import routes as http_routes
 from tests.conftest import Client, assert_problem
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -148,10 +148,10 @@ def test_the_document_is_built_once_and_cached(document):
 
 def test_a_new_route_appears_without_editing_anything():
     """The builder reads route tables: a made-up route with a declared body shows up with its answers."""
-    from shared.web.auth import authenticated
-    from shared.web.route_table import Function
-    from shared.web.openapi import build
     from shared.schemas.money import CategoryIn, CategoryOut
+    from shared.web.auth import authenticated
+    from shared.web.openapi import build
+    from shared.web.route_table import Function
 
     @authenticated(body=CategoryIn, response=CategoryOut, status=201)
     def create_widget(ctx):

@@ -1,7 +1,6 @@
 """/api/fx-rates: the caller's own rates over the shared reference rates."""
 from __future__ import annotations
 
-
 from tests.conftest import assert_problem
 
 

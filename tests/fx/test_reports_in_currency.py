@@ -2,9 +2,9 @@
 earliest after, inverse, cross via EUR), missing currencies named, never guessed. Figures by hand."""
 from __future__ import annotations
 
-import pytest
-
 import datetime as dt
+
+import pytest
 
 from tests.conftest import make_user
 from tests.fx.conftest import forget_reference_rates, store_reference

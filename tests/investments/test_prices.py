@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from shared.services.investments import MSSQL_MERGE, _upsert_portable
 from shared.data.models import AssetPrice
+from shared.services.investments import MSSQL_MERGE, _upsert_portable
 from tests.conftest import assert_problem
 from tests.investments.helpers import new_asset, new_portfolio
 

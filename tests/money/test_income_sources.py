@@ -1,7 +1,7 @@
 """/api/income-sources: monthly_equivalent, exact and rounded half-even to cents."""
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from fractions import Fraction
 
 import pytest

@@ -4,7 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from shared.data.db import new_session

@@ -8,7 +8,13 @@ import pytest
 
 from tests.conftest import assert_problem
 from tests.money.conftest import (
-    fetch, new_account, new_card, new_category, new_income_source, new_transaction, ok,
+    fetch,
+    new_account,
+    new_card,
+    new_category,
+    new_income_source,
+    new_transaction,
+    ok,
 )
 
 

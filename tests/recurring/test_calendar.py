@@ -7,7 +7,8 @@ import datetime as dt
 from unittest import mock
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from shared.services.calendar_rules import FREQUENCIES, Rule

@@ -19,10 +19,10 @@ from tests.reliability._world import (
     World,
     any_path,
     build_world,
-    has_route,
     changed_tables,
     fill,
     fingerprint,
+    has_route,
     is_admin,
     is_public,
     op_id,
@@ -58,8 +58,8 @@ def _b64(data: dict) -> str:
 
 def forged_tokens(victim: World) -> dict[str, str]:
     """Tokens that claim to be `victim` without the server's key, or that are otherwise dead."""
-    from shared.services.credentials import decode_access_token
     from shared.data.config import get_settings
+    from shared.services.credentials import decode_access_token
 
     real = victim.client.token
     claims = decode_access_token(real)

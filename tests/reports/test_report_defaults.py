@@ -38,7 +38,7 @@ def test_a_long_history_gets_the_last_twelve_months_up_to_today():
     add(user.client, "expense", "8.00", TODAY.isoformat(), category_id=c["Groceries"])
     trend = user.client.get("/api/reports/trend").json()
     assert (trend["date_from"], trend["date_to"]) == ("2025-12-01", "2026-11-29")
-    assert [i["period"] for i in trend["items"]] == [f"2025-12"] + [f"2026-{m:02d}" for m in range(1, 12)]
+    assert [i["period"] for i in trend["items"]] == ["2025-12"] + [f"2026-{m:02d}" for m in range(1, 12)]
     summary = user.client.get("/api/reports/summary").json()
     assert (summary["date_from"], summary["date_to"], summary["total_expenses"]) == ("2025-12-01", "2026-11-29",
                                                                                     "12.00")

@@ -8,9 +8,8 @@ import sqlglot
 from sqlalchemy import insert
 from sqlalchemy.dialects import mssql, postgresql, sqlite
 
-from shared.services import fx, reports
-from shared.services import summaries
 from shared.data.models import PeriodSummary
+from shared.services import fx, reports, summaries
 
 START, END = dt.date(2026, 1, 1), dt.date(2026, 12, 31)
 STATEMENTS = {

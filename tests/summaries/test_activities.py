@@ -7,9 +7,9 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from shared.services import summaries
 from shared.data.db import run_unit_of_work
 from shared.data.models import PeriodSummary, SummaryRun
+from shared.services import summaries
 from tests.conftest import make_user
 from tests.reports.helpers import account, add, categories
 from tests.summaries.conftest import all_user_ids, app_function, stored

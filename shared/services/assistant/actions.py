@@ -17,8 +17,17 @@ from shared.data.models import AssistantRecording, Transaction
 from shared.data.types import utcnow
 from shared.errors import NotFound
 from shared.services import fx, reports
-from shared.services.assistant.answers import (Answer, Caller, create_transaction, long_date, money, percent,
-                                               period_data, ref, when)
+from shared.services.assistant.answers import (
+    Answer,
+    Caller,
+    create_transaction,
+    long_date,
+    money,
+    percent,
+    period_data,
+    ref,
+    when,
+)
 from shared.services.assistant.nlu import Understanding
 
 UNDO_WINDOW = dt.timedelta(minutes=10)

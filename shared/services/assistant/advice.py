@@ -26,12 +26,21 @@ import datetime as dt
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
+from shared.schemas import CENT
 from shared.services import reports
-from shared.services.assistant.answers import (Answer, Caller, fraction, long_date, money, month_name, percent,
-                                      period_data, when)
+from shared.services.assistant.answers import (
+    Answer,
+    Caller,
+    fraction,
+    long_date,
+    money,
+    month_name,
+    percent,
+    period_data,
+    when,
+)
 from shared.services.assistant.nlu import Understanding
 from shared.services.assistant.periods import Period
-from shared.schemas import CENT
 
 TOPICS = ("savings_rate", "50_30_20", "budgets", "goals", "unusual")
 SAVINGS_TARGET = Decimal("0.20")

@@ -27,13 +27,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shared.data.models import Account, AssistantRecording, Category, CreditCard, Goal, User
+from shared.errors import Forbidden, Invalid
+from shared.schemas import to_money_string, validate
 from shared.services import reports
 from shared.services.assistant.nlu import CardRef, CategoryRef, NamedRef, Understanding, understand
 from shared.services.assistant.periods import Period
-from shared.errors import Forbidden, Invalid
-from shared.schemas import validate
-from shared.data.models import Account, AssistantRecording, Category, CreditCard, Goal, User
-from shared.schemas import to_money_string
 
 MAX_TOP = 20
 MAX_BUDGET_MONTHS = 12

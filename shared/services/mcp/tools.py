@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 
 from shared.data.models import User
 from shared.errors import DomainError, invalid
-from shared.schemas import to_money_string, validate
 from shared.schemas import agents as a
+from shared.schemas import to_money_string, validate
 from shared.schemas.money import TransactionIn, TransactionQuery
 from shared.schemas.recurring import ForecastOut, ForecastQuery
 from shared.schemas.reports import MonthlyQuery, MonthlyReportOut, SummaryQuery, TopCategoryOut
