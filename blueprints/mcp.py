@@ -65,8 +65,8 @@ def mcp_endpoint(ctx: Context) -> func.HttpResponse:
     Protocol revisions 2025-11-25, 2025-06-18 and 2025-03-26. Tools: get_balances, search_transactions,
     spending_by_category, monthly_report, budget_status, goal_progress, net_worth, portfolio_performance,
     forecast; with the write scope also record_transaction (dry_run, idempotency_key) and
-    categorize_transaction. A read-only token's tools/list shows no write tool. A tool's refusal is a result with isError: true; an
-    unknown tool is JSON-RPC error -32602, an unknown method -32601."""
+    categorize_transaction. A read-only token's tools/list shows no write tool. A tool's refusal is a result
+    with isError: true; an unknown tool is JSON-RPC error -32602, an unknown method -32601."""
     refused = _check_transport(ctx.req)
     if refused is not None:
         return refused

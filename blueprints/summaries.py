@@ -16,6 +16,7 @@ import contextvars
 import json
 import logging
 import uuid
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -243,8 +244,8 @@ async def start_summaries_run(req: func.HttpRequest, client: str | None = None) 
             await durable.start_new(ORCHESTRATOR, instance_id, {"period": month, "manual": True})
         except Exception:
             log.exception("could not start the summaries orchestration %s", instance_id)
-            await asyncio.to_thread(run_unit_of_work, lambda session: summaries.finish_run(
-                session, instance_id, status="failed", batches=0, users=0, rows_written=0))
+            await asyncio.to_thread(run_unit_of_work, partial(
+                summaries.finish_run, instance_id=instance_id, status="failed", batches=0, users=0, rows_written=0))
             failed = problem_response(503, "The job could not be started right now; try again shortly.",
                                       headers={"Retry-After": "5"})
             failed.headers.update({**SECURITY_HEADERS, "Cache-Control": "no-store"})

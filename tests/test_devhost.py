@@ -16,7 +16,8 @@ from shared.web import route_table
 
 def echo(name: str):
     def fn(req: func.HttpRequest) -> func.HttpResponse:
-        return func.HttpResponse(json.dumps({"fn": name, "params": dict(req.route_params)}), mimetype="application/json")
+        return func.HttpResponse(json.dumps({"fn": name, "params": dict(req.route_params)}),
+                                 mimetype="application/json")
     fn.__name__ = name
     return fn
 

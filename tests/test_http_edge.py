@@ -68,7 +68,8 @@ def test_invalid_utf8_is_400(anon, raw):
 
 
 def test_duplicate_key_is_400(anon):
-    raw = '{"username": "dupe_a", "username": "dupe_b", "password": "long-enough-1", "first_name": "A", "last_name": "B"}'
+    raw = ('{"username": "dupe_a", "username": "dupe_b", "password": "long-enough-1", "first_name": "A", '
+           '"last_name": "B"}')
     assert_problem(post_raw(anon, "/api/register", raw), 400)
 
 

@@ -98,7 +98,8 @@ def sql_password_problems(text: str) -> list[str]:
         props = res["config"].get("properties", {}) if isinstance(res["config"], dict) else {}
         if res["type"] == "Microsoft.Sql/servers" and not res.get("existing"):
             admin = props.get("administrators", {})
-            if admin.get("azureADOnlyAuthentication") is not True or admin.get("administratorType") != "ActiveDirectory":
+            entra_only = admin.get("azureADOnlyAuthentication") is True
+            if not entra_only or admin.get("administratorType") != "ActiveDirectory":
                 problems.append(f"SQL server {name} must be Entra-only (administrators.azureADOnlyAuthentication)")
         if res["type"] == "Microsoft.Sql/servers/azureADOnlyAuthentications":
             if props.get("azureADOnlyAuthentication") is not True:
@@ -156,7 +157,8 @@ def secret_setting_problems(settings: dict) -> list[str]:
     """A setting whose name says secret must be a Key Vault reference, or empty (the identity is used)."""
     problems = []
     for name, value in settings.items():
-        if is_secret_name(name) and not (isinstance(value, str) and (value == "" or value.startswith("@Microsoft.KeyVault("))):
+        referenced = isinstance(value, str) and (value == "" or value.startswith("@Microsoft.KeyVault("))
+        if is_secret_name(name) and not referenced:
             problems.append(f"{name} is not a Key Vault reference")
     return problems
 

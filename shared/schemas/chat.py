@@ -9,7 +9,8 @@ from shared.schemas import Input, Output, Text
 
 MAX_MESSAGE_CHARS = 2000
 
-Intent = Literal["spending", "income", "net_savings", "balance", "net_worth", "budget_status", "goal_progress", "top_spending",
+Intent = Literal["spending", "income", "net_savings", "balance", "net_worth", "budget_status", "goal_progress",
+                 "top_spending",
                  "investments", "record_expense", "record_income", "transfer", "compare_spending",
                  "recent_transactions", "undo",
                  "advice", "upcoming_bills", "cash_check", "help", "clarify", "unknown"]

@@ -63,8 +63,8 @@ Password = Annotated[str, Strict(), StringConstraints(min_length=8, max_length=M
 AnyPassword = Annotated[str, Strict(), StringConstraints(min_length=1, max_length=MAX_PASSWORD_CHARS)]
 # Control characters are refused in anything that reaches a query: PostgreSQL rejects NUL outright
 # (a 500 otherwise), and no username or address can contain one.
-Email = Annotated[str, NFKC, Strict(), StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_clean_text),
-                  AfterValidator(_email)]
+Email = Annotated[str, NFKC, Strict(), StringConstraints(strip_whitespace=True, max_length=254),
+                  AfterValidator(_clean_text), AfterValidator(_email)]
 Currency = Annotated[str, Strict(), StringConstraints(min_length=3, max_length=3), AfterValidator(_currency)]
 PersonName = Text(100)
 BirthDate = Annotated[Date, AfterValidator(_dob)]

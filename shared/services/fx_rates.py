@@ -91,14 +91,15 @@ def put_rates(session: Session, user: User, items: list[s.FxRateIn]) -> list[dic
         key = (item.date, item.base, item.quote)
         if key in seen:
             raise Invalid("The array names the same date and pair twice; send one rate per date and pair.",
-                          errors=[{"field": f"{index}.date",
-                                   "message": f"date and pair repeat item {seen[key]}; send one rate per date and pair"}])
+                          errors=[{"field": f"{index}.date", "message": f"date and pair repeat item {seen[key]}; "
+                                                                        "send one rate per date and pair"}])
         seen[key] = index
     upsert(session, FxRate, [(i.date, i.base, i.quote, i.rate) for i in items], user_id=user.id)
     return [{"date": i.date, "base": i.base, "quote": i.quote, "rate": i.rate, "source": "own"} for i in items]
 
 
-def upsert(session: Session, model, rates: list[tuple[dt.date, str, str, Decimal]], *, user_id: int | None = None) -> None:
+def upsert(session: Session, model, rates: list[tuple[dt.date, str, str, Decimal]], *,
+           user_id: int | None = None) -> None:
     """Insert each (date, base, quote, rate), or replace the rate stored for it: one statement where
     the database has an upsert (PostgreSQL, SQLite, SQL Server's MERGE), else update-then-insert."""
     if not rates:

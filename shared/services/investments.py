@@ -320,6 +320,11 @@ def latest_prices(portfolio_id: int, on: dt.date):
 
 
 @_exact
+def _paid_in_home(convert: fx.Converter, currency: str, buy: Any) -> Decimal | None:
+    """What a buy cost in the user's currency, at its own day's rate."""
+    return fx.in_home(convert, buy.amount, currency, buy.date)
+
+
 def valuation(session: Session, user: User, portfolio_id: int, on: dt.date | None) -> s.ValuationOut:
     portfolio = Portfolios().get(session, user, portfolio_id)
     on = on or today()
@@ -338,7 +343,7 @@ def valuation(session: Session, user: User, portfolio_id: int, on: dt.date | Non
     with wide():
         for a, price, price_day in rows:
             rated = convert.table.rate(a.currency, on) is not None  # a currency with any rate has one every day
-            paid = (lambda buy, currency=a.currency: fx.in_home(convert, buy.amount, currency, buy.date))
+            paid = functools.partial(_paid_in_home, convert, a.currency)
             position, home_cost = held_on(trades[a.id], paid=paid if rated else None)
             value = position.value_at(price)
             converted = fx.in_home(convert, value, a.currency, on)

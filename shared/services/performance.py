@@ -91,58 +91,96 @@ def measure(trades: Iterable, prices: Iterable[tuple[int, dt.date, Decimal]] | P
         return _measure(trades, prices if isinstance(prices, dict) else series_of(prices), start, end, rates)
 
 
-def _measure(trades, series: PriceSeries, start, end, rates) -> Figures:
-    events = sorted((t for t in trades if t.date <= end), key=order_key)
-    held: dict[int, Position] = {}
-    home: dict[int, Decimal] = {}  # with rates: each asset's cost held in the user's currency
-    broken: set[int] = set()  # assets whose stored history stops making sense (never through the API)
-    convert = rates or (lambda asset_id, day, amount: amount)
+class _Holdings:
+    """The positions held while the trades are replayed in order, and what they are worth on a day."""
 
-    def value(day: dt.date) -> tuple[Decimal, Decimal]:
+    def __init__(self, series: PriceSeries, rates: Rates | None):
+        self.series, self.rates = series, rates
+        self.held: dict[int, Position] = {}
+        self.home: dict[int, Decimal] = {}  # with rates: each asset's cost held in the user's currency
+        self.broken: set[int] = set()  # assets whose stored history stops making sense (never through the API)
+
+    def value(self, day: dt.date) -> tuple[Decimal, Decimal]:
         """(market value, cost held) of every asset at the close of `day`: its latest price on or before
         it, by bisection (Position.value_at, inlined: this runs for every asset at every trade day)."""
         worth = cost = ZERO
-        for asset_id, position in held.items():
+        for asset_id, position in self.held.items():
             quantity = position.quantity
             if not quantity:
                 continue
-            days, prices = series.get(asset_id, NO_PRICES)
+            days, prices = self.series.get(asset_id, NO_PRICES)
             at = bisect_right(days, day) - 1
             market = position.cost if at < 0 else (quantity * prices[at]).quantize(CENT)
-            if rates is None:
+            if self.rates is None:
                 worth += market
                 cost += position.cost
             else:
-                worth += rates(asset_id, day, market)
-                cost += home[asset_id]
+                worth += self.rates(asset_id, day, market)
+                cost += self.home[asset_id]
         return worth, cost
 
-    def apply(trade) -> Decimal | None:
+    def apply(self, trade) -> Decimal | None:
         """Apply the trade; None when it cannot be, else the cost it removed in the user's currency
         (a sell's average-cost share; 0 for anything else)."""
-        if trade.asset_id in broken:
+        if trade.asset_id in self.broken:
             return None
-        position = held.setdefault(trade.asset_id, Position())
+        position = self.held.setdefault(trade.asset_id, Position())
         before = position.quantity
         try:
             position.apply(trade)
         except Refused:
-            broken.add(trade.asset_id)
+            self.broken.add(trade.asset_id)
             return None
-        if rates is None:
+        if self.rates is None:
             return ZERO
-        paid = rates(trade.asset_id, trade.date, trade.amount) if trade.type == "buy" else None
-        home[trade.asset_id], removed = cost_in_home(home.get(trade.asset_id, ZERO), trade, before, paid)
+        paid = self.rates(trade.asset_id, trade.date, trade.amount) if trade.type == "buy" else None
+        self.home[trade.asset_id], removed = cost_in_home(self.home.get(trade.asset_id, ZERO), trade, before, paid)
         return removed
+
+
+class _Flows:
+    """The money that moved, summed per kind over the range."""
+
+    def __init__(self):
+        self.contributions = self.dividends = self.fees = self.realized = ZERO
+
+    def trade(self, book: _Holdings, trade, convert: Rates) -> tuple[Decimal, Decimal]:
+        """Apply one trade of the range: (money the investor put in, dividends − fees) by it."""
+        before = book.held.get(trade.asset_id, Position()).realized_gain
+        removed = book.apply(trade)
+        if removed is None:
+            return ZERO, ZERO
+        cash = convert(trade.asset_id, trade.date, trade.amount) if trade.amount is not None else ZERO
+        if trade.type == "buy":
+            return cash, ZERO
+        if trade.type == "sell":
+            if book.rates is None:
+                self.realized += book.held[trade.asset_id].realized_gain - before
+            else:
+                self.realized += cash - removed
+            return -cash, ZERO
+        if trade.type == "dividend":
+            self.dividends += cash
+            return ZERO, cash
+        if trade.type == "fee":
+            self.fees += cash
+            return ZERO, -cash
+        return ZERO, ZERO
+
+
+def _measure(trades, series: PriceSeries, start, end, rates) -> Figures:
+    events = sorted((t for t in trades if t.date <= end), key=order_key)
+    book = _Holdings(series, rates)
+    convert = rates or (lambda asset_id, day, amount: amount)
 
     index = 0
     while index < len(events) and events[index].date < start:
-        apply(events[index])
+        book.apply(events[index])
         index += 1
     opening = start - ONE_DAY
-    start_value, start_cost = value(opening)
+    start_value, start_cost = book.value(opening)
 
-    contributions = dividends = fees = realized = ZERO
+    moved = _Flows()
     flows: dict[dt.date, Decimal] = defaultdict(lambda: ZERO)
     flows[opening] -= start_value
     growth, linked = Decimal(1), False
@@ -151,30 +189,12 @@ def _measure(trades, series: PriceSeries, start, end, rates) -> Figures:
         day = events[index].date
         day_in = income = ZERO  # money put in by the investor that day; dividends − fees that day
         while index < len(events) and events[index].date == day:
-            trade = events[index]
+            put_in, earned = moved.trade(book, events[index], convert)
+            day_in, income = day_in + put_in, income + earned
             index += 1
-            before = held.get(trade.asset_id, Position()).realized_gain
-            removed = apply(trade)
-            if removed is None:
-                continue
-            cash = convert(trade.asset_id, day, trade.amount) if trade.amount is not None else ZERO
-            if trade.type == "buy":
-                day_in += cash
-            elif trade.type == "sell":
-                day_in -= cash
-                if rates is None:
-                    realized += held[trade.asset_id].realized_gain - before
-                else:
-                    realized += cash - removed
-            elif trade.type == "dividend":
-                income += cash
-                dividends += cash
-            elif trade.type == "fee":
-                income -= cash
-                fees += cash
-        contributions += day_in
+        moved.contributions += day_in
         flows[day] += income - day_in
-        worth, _ = value(day)
+        worth, _ = book.value(day)
         if previous > 0:
             growth *= (worth - day_in + income) / previous
             linked = True
@@ -183,15 +203,15 @@ def _measure(trades, series: PriceSeries, start, end, rates) -> Figures:
             linked = True
         previous, last_point = worth, day
 
-    end_value, end_cost = value(end)
+    end_value, end_cost = book.value(end)
     if last_point < end and previous > 0:
         growth *= end_value / previous
         linked = True
     flows[end] += end_value
     rate = xirr(flows)
     return Figures(
-        start_value=start_value, end_value=end_value, net_contributions=contributions, dividends=dividends,
-        fees=fees, realized_gain=realized,
+        start_value=start_value, end_value=end_value, net_contributions=moved.contributions,
+        dividends=moved.dividends, fees=moved.fees, realized_gain=moved.realized,
         unrealized_gain=(end_value - end_cost) - (start_value - start_cost),
         # past 10^90 % a return says nothing more (and no answer could carry it to the cent)
         twr=(growth - 1) * HUNDRED if linked and growth.adjusted() < 88 else None,

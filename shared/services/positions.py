@@ -82,6 +82,24 @@ class Position:
 
     def apply(self, trade) -> None:
         """Apply one trade in order; raise Refused when it cannot happen."""
+        self._check_order(trade)
+        with wide():
+            kind = trade.type
+            if kind == "buy":
+                self.quantity += trade.quantity
+                self.cost += trade.amount
+            elif kind == "sell":
+                self._sell(trade)
+            elif kind == "dividend":
+                self.dividends += trade.amount
+            elif kind == "fee":
+                self.fees += trade.amount
+            elif kind == "split":
+                self.quantity = (self.quantity * trade.quantity).quantize(EIGHT, rounding=ROUND_HALF_EVEN)
+        self._check_limits(trade)
+
+    def _check_order(self, trade) -> None:
+        """The first trade is the asset's first buy, and nothing comes before it."""
         if self.started is None:
             if not trade.initial:
                 raise Refused(f"a {trade.type} on {trade.date} comes before the asset's first buy", "date")
@@ -89,26 +107,19 @@ class Position:
         elif trade.date < self.started:
             raise Refused(f"a {trade.type} on {trade.date} comes before the asset's first buy "
                           f"on {self.started}", "date")
-        with wide():
-            kind = trade.type
-            if kind == "buy":
-                self.quantity += trade.quantity
-                self.cost += trade.amount
-            elif kind == "sell":
-                if trade.quantity > self.quantity:
-                    raise Refused(f"the sell on {trade.date} is of {_q(trade.quantity)} units but only "
-                                  f"{_q(self.quantity)} are held then")
-                removed = self.cost if trade.quantity == self.quantity else \
-                    (self.cost * trade.quantity / self.quantity).quantize(CENT, rounding=ROUND_HALF_EVEN)
-                self.quantity -= trade.quantity
-                self.cost -= removed
-                self.realized_gain += trade.amount - removed
-            elif kind == "dividend":
-                self.dividends += trade.amount
-            elif kind == "fee":
-                self.fees += trade.amount
-            elif kind == "split":
-                self.quantity = (self.quantity * trade.quantity).quantize(EIGHT, rounding=ROUND_HALF_EVEN)
+
+    def _sell(self, trade) -> None:
+        """A sale at average cost: the cost of what leaves, and the gain over it."""
+        if trade.quantity > self.quantity:
+            raise Refused(f"the sell on {trade.date} is of {_q(trade.quantity)} units but only "
+                          f"{_q(self.quantity)} are held then")
+        removed = self.cost if trade.quantity == self.quantity else \
+            (self.cost * trade.quantity / self.quantity).quantize(CENT, rounding=ROUND_HALF_EVEN)
+        self.quantity -= trade.quantity
+        self.cost -= removed
+        self.realized_gain += trade.amount - removed
+
+    def _check_limits(self, trade) -> None:
         if self.quantity > MAX_QUANTITY:
             raise Refused(f"after the {trade.type} on {trade.date} the holding would be more than "
                           f"{MAX_QUANTITY} units")

@@ -83,7 +83,8 @@ def post_due(today: dt.date | None = None, *, user_id: int | None = None,
     for kind, source_id in unit_of_work(lambda session: due_sources(session, run.day, user_id)):
         run.sources += 1
         try:
-            run.posted += unit_of_work(lambda session: post_source(session, kind, source_id, run.day))
+            run.posted += unit_of_work(
+                lambda session, kind=kind, source_id=source_id: post_source(session, kind, source_id, run.day))
         except DomainError as exc:
             log.warning("%s %s not posted: %s", kind, source_id, exc.detail)
             run.skipped.append({"kind": kind, "id": source_id, "reason": exc.detail})

@@ -15,6 +15,7 @@ candidates' rows come back to Python to check their spacing.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import statistics
 from collections import defaultdict
 from decimal import Decimal
@@ -111,7 +112,7 @@ def _suggest(members: list, today: dt.date) -> dict[str, Any] | None:
 
 
 def _cadence(dates: list[dt.date]) -> str | None:
-    gaps = [(b - a).days for a, b in zip(dates, dates[1:])]
+    gaps = [(b - a).days for a, b in itertools.pairwise(dates)]
     for frequency, (low, high, _late) in CADENCES.items():
         if all(low <= gap <= high for gap in gaps):
             return frequency

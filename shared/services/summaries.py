@@ -187,7 +187,8 @@ def _too_large(period: CalendarPeriod, figures: str) -> str:
 _COLUMNS = ["user_id", "granularity", "period", "income", "expenses", "net", "outcome", "generated_at"]
 
 
-def _store_users(session: Session, periods: list[CalendarPeriod], low: int, high: int, now: dt.datetime) -> dict[int, str]:
+def _store_users(session: Session, periods: list[CalendarPeriod], low: int, high: int,
+                 now: dt.datetime) -> dict[int, str]:
     """Replace the summaries of users low..high; the users it could not store, with the reason."""
     skipped: dict[int, str] = {}
     for period in periods:

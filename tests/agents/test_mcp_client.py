@@ -258,7 +258,9 @@ def test_categorising_moves_a_transaction_and_refuses_the_wrong_kind(server, fin
                       {"transaction_id": lunch, "category_id": finances.ids["shopping"]}))
     assert moved["transaction"]["category_id"] == finances.ids["shopping"]
     assert api.get(f"/api/transactions/{lunch}").json()["category_id"] == finances.ids["shopping"]
-    wrong = call(server, token, "categorize_transaction", {"transaction_id": lunch, "category_id": finances.ids["salary"]})
+    wrong = call(server, token, "categorize_transaction",
+                 {"transaction_id": lunch, "category_id": finances.ids["salary"]})
     assert wrong.isError is True and "category_id" in wrong.content[0].text
-    data(call(server, token, "categorize_transaction", {"transaction_id": lunch, "category_id": finances.ids["dining"]}))
+    data(call(server, token, "categorize_transaction",
+              {"transaction_id": lunch, "category_id": finances.ids["dining"]}))
     assert api.get(f"/api/transactions/{lunch}").json()["category_id"] == finances.ids["dining"]

@@ -186,7 +186,8 @@ def test_goal_progress_matches_the_goals_endpoint():
     [g] = body["data"]["goals"]
     for key in ("id", "target_amount", "current_savings", "progress", "remaining", "monthly_needed", "target_date"):
         assert g[key] == goal[key], key
-    assert shown("1250") in body["reply"] and "25.0%" in body["reply"] and shown(goal["monthly_needed"]) in body["reply"]
+    reply = body["reply"]
+    assert shown("1250") in reply and "25.0%" in reply and shown(goal["monthly_needed"]) in reply
 
 
 def test_goal_progress_with_no_goals_says_so(alice):

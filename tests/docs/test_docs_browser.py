@@ -171,7 +171,8 @@ def _try_it_out(page: Page, op_id: str, body: dict | None = None) -> tuple[str, 
     page.js(f"__t.op('{op_id}').querySelector('.try-out__btn').click()")
     if body is not None:
         page.wait(f"!!__t.op('{op_id}').querySelector('textarea.body-param__text')", f"body editor of {op_id}")
-        page.js(f"__t.type(__t.op('{op_id}').querySelector('textarea.body-param__text'), {json.dumps(json.dumps(body))})")
+        field = f"__t.op('{op_id}').querySelector('textarea.body-param__text')"
+        page.js(f"__t.type({field}, {json.dumps(json.dumps(body))})")
     page.wait(f"!!__t.op('{op_id}').querySelector('.execute')", f"Execute on {op_id}")
     page.js(f"__t.op('{op_id}').querySelector('.execute').click()")
     status = page.wait(f"__t.status('{op_id}')", f"the answer of {op_id}")

@@ -349,8 +349,8 @@ def test_the_transaction_examples_are_one_per_kind_and_each_is_accepted(document
                                                       "opening_balance": "1000"}).json()["id"],
         "to_account_id": api.post("/api/accounts", json={"name": "Savings", "type": "savings",
                                                          "opening_balance": "0"}).json()["id"],
-        "credit_card_id": api.post("/api/credit-cards", json={"name": "Visa", "credit_limit": "2000", "statement_day": 1,
-                                                              "due_day": 25}).json()["id"],
+        "credit_card_id": api.post("/api/credit-cards", json={"name": "Visa", "credit_limit": "2000",
+                                                              "statement_day": 1, "due_day": 25}).json()["id"],
         "income_source_id": api.post("/api/income-sources", json={"name": "Acme", "amount": "3000",
                                                                   "frequency": "monthly"}).json()["id"],
         "category_id": next(c["id"] for c in api.get("/api/categories?page_size=100").json()["items"]

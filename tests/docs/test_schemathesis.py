@@ -45,7 +45,8 @@ def bearer() -> dict[str, str]:
     food = create("/api/categories", {"name": "Fuzzed food", "kind": "expense"})
     pay = create("/api/categories", {"name": "Fuzzed pay", "kind": "income"})
     for body in (
-        {"type": "income", "amount": "4200", "date": "2026-10-01", "category_id": pay["id"], "account_id": account["id"]},
+        {"type": "income", "amount": "4200", "date": "2026-10-01", "category_id": pay["id"],
+         "account_id": account["id"]},
         {"type": "expense", "amount": "82.40", "date": "2026-10-03", "category_id": food["id"],
          "credit_card_id": card["id"], "description": "groceries"},
         {"type": "transfer", "amount": "300", "date": "2026-10-05", "account_id": account["id"],

@@ -75,7 +75,8 @@ def test_rules_and_investments_are_exported(api):
         "actions": [{"add_tag": "coffee"}]}))
     portfolio = created(api.post("/api/portfolios", json={"name": "Pension"}))
     asset = created(api.post(f"/api/portfolios/{portfolio['id']}/assets", json={
-        "name": "World", "type": "etf", "quantity": "1.12345678", "amount_invested": "100", "purchase_date": "2026-01-02"}))
+        "name": "World", "type": "etf", "quantity": "1.12345678", "amount_invested": "100",
+        "purchase_date": "2026-01-02"}))
     created(api.post(f"/api/assets/{asset['id']}/prices", json={"date": "2026-02-01", "price": "101.00000001"}))
     archive = export(api)
     [exported_rule] = rows(archive, "rules.csv")

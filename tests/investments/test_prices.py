@@ -118,7 +118,8 @@ def test_the_portable_upsert_inserts_and_replaces(api, asset, db_session):
                      now)
     rows = db_session.execute(select(AssetPrice.date, AssetPrice.price).where(AssetPrice.asset_id == asset)
                               .order_by(AssetPrice.date)).all()
-    assert [(d.isoformat(), format(p.normalize(), "f")) for d, p in rows] == [("2026-03-01", "2.5"), ("2026-03-02", "3")]
+    assert [(d.isoformat(), format(p.normalize(), "f")) for d, p in rows] == [
+        ("2026-03-01", "2.5"), ("2026-03-02", "3")]
 
 
 def test_the_sql_server_merge_is_valid_t_sql():

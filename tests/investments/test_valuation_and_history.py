@@ -168,7 +168,8 @@ def test_history_matches_valuation_every_day(api, book):
 def test_history_before_anything_was_bought_is_zero(api, book):
     pid, _ = book
     body = history(api, pid, granularity="month", date_from="2025-11-01", date_to="2025-12-31")
-    assert body["items"] == [{"period": "2025-11", "market_value": "0.00"}, {"period": "2025-12", "market_value": "0.00"}]
+    assert body["items"] == [{"period": "2025-11", "market_value": "0.00"},
+                             {"period": "2025-12", "market_value": "0.00"}]
 
 
 def test_history_defaults(api, book):

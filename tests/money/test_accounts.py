@@ -39,7 +39,7 @@ def test_bad_money_is_422_never_500(api, amount):
 
 def test_json_nan_and_infinity_literals_are_422(api):
     for literal in ("NaN", "Infinity", "-Infinity", "1e400"):
-        raw = '{"name": "x", "type": "cash", "opening_balance": %s}' % literal
+        raw = '{"name": "x", "type": "cash", "opening_balance": ' + literal + '}'
         r = api.post("/api/accounts", data=raw, headers={"content-type": "application/json"})
         assert_problem(r, 422, "opening_balance")
 

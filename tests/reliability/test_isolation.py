@@ -39,7 +39,8 @@ PROTECTED_OPS = [op for op in OPS if not is_public(op[1])]
 ADMIN_OPS = [op for op in OPS if is_admin(op[1])]
 # (GET /api/mcp answers 405 by design: the MCP transport's answer for a server without an SSE stream.)
 GET_OPS = [op for op in OPS if op[0] == "GET" and not is_admin(op[1])
-           and not (is_public(op[1]) and params_of(op[1].template)) and (spec(op[1]) is None or spec(op[1]).status < 300)]
+           and not (is_public(op[1]) and params_of(op[1].template))
+           and (spec(op[1]) is None or spec(op[1]).status < 300)]
 
 
 @pytest.fixture(scope="module")

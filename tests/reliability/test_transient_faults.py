@@ -86,8 +86,8 @@ def _two_accounts(user: User) -> tuple[int, int]:
 def _state(user: User, a: int, b: int) -> tuple[Decimal, Decimal, int]:
     c = user.client
     listed = c.get("/api/transactions", params={"page_size": 100}).json()
-    return (_money(c.get(f"/api/accounts/{a}").json()["balance"]), _money(c.get(f"/api/accounts/{b}").json()["balance"]),
-            listed["total"])
+    return (_money(c.get(f"/api/accounts/{a}").json()["balance"]),
+            _money(c.get(f"/api/accounts/{b}").json()["balance"]), listed["total"])
 
 
 def _transfer(a: int, b: int, amount: str = "25.00") -> dict:

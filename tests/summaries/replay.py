@@ -40,7 +40,8 @@ def run_orchestration(orchestrator: Callable, job: Any, activities: dict[str, Ca
                 "Timestamp": clock[0].isoformat(), **fields}
 
     result = Replay()
-    history = [event(E.ORCHESTRATOR_STARTED), event(E.EXECUTION_STARTED, Name="orchestrator", Input=json.dumps(job), Version="")]
+    history = [event(E.ORCHESTRATOR_STARTED),
+               event(E.EXECUTION_STARTED, Name="orchestrator", Input=json.dumps(job), Version="")]
     done: set[int] = set()
     for result.rounds in range(1, max_rounds + 1):
         ctx = DurableOrchestrationContext(history=history, instanceId=instance_id, isReplaying=False,

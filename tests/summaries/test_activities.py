@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 
 import pytest
@@ -91,7 +92,7 @@ def test_batches_split_users_by_id_range():
     assert sum(b.users for b in batches) == len(ids)
     assert all(b.users == 2 for b in batches[:-1]) and 1 <= batches[-1].users <= 2
     assert batches[0].low == ids[0] and batches[-1].high == ids[-1]
-    assert all(a.high < b.low for a, b in zip(batches, batches[1:]))
+    assert all(a.high < b.low for a, b in itertools.pairwise(batches))
 
 
 def test_plan_and_record_keep_one_run_row(clean_runs):

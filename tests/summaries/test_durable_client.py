@@ -61,7 +61,7 @@ def test_starts_a_run_again_and_again_in_one_process_then_the_timer_starts_its_m
         status, _, run = call(dispatcher, "GET", headers["location"], admin.client.token)
         assert status == 200 and run["status"] == "pending" and run["period"] == month, run
     assert [started(s) for s in durable.started] == [(ORCHESTRATOR, instance_id, {"period": month, "manual": True})
-                                                     for instance_id, month in zip(ids, months)]
+                                                     for instance_id, month in zip(ids, months, strict=True)]
     assert len(set(ids)) == len(months)
 
     timer = route_table.function_named(function_app.app, "summaries_timer")

@@ -441,7 +441,8 @@ def help_(c: Caller, u: Understanding) -> Answer:
     examples = list(EXAMPLES + MORE_EXAMPLES)
     reply = ("I answer questions about your own money and record expenses and income from a sentence: spending "
              "or income for a category and a period, savings, balances, budgets, goals, your top spending "
-             "categories, advice, the bills coming up and whether your money lasts to a day. Try: " + " / ".join(f'"{e}"' for e in examples[:5]))
+             "categories, advice, the bills coming up and whether your money lasts to a day. Try: "
+             + " / ".join(f'"{e}"' for e in examples[:5]))
     return Answer(reply, "help", {"examples": examples})
 
 

@@ -117,7 +117,7 @@ def _compare(tokens: Sequence[str], sing: Sequence[str], name: Name) -> int | No
         return None
     shorter, longer = sorted((text, target), key=len)
     common = 0
-    for x, y in zip(shorter, longer):
+    for x, y in zip(shorter, longer, strict=False):  # the common prefix
         if x != y:
             break
         common += 1

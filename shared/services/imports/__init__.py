@@ -238,7 +238,7 @@ def undo(session: Session, user: User, import_id: int) -> None:
     rows = session.execute(select(*(getattr(Transaction, c) for c in _LEDGER_COLUMNS)).where(*mine)
                            .execution_options(yield_per=5000))
     for row in rows:
-        change.add(dict(zip(_LEDGER_COLUMNS, row)), -1)
+        change.add(dict(zip(_LEDGER_COLUMNS, row, strict=True)), -1)
     session.execute(delete(TransactionTag).where(TransactionTag.transaction_id.in_(
         select(Transaction.id).where(*mine))).execution_options(synchronize_session=False))
     session.execute(delete(Transaction).where(*mine).execution_options(synchronize_session=False))

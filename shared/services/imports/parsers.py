@@ -132,28 +132,28 @@ def parse_ofx(content: str) -> list[Line]:
     if not statements:
         raise FileRefused("The OFX file holds no bank (STMTRS) or credit card (CCSTMTRS) statement.")
     positions = _line_numbers(content, "<STMTTRN>")
-    lines = []
-    for index, element in enumerate(root.iter("STMTTRN")):
-        line = Line(line=positions[index] if index < len(positions) else 0)
-        fields = {child.tag: html.unescape(child.text or "") for child in element}
-        match = _OFX_DATE.match(fields.get("DTPOSTED", ""))
-        if match is None:
-            line.reason = "DTPOSTED is missing or not a date"
-        else:
-            try:
-                line.date = dt.date(int(match[1]), int(match[2]), int(match[3]))
-            except ValueError:
-                line.reason = f"DTPOSTED {fields['DTPOSTED'][:8]} is not a real date"
-        amount = fields.get("TRNAMT")
-        if amount and "," in amount and "." not in amount:
-            set_amount(line, amount, decimal_comma=True)
-        else:
-            set_amount(line, amount)
-        line.fitid = clean_text(fields.get("FITID"), 255, "FITID", line)
-        line.payee = clean_text(fields.get("NAME") or _payee_name(element), 100, "NAME", line)
-        line.description = clean_text(fields.get("MEMO"), 500, "MEMO", line)
-        lines.append(line)
-    return lines
+    return [_ofx_line(element, positions[index] if index < len(positions) else 0)
+            for index, element in enumerate(root.iter("STMTTRN"))]
+
+
+def _ofx_line(element, number: int) -> Line:
+    """One <STMTTRN>: its date (the bank's calendar day), amount, bank id, payee and memo."""
+    line = Line(line=number)
+    fields = {child.tag: html.unescape(child.text or "") for child in element}
+    match = _OFX_DATE.match(fields.get("DTPOSTED", ""))
+    if match is None:
+        line.reason = "DTPOSTED is missing or not a date"
+    else:
+        try:
+            line.date = dt.date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            line.reason = f"DTPOSTED {fields['DTPOSTED'][:8]} is not a real date"
+    amount = fields.get("TRNAMT")
+    set_amount(line, amount, decimal_comma=bool(amount and "," in amount and "." not in amount))
+    line.fitid = clean_text(fields.get("FITID"), 255, "FITID", line)
+    line.payee = clean_text(fields.get("NAME") or _payee_name(element), 100, "NAME", line)
+    line.description = clean_text(fields.get("MEMO"), 500, "MEMO", line)
+    return line
 
 
 MAX_OFX_TAGS = 400_000
@@ -210,7 +210,8 @@ def _refuse_unterminated_cdata(content: str) -> None:
     while (start := content.find("<![CDATA[", position)) != -1:
         end = content.find("]]>", start)
         if end == -1 or content.find("\n", start, end) != -1:
-            raise FileRefused(f"The OFX file has an unterminated CDATA section on line {content.count(chr(10), 0, start) + 1}.")
+            line = content.count("\n", 0, start) + 1
+            raise FileRefused(f"The OFX file has an unterminated CDATA section on line {line}.")
         position = end
 
 
@@ -258,7 +259,7 @@ def parse_qif(content: str, *, day_first: bool = False) -> list[Line]:
         if not row:
             continue
         if row.startswith("!"):
-            if row.lower().startswith("!type:") or row.lower().startswith("!option") or row.lower().startswith("!clear"):
+            if row.lower().startswith(("!type:", "!option", "!clear")):
                 continue
             raise FileRefused(f"Line {number}: unexpected QIF header {row[:40]!r}.")
         if row == "^":
