@@ -75,7 +75,7 @@ def make_handler(conn, fix):
         def _rows(self, statement: str, params: tuple) -> list[dict]:
             cur = conn.execute(statement, params)
             names = [d[0] for d in cur.description]
-            return [dict(zip(names, row)) for row in cur.fetchall()]
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
         def do_GET(self) -> None:
             user = int(self.headers["X-User"])

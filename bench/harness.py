@@ -68,7 +68,7 @@ class Devhost:
         self._log.flush()
         return self.log_path.read_text(errors="replace")
 
-    def __enter__(self) -> "Devhost":
+    def __enter__(self) -> Devhost:
         self.wait_ready()
         return self
 

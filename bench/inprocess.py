@@ -78,13 +78,14 @@ def seed_user(size: int) -> dict[str, Any]:
     import uuid
     from decimal import Decimal
 
-    from shared.services import identity
+    from sqlalchemy import select
+
     from shared.data.db import run_unit_of_work
-    from shared.services.bulk_transactions import import_transactions
     from shared.data.models import Account, Category, Goal, User
     from shared.schemas.identity import RegisterIn
     from shared.schemas.money import TransactionIn
-    from sqlalchemy import select
+    from shared.services import identity
+    from shared.services.bulk_transactions import import_transactions
 
     today = dt.date.today()
     months = max(1, -(-size // PER_MONTH))

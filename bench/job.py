@@ -28,11 +28,11 @@ def _seed_and_time(users: int, per_user: int, runs: int) -> dict:
 
     from sqlalchemy import insert, select, text
 
-    from shared.services import balances
-    from shared.services.credentials import hash_password
     from shared.data.db import get_engine, run_unit_of_work
     from shared.data.migrate import upgrade_to_head
     from shared.data.models import Transaction, User
+    from shared.services import balances
+    from shared.services.credentials import hash_password
     from shared.services.summaries import run_locally
 
     engine = get_engine()

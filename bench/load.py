@@ -83,7 +83,7 @@ class LoadClient(threading.Thread):
         self.http = Http(port, zero, samples)
         self.random = random.Random(seed)
         self.own: list[int] = []
-        self.ops, self.weights = zip(*self.MIX)
+        self.ops, self.weights = zip(*self.MIX, strict=True)
         self.month = dt.date.today().strftime("%Y-%m")
         self.replays = 0
         self.unknown_outcomes = 0

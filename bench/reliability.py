@@ -34,8 +34,7 @@ from bench.audit import audit, scan_devhost_log  # noqa: E402
 from bench.client import Sample  # noqa: E402
 from bench.harness import Devhost  # noqa: E402
 from bench.load import Anomaly, LoadClient, report_routes, setup_user  # noqa: E402
-from bench.pg import (DEFAULT_SERVER, create_database, drop_database, sqlalchemy_url,  # noqa: E402
-                      terminate_backends, url_parts)
+from bench.pg import DEFAULT_SERVER, create_database, drop_database, sqlalchemy_url, terminate_backends, url_parts  # noqa: E402
 from bench.proxy import TcpProxy  # noqa: E402
 from bench.reliability_report import render_report  # noqa: E402
 from bench.verdict import FaultEvent, LoadResult, evaluate  # noqa: E402

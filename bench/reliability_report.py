@@ -37,7 +37,8 @@ def render_report(result: LoadResult, tests: dict[str, Any] | None, command: str
         f"| latency outside the fault windows p50 / p95 / p99 / max | {f['p50_ms']:.0f} / {f['p95_ms']:.0f} / "
         f"{f['p99_ms']:.0f} / {f['max_ms']:.0f} ms |",
         f"| 5xx outside the fault windows | {f['steady_5xx']} |",
-        f"| answers by status | {', '.join(f'{k}: {v}' for k, v in sorted(f['statuses'].items(), key=lambda kv: str(kv[0])))} |",
+        "| answers by status | "
+        + ", ".join(f"{k}: {v}" for k, v in sorted(f["statuses"].items(), key=lambda kv: str(kv[0]))) + " |",
         f"| writes whose outcome was unknown and were retried (same Idempotency-Key) | {result.unknown_outcomes} |",
         f"| retries answered from the idempotency record (Idempotent-Replayed) | {result.replays} |",
         "",
@@ -68,7 +69,7 @@ def render_report(result: LoadResult, tests: dict[str, Any] | None, command: str
         f"| their latency p50 / max (must stay under {OUTAGE_MAX_LATENCY:.0f} s) | {f['outage_p50_latency_ms']:.0f} / "
         f"{f['outage_max_latency_ms']:.0f} ms |",
         f"| first success after the database came back | "
-        f"{'%.2f s' % f['recovery_s'] if f['recovery_s'] is not None else 'never'} |",
+        f"{format(f['recovery_s'], '.2f') + ' s' if f['recovery_s'] is not None else 'never'} |",
         f"| answers with traceback text / 5xx other than 503 | "
         f"{sum(1 for s in result.samples if s.leaked_trace)} / "
         f"{sum(1 for s in result.samples if s.status and s.status >= 500 and s.status != 503)} |",

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import platform
 
@@ -173,7 +174,8 @@ def write_results(args, cold: dict, backends: list[dict], beside: dict[str, dict
             statements = sorted({r["statements"] for r in row} | {r["statements_min"] for r in row})
             lines.append(
                 f"| {name} | " + " | ".join(fmt(r["wall_ms"]) for r in row)
-                + f" | {fmt(scale)} {'✅' if scale <= 1.5 else '❌'} | {fmt(cpu['cpu_ms'])} | {fmt(cpu['floor_cpu_ms'])}"
+                + f" | {fmt(scale)} {'✅' if scale <= 1.5 else '❌'} | {fmt(cpu['cpu_ms'])}"
+                + f" | {fmt(cpu['floor_cpu_ms'])}"
                 + f" | {fmt(cpu['cpu_ratio'])} {'✅' if cpu['cpu_ratio'] <= 3 else '❌'}"
                 + f" | {'/'.join(map(str, statements))} |")
         lines += ["", "Seeding through the services: " + ", ".join(
@@ -192,7 +194,8 @@ def write_results(args, cold: dict, backends: list[dict], beside: dict[str, dict
                   f"{h['clients']} concurrent clients, {fmt(h['seconds'], 0)} s of a mixed workload (30% create, 40% "
                   "list, 15% balance, 15% monthly report):", "",
                   "| requests/s | p50 | p99 | 5xx |", "|---|---|---|---|",
-                  f"| {fmt(h['rps'], 0)} | {fmt(h['p50_ms'], 1)} ms | {fmt(h['p99_ms'], 1)} ms | {h['errors_5xx']} |", ""]
+                  f"| {fmt(h['rps'], 0)} | {fmt(h['p50_ms'], 1)} ms | {fmt(h['p99_ms'], 1)} ms "
+                  f"| {h['errors_5xx']} |", ""]
     if job:
         lines += ["## Scheduled summaries job", "", job["markdown"], ""]
     lines += targets_section(cold, backends, beside, job)
@@ -210,7 +213,7 @@ def search_growth(backends: list[dict]) -> dict[str, float]:
     for backend in backends:
         sizes = sorted(int(s) for s in backend["sizes"])
         walls = [backend["sizes"][str(s)].get(SEARCH, {}).get("wall_ms") for s in sizes]
-        steps = [b / a for a, b in zip(walls, walls[1:]) if a and b]
+        steps = [b / a for a, b in itertools.pairwise(walls) if a and b]
         if steps:
             out[backend["backend"]] = max(steps)
     return out
@@ -240,7 +243,8 @@ def targets_section(cold: dict, backends: list[dict], beside: dict[str, dict], j
              f"| HTTP on PostgreSQL, 1 client: ≥ 0.5 × the floor's requests/s | "
              f"{'not run' if not pg else 'met' if not rps_misses else 'missed: ' + ', '.join(rps_misses)} |",
              f"| HTTP server CPU per request ≤ 3 × the floor's | "
-             f"{'not run' if not beside else 'met' if not http_cpu_misses else 'missed: ' + ', '.join(http_cpu_misses)} |",
+             f"{'not run' if not beside else 'met' if not http_cpu_misses else 'missed: ' + ', '.join(http_cpu_misses)}"
+             " |",
              f"| cold start ≤ 1.25 × floor | {'met' if cold['ratio'] <= 1.25 else 'missed'} ({fmt(cold['ratio'])}) |",
              "| text search ≤ 1.5 × when the user's history grows tenfold | " + "; ".join(
                  f"{b}: {'met' if worst <= 1.5 else 'missed'} (worst tenfold step {fmt(worst)}×)"
@@ -249,7 +253,8 @@ def targets_section(cold: dict, backends: list[dict], beside: dict[str, dict], j
              f"| CPU per request ≤ 3 × floor | {'met' if not cpu_misses else 'missed'} "
              f"({len(cpu_misses)} of {sum(len(b['sizes'][str(min(int(s) for s in b['sizes']))]) - 1 for b in backends)}"
              " operation/database pairs over) |",
-             "| SQL statements per request constant in page and data size | see the tables: the same count at every size |",
+             "| SQL statements per request constant in page and data size "
+             "| see the tables: the same count at every size |",
              f"| scheduled job ≤ 2 × one bare GROUP BY | {'met' if job_ok else 'missed' if job else 'not run'} |",
              ""]
     if cold["ratio"] > 1.25:

@@ -117,7 +117,7 @@ def side_by_side(database_url: str, *, rounds: int, requests: int) -> dict[str, 
         _wait_for(clients["floor"][0])
         figures: dict[str, dict[str, list[float]]] = {op: {"app_rps": [], "floor_rps": [], "app_cpu": [],
                                                            "floor_cpu": []} for op in OPERATIONS}
-        for op, (method, path, body) in _requests(fixture).items():  # warm both
+        for method, path, body in _requests(fixture).values():  # warm both
             for client, pid in clients.values():
                 _round(client, pid, method, path, body, 5)
         for r in range(rounds):

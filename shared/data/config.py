@@ -21,7 +21,8 @@ SUPPORTED_DATABASES = {
 }
 SETTING_NAMES = (
     "APP_ENV", "DATABASE_URL", "JWT_SECRET", "JWT_ISSUER", "JWT_AUDIENCE", "ACCESS_TOKEN_MINUTES",
-    "REFRESH_TOKEN_DAYS", "BCRYPT_ROUNDS", "SUMMARY_SCHEDULE", "SUMMARY_BATCH_SIZE", "RECURRING_SCHEDULE", "REGISTRATION_LIMIT_PER_HOUR",
+    "REFRESH_TOKEN_DAYS", "BCRYPT_ROUNDS", "SUMMARY_SCHEDULE", "SUMMARY_BATCH_SIZE", "RECURRING_SCHEDULE",
+    "REGISTRATION_LIMIT_PER_HOUR",
     "AZURE_SQL_CLIENT_ID", "AZURE_CLIENT_ID", "AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_DEPLOYMENT",
     "AZURE_OPENAI_API_VERSION", "AZURE_OPENAI_TIMEOUT_SECONDS", "AZURE_OPENAI_API_KEY", "LOG_LEVEL",
 )
@@ -138,7 +139,7 @@ class Settings:
         return self.app_env == "development"
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
         _refuse_key_vault_references(env)
         app_env = env.get("APP_ENV", "development").strip().lower() or "development"

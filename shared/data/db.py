@@ -15,7 +15,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError, TimeoutError as PoolTimeout
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.data.config import get_settings
@@ -189,12 +190,8 @@ def run_unit_of_work(work: Callable[[Session], T], *, attempts: int = 4, base_de
     `reads_only`: the work only reads (a GET), so PostgreSQL runs it without a transaction."""
     for attempt in range(1, attempts + 1):
         committing = False
-        try:
-            session = new_session()
-        except DBAPIError as exc:
-            if attempt == attempts or not is_transient(exc):
-                raise DatabaseUnavailable("the database is unreachable") from exc
-            _backoff(attempt, base_delay)
+        session = _open_session(attempt, attempts, base_delay)
+        if session is None:
             continue
         read_mark = None
         try:
@@ -206,16 +203,7 @@ def run_unit_of_work(work: Callable[[Session], T], *, attempts: int = 4, base_de
             return result
         except DBAPIError as exc:
             _safe_rollback(session)
-            if committing:
-                if is_transient(exc):
-                    raise DatabaseUnavailable("the commit's outcome is unknown") from exc
-                raise
-            if not is_transient(exc):
-                raise
-            if attempt == attempts:
-                raise DatabaseUnavailable("the database is unreachable") from exc
-            log.warning("transient database error, retrying (attempt %d of %d)", attempt, attempts)
-            _backoff(attempt, base_delay)
+            _retry_or_raise(exc, committing, attempt, attempts, base_delay)
         except PoolTimeout as exc:  # every pooled connection busy for pool_timeout: overloaded, not broken
             _safe_rollback(session)
             raise DatabaseUnavailable("no database connection came free in time") from exc
@@ -227,6 +215,32 @@ def run_unit_of_work(work: Callable[[Session], T], *, attempts: int = 4, base_de
                 read_mark.pop("reads_only", None)
             session.close()
     raise AssertionError("unreachable")
+
+
+def _open_session(attempt: int, attempts: int, base_delay: float) -> Session | None:
+    """A new session; None (after the backoff) when the database could not be reached but may be on retry."""
+    try:
+        return new_session()
+    except DBAPIError as exc:
+        if attempt == attempts or not is_transient(exc):
+            raise DatabaseUnavailable("the database is unreachable") from exc
+        _backoff(attempt, base_delay)
+        return None
+
+
+def _retry_or_raise(exc: DBAPIError, committing: bool, attempt: int, attempts: int, base_delay: float) -> None:
+    """After a database error: back off for another attempt, or raise what the caller must see. A failure
+    during COMMIT is never retried (it may have committed); a permanent error is raised as it is."""
+    if committing:
+        if is_transient(exc):
+            raise DatabaseUnavailable("the commit's outcome is unknown") from exc
+        raise exc
+    if not is_transient(exc):
+        raise exc
+    if attempt == attempts:
+        raise DatabaseUnavailable("the database is unreachable") from exc
+    log.warning("transient database error, retrying (attempt %d of %d)", attempt, attempts)
+    _backoff(attempt, base_delay)
 
 
 def _backoff(attempt: int, base: float) -> None:

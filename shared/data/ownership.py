@@ -70,8 +70,8 @@ def owned_tables(metadata: MetaData | None = None, shared: frozenset[str] = SHAR
             elif table.name not in shared:
                 problems.append(
                     f"{table.name}: no {OWNER_COLUMN} column and no NOT NULL foreign key to an owned table; give it "
-                    f"{OWNER_COLUMN} (shared.data.models.base.owner_id_column) or, if it holds no user's rows, add it to "
-                    "shared.data.ownership.SHARED_TABLES")
+                    f"{OWNER_COLUMN} (shared.data.models.base.owner_id_column) or, if it holds no user's rows, add it "
+                    "to shared.data.ownership.SHARED_TABLES")
     missing = shared - set(metadata.tables)
     if missing:
         problems.append(f"SHARED_TABLES names tables the models do not have: {sorted(missing)}")

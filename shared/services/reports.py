@@ -46,8 +46,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import lru_cache
 from typing import Any, Literal
 
 from sqlalchemy import Date, and_, bindparam, case, func, or_, select, union_all
@@ -58,12 +58,11 @@ from shared.services import fx
 from shared.services.months import (
     CalendarPeriod,
     month_period,
-    months_spanned,
     next_month_start,
     parse_month,
-    previous_month_start,
     period_of,
     periods_between,
+    previous_month_start,
     quarter_period,
     year_period,
 )

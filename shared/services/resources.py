@@ -10,11 +10,12 @@ from functools import cached_property, lru_cache
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Select, bindparam, func as sqlfunc, select
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy import func as sqlfunc
 from sqlalchemy.orm import Session
 
-from shared.errors import conflict, invalid, not_found
 from shared.data.models import Base, User
+from shared.errors import conflict, invalid, not_found
 from shared.schemas import Input, Output, PageQuery, Patch
 from shared.schemas.answers import row_serializer
 
@@ -76,7 +77,8 @@ class Resource(Generic[R]):
         """A page of the caller's rows and their total (`owned`: the caller's rows, if not `self.owned`)."""
         stmt = self.filter(self.owned(user) if owned is None else owned, params)
         total = self.count(session, user, stmt, params)
-        page = stmt.order_by(*self.order_by(params)).limit(params.page_size).offset((params.page - 1) * params.page_size)
+        page = (stmt.order_by(*self.order_by(params)).limit(params.page_size)
+                .offset((params.page - 1) * params.page_size))
         if self._plain_answers:
             # Only the columns, as plain rows (Core: no ORM loading): the answer reads their values,
             # so building (and identity-mapping) a hundred ORM objects would be work thrown away.

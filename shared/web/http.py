@@ -16,7 +16,6 @@ import azure.functions as func
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from shared.schemas import validate, validate_list
 from shared.errors import (
     Conflict,
     DomainError,
@@ -30,6 +29,7 @@ from shared.errors import (
     Unavailable,
     not_found,
 )
+from shared.schemas import validate, validate_list
 
 log = logging.getLogger("finance.http")
 M = TypeVar("M", bound=BaseModel)
@@ -57,7 +57,8 @@ _TITLES = {
     503: "Service unavailable",
 }
 _SLUGS = {
-    400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed", 409: "conflict",
+    400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed",
+    409: "conflict",
     413: "payload-too-large", 415: "unsupported-media-type", 422: "validation-error", 429: "too-many-requests",
     500: "internal-error", 503: "service-unavailable",
 }

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import text
 
 from shared.services import reports
 from tests.conftest import TEST_DATABASE_URL

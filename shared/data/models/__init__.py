@@ -2,6 +2,7 @@
 (migrations, the isolation test and the delete-my-account cleanup read them from there)."""
 from shared.data.models.assistant import AssistantRecording
 from shared.data.models.base import Base, Timestamps
+from shared.data.models.fx import DailyTotal, FxRate, ReferenceFxRate
 from shared.data.models.identity import (
     AuthSession,
     IdempotencyRecord,
@@ -10,7 +11,6 @@ from shared.data.models.identity import (
     RegistrationWindow,
     User,
 )
-from shared.data.models.fx import DailyTotal, FxRate, ReferenceFxRate
 from shared.data.models.investments import Asset, AssetPrice, AssetTrade, Portfolio
 from shared.data.models.money import (
     Account,
@@ -23,8 +23,8 @@ from shared.data.models.money import (
     MonthlyTotal,
     Transaction,
 )
-from shared.data.models.recurring import RecurringSchedule, ScheduledPosting
 from shared.data.models.organising import Import, Rule, Tag, TransactionTag
+from shared.data.models.recurring import RecurringSchedule, ScheduledPosting
 from shared.data.models.summaries import PeriodSummary, SummaryRun, SummarySkip
 from shared.data.models.tokens import AccessToken
 

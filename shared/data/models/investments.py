@@ -7,8 +7,8 @@ from decimal import Decimal
 from sqlalchemy import (
     Boolean,
     Date,
-    Index,
     ForeignKey,
+    Index,
     Integer,
     Unicode,
     UniqueConstraint,
@@ -29,7 +29,8 @@ class Portfolio(Timestamps, Base):
 class Asset(Timestamps, Base):
     __tablename__ = "assets"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    portfolio_id: Mapped[int] = mapped_column(ForeignKey("portfolios.id", ondelete="CASCADE"), nullable=False, index=True)
+    portfolio_id: Mapped[int] = mapped_column(ForeignKey("portfolios.id", ondelete="CASCADE"), nullable=False,
+                                              index=True)
     user_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
     name: Mapped[str] = mapped_column(Unicode(100), nullable=False)
     type: Mapped[str] = mapped_column(Unicode(16), nullable=False)

@@ -159,7 +159,8 @@ class Budget(Timestamps, Base):
     start_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
     end_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
     amount: Mapped[Decimal] = mapped_column(Money(), nullable=False)
-    __table_args__ = (UniqueConstraint("user_id", "category_id", "month"), Index("ix_budgets_user_month", "user_id", "month"))
+    __table_args__ = (UniqueConstraint("user_id", "category_id", "month"),
+                      Index("ix_budgets_user_month", "user_id", "month"))
 
 
 class Goal(Timestamps, Base):
