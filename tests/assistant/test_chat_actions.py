@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from tests.assistant.test_chat_intents import chat, shown
 from tests.conftest import make_user
 from tests.reports.helpers import account, add, categories
@@ -149,3 +151,20 @@ def test_an_impossible_date_or_a_missing_amount_is_asked_about_and_writes_nothin
         assert body["intent"] == "clarify", (message, body)
         assert body["data"]["question"]
     assert user.client.get("/api/transactions").json()["total"] == 0
+
+
+@pytest.mark.parametrize("message, description", [
+    ("spent 12 on lunch from my Checking account", "lunch"),
+    ("I paid 45 for dinner at Sushi Bar yesterday with my Visa card", "dinner at sushi bar"),
+    ("paid 15 with my visa for a pizza", "pizza"),
+    ("charged 18.40 for a taxi to the card ending 4242", "taxi"),
+    ("spent 9 on a card for mom", "card for mom"),  # a card bought, not a card named
+])
+def test_the_account_or_card_named_is_not_part_of_the_description(message, description):
+    from shared.services.assistant.nlu import NamedRef, understand
+    from shared.services.assistant.references import CardRef
+
+    understood = understand(message, today=dt.date(2026, 11, 25), categories=[],
+                            accounts=[NamedRef(1, "Checking"), NamedRef(2, "Savings")],
+                            cards=[CardRef(3, "Visa Gold", "Visa", "4242")])
+    assert understood.description == description

@@ -32,7 +32,7 @@ from .amounts import find_amounts, pick_amount
 from .horizon import find_horizon
 from .matching import EVERYDAY_WORDS, Match, choose, find_names, normalize, prepare, singular
 from .periods import Found, Period, default_period, find_period, impossible_date
-from .references import CardRef, Named, find_accounts, find_cards, mark_last_four
+from .references import PLACEHOLDER, CardRef, Named, find_accounts, find_cards, mark_last_four
 
 INTENTS = ("spending", "income", "net_savings", "balance", "net_worth", "budget_status", "goal_progress",
            "top_spending", "investments", "record_expense", "record_income", "transfer", "compare_spending",
@@ -194,10 +194,15 @@ _ON_WHAT = re.compile(r"\b(?:on|for|at)\s+(?:the\s+|my\s+|a\s+|an\s+|our\s+)?([a
 _NOT_A_THING = EVERYDAY_WORDS | frozenset(
     "average everything anything overall whole groceries total it that them things stuff".split())
 _TRAILING = frozenset("last this since between and or so far please all".split())
+# A named account or card leaves the description with its preposition, determiner and trailing noun.
+_VIA = frozenset("with from on using via by to into onto".split())
+_DETERMINERS = frozenset("my the our".split())
+_HOLDER_TAIL = frozenset("card account acct credit debit ending in".split())
 # Words dropped from either end of a recording's description.
 _FILLER = frozenset("""
 i we ive just spent spend paid pay bought buy purchased got get received receive earned earn made add added
 log logged record recorded expense expenses income an a the my our on for at of from to in came me with
+charged charge put
 dollars dollar bucks euros euro pounds usd eur gbp some new new today this morning and an
 """.split())
 
@@ -591,13 +596,38 @@ class _Reader:
         listing = f" Your {kind} categories are: {', '.join(own)}." if own else ""
         return Understanding("clarify", question=f'You have no category called "{thing}".{listing}')
 
+    def _holder_clauses(self) -> set[int]:
+        """Token positions of "with my Visa card", "from checking", "on the card ending 4242": the account or
+        card a recording names is a field of its own, not part of what the money was for."""
+        tokens, drop = self.rest_tokens, set()
+        for start, end in _holder_spans(self):
+            while end < len(tokens) and (tokens[end] in _HOLDER_TAIL or tokens[end].startswith(PLACEHOLDER)):
+                end += 1
+            begin = start
+            while begin > 0 and tokens[begin - 1] in _DETERMINERS:
+                begin -= 1
+            if begin > 0 and tokens[begin - 1] in _VIA:
+                drop.update(range(begin - 1, end))
+        return drop
+
     def _description(self) -> str | None:
-        words = list(self.rest_tokens)
+        clauses = self._holder_clauses()
+        words = [w for i, w in enumerate(self.rest_tokens) if i not in clauses]
         while words and words[0] in _FILLER:
             words.pop(0)
         while words and words[-1] in _FILLER:
             words.pop()
         return " ".join(words)[:200] or None
+
+
+def _holder_spans(reader: _Reader) -> list[tuple[int, int]]:
+    """Where the accounts and cards a sentence names stand (token start, end)."""
+    tokens = reader.rest_tokens
+    spans = [(m.start, m.end) for m in reader._account_matches() if m.score <= 3]
+    if reader.cards:
+        spans += [(m.start, m.end) for m in find_names(tokens, prepare((c.id, c.name) for c in reader.cards))]
+        spans += [(c.start, c.start + 1) for c in reader._cards()]
+    return spans
 
 
 def _blank(text: str, span: tuple[int, int]) -> str:
