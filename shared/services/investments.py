@@ -49,7 +49,7 @@ from shared.services import fx
 from shared.services.months import month_end, month_start, months_spanned, next_month_start
 from shared.services.positions import ZERO, Position, Refused, cost_in_home, order_key, wide
 from shared.services.report_ranges import first_holding_activity
-from shared.services.resources import CurrencyHolder, Resource
+from shared.services.resources import CurrencyHolder, Resource, page_of
 from shared.services.trades import (
     AS_THE_ASSET,
     asset_out,
@@ -66,14 +66,6 @@ HUNDRED = Decimal(100)
 
 def today() -> dt.date:
     return utcnow().date()
-
-
-def _page(session: Session, stmt, order_by: list[Any], params: PageQuery) -> tuple[list[Any], int]:
-    total = session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
-    rows = session.execute(
-        stmt.order_by(*order_by).limit(params.page_size).offset((params.page - 1) * params.page_size)
-    ).scalars().all()
-    return list(rows), total
 
 
 # --- portfolios -----------------------------------------------------------------------------
@@ -111,7 +103,7 @@ class Assets(CurrencyHolder, Resource[Asset]):
     def list_in(self, session: Session, user: User, portfolio_id: int,
                 params: PageQuery) -> tuple[list[Asset], int]:
         portfolio = self.portfolios.get(session, user, portfolio_id)
-        return _page(session, self.owned(user).where(Asset.portfolio_id == portfolio.id), [Asset.id], params)
+        return page_of(session, self.owned(user).where(Asset.portfolio_id == portfolio.id), [Asset.id], params)
 
     def create_in(self, session: Session, user: User, portfolio_id: int, data: s.AssetIn) -> Asset:
         # Locked, so a concurrent delete of the portfolio waits rather than orphaning the asset.
@@ -160,7 +152,7 @@ class Prices:
         if params.date_to:
             stmt = stmt.where(AssetPrice.date <= params.date_to)
         order = AssetPrice.date.desc() if params.sort == "-date" else AssetPrice.date
-        return _page(session, stmt, [order], params)
+        return page_of(session, stmt, [order], params)
 
     def put(self, session: Session, user: User, asset_id: int, prices: list[s.PriceIn]) -> list[AssetPrice]:
         """Store the prices (insert, or replace the one of the same date); answer them in the order sent."""

@@ -22,6 +22,15 @@ from shared.schemas.answers import row_serializer
 R = TypeVar("R", bound=Base)
 
 
+def page_of(session: Session, stmt: Select, order_by: list[Any], params: PageQuery) -> tuple[list[Any], int]:
+    """One page of `stmt`'s rows in `order_by` order, and how many rows it selects in all."""
+    total = session.execute(select(sqlfunc.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
+    rows = session.execute(
+        stmt.order_by(*order_by).limit(params.page_size).offset((params.page - 1) * params.page_size)
+    ).scalars().all()
+    return list(rows), total
+
+
 def plural_of(noun: str) -> str:
     """"category" -> "categories", "account" -> "accounts" (the nouns this API has)."""
     if noun.endswith("y") and noun[-2:-1] not in ("a", "e", "i", "o", "u"):

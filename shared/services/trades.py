@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from shared.data.models import Asset, AssetTrade, User
@@ -19,6 +19,7 @@ from shared.errors import Invalid, invalid, not_found
 from shared.schemas import MAX_MONEY
 from shared.schemas import investments as s
 from shared.services.positions import Position, Refused, Trade, replay, trade_value
+from shared.services.resources import page_of
 
 # Which fields each type takes: (required, refused).
 FIELDS = {
@@ -167,14 +168,11 @@ class Trades:
             stmt = stmt.where(AssetTrade.date >= params.date_from)
         if params.date_to:
             stmt = stmt.where(AssetTrade.date <= params.date_to)
-        total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
         if params.sort == "-date":
             order = [AssetTrade.date.desc(), AssetTrade.initial, AssetTrade.id.desc()]
         else:
             order = [AssetTrade.date, AssetTrade.initial.desc(), AssetTrade.id]
-        rows = session.execute(stmt.order_by(*order).limit(params.page_size)
-                               .offset((params.page - 1) * params.page_size)).scalars().all()
-        return list(rows), total
+        return page_of(session, stmt, order, params)
 
     def create(self, session: Session, user: User, asset_id: int, data: s.TradeIn) -> AssetTrade:
         # Locked: the trades of one asset are written one at a time, each checked against the others.
