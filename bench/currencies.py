@@ -28,7 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bench.inprocess import PER_MONTH, Recorder, _call
+from bench.inprocess import PER_MONTH, Recorder, _call, spread_date
 from bench.stats import median
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,12 +65,7 @@ def seed(size: int) -> dict[str, Any]:
         items = []
         first_day = today
         for i in range(size):
-            back = (i * months) // size
-            year, month = today.year, today.month - back
-            while month < 1:
-                year, month = year - 1, month + 12
-            day = 1 + (i * 7) % 28
-            date = dt.date(year, month, min(day, today.day) if back == 0 else day)
+            date = spread_date(i, size, months, today)
             first_day = min(first_day, date)
             kind = "income" if i % 10 == 0 else "expense"
             items.append(TransactionIn.model_validate({

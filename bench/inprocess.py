@@ -73,6 +73,17 @@ def _call(dispatcher, method: str, path: str, token: str | None = None, body: An
     return dispatcher.handle(method, parts.path, parts.query, all_headers, raw, "http://bench" + path)
 
 
+def spread_date(i: int, size: int, months: int, today: dt.date) -> dt.date:
+    """The date of the i-th of `size` transactions spread evenly over the last `months` months (never after
+    today): the same density at every size, so history grows by adding months."""
+    month_back = (i * months) // size
+    year, month = today.year, today.month - month_back
+    while month < 1:
+        year, month = year - 1, month + 12
+    day = 1 + (i * 7) % 28
+    return dt.date(year, month, min(day, today.day) if month_back == 0 else day)
+
+
 def seed_user(size: int) -> dict[str, Any]:
     """A user with `size` transactions at a fixed monthly density, seeded through the services."""
     import uuid
@@ -105,12 +116,7 @@ def seed_user(size: int) -> dict[str, Any]:
         expense_cats = [cats[n] for n in ("Groceries", "Rent", "Utilities", "Transport", "Dining", "Shopping")]
         items = []
         for i in range(size):
-            month_back = (i * months) // size
-            year, month = today.year, today.month - month_back
-            while month < 1:
-                year, month = year - 1, month + 12
-            day = 1 + (i * 7) % 28
-            date = dt.date(year, month, min(day, today.day) if month_back == 0 else day)
+            date = spread_date(i, size, months, today)
             kind = "income" if i % 10 == 0 else ("transfer" if i % 25 == 1 else "expense")
             # 20 transactions at every size name "Zanzibar": what a text search finds stays the same
             # while the history around it grows.
