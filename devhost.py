@@ -2,8 +2,10 @@
 
 It serves every HTTP trigger registered on `function_app.app` the way the host does: route
 templates and methods come from the functions' own metadata, the route prefix from host.json,
-requests and answers go through `azure.functions.HttpRequest` / `HttpResponse`. The HTTP server
-is waitress (a production WSGI server); nothing here parses HTTP by hand.
+requests and answers go through `azure.functions.HttpRequest` / `HttpResponse`. The HTTP server is
+the standard library's (`http.server.ThreadingHTTPServer`, HTTP/1.1 keep-alive; a thread reads each
+connection) and the functions run on a bounded thread pool, `--threads` at a time, as the Python
+worker runs sync functions on its pool; async functions run on one long-lived event loop.
 
     python devhost.py [--host 127.0.0.1] [--port 7071]
     python devhost.py --run-timer recurring_timer      # run one timer function now, then exit
@@ -20,10 +22,12 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_to_bytes, urlsplit
 
 import azure.functions as func
 
@@ -144,7 +148,7 @@ EVENT_LOOP = EventLoop()
 
 def invoke(function: Callable[..., Any], **arguments: Any) -> Any:
     """Call a function as the worker does: an async one on the process's one event loop, a sync one
-    right here, on the calling thread (under waitress, one of its pool's threads)."""
+    right here, on the calling thread (under the server, one of its pool's threads)."""
     if inspect.iscoroutinefunction(function):
         return EVENT_LOOP.run(function(**arguments))
     return function(**arguments)
@@ -225,41 +229,155 @@ _REASONS = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: 
 MAX_BODY = 6 * 1024 * 1024
 
 
+@dataclass
+class Incoming:
+    """One HTTP request as a server read it, before devhost turns it into an HttpRequest."""
+
+    method: str
+    path: str  # percent-decoded, as bytes read as latin-1 (WSGI's PATH_INFO)
+    query: str
+    headers: dict[str, str]  # lower-case names; repeated headers joined with ", "
+    body: bytes
+    peer: str
+    host: str
+    scheme: str = "http"
+
+
+def answer(dispatcher: Dispatcher, incoming: Incoming) -> tuple[int, dict[str, str], bytes]:
+    """The host's part around a function call: the path read as UTF-8, the peer added as the last
+    X-Forwarded-For hop, the function called, HEAD's body dropped, Content-Length set, one log line."""
+    started = time.perf_counter()
+    path = incoming.path or "/"
+    try:
+        path = path.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        pass
+    headers = incoming.headers
+    headers["x-forwarded-for"] = ", ".join(x for x in (headers.get("x-forwarded-for"), incoming.peer) if x)
+    query = incoming.query
+    url = f"{incoming.scheme}://{incoming.host}{path}" + (f"?{query}" if query else "")
+    status, out_headers, out_body = dispatcher.handle(incoming.method, path, query, headers, incoming.body, url)
+    if incoming.method == "HEAD":
+        out_body = b""
+    out_headers["Content-Length"] = str(len(out_body))
+    if log.isEnabledFor(logging.INFO):  # every part of the line but the numbers comes from the request
+        log.info("%s %s %s %d %.1fms", loggable(incoming.peer), loggable(incoming.method), loggable(path), status,
+                 (time.perf_counter() - started) * 1000)
+    return status, out_headers, out_body
+
+
 def make_wsgi_app(app: Any, durable_url: str | None = None) -> Callable:
+    """The same host layer as a WSGI application (in-process clients: tests, schemathesis, profiling)."""
     dispatcher = Dispatcher(app, durable_url=durable_url)
 
     def wsgi(environ: dict[str, Any], start_response: Callable) -> list[bytes]:
-        started = time.perf_counter()
-        method = environ["REQUEST_METHOD"]
-        path = environ.get("PATH_INFO", "") or "/"
-        try:
-            path = path.encode("latin-1").decode("utf-8")
-        except UnicodeError:
-            pass
-        query = environ.get("QUERY_STRING", "")
         headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
         if environ.get("CONTENT_TYPE"):
             headers["content-type"] = environ["CONTENT_TYPE"]
         if environ.get("CONTENT_LENGTH"):
             headers["content-length"] = environ["CONTENT_LENGTH"]
-        peer = environ.get("REMOTE_ADDR", "")
-        headers["x-forwarded-for"] = ", ".join(x for x in (headers.get("x-forwarded-for"), peer) if x)
         # Read at most one byte past the limit: the function answers 413 without buffering more.
         length = int(environ.get("CONTENT_LENGTH") or 0) if (environ.get("CONTENT_LENGTH") or "").isdigit() else 0
         body = environ["wsgi.input"].read(min(length, MAX_BODY + 1)) if length else b""
         host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME')}:{environ.get('SERVER_PORT')}"
-        url = f"{environ.get('wsgi.url_scheme', 'http')}://{host}{path}" + (f"?{query}" if query else "")
-        status, out_headers, out_body = dispatcher.handle(method, path, query, headers, body, url)
-        if method == "HEAD":
-            out_body = b""
-        out_headers["Content-Length"] = str(len(out_body))
+        status, out_headers, out_body = answer(dispatcher, Incoming(
+            environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), headers, body,
+            environ.get("REMOTE_ADDR", ""), host, environ.get("wsgi.url_scheme", "http")))
         start_response(f"{status} {_REASONS.get(status, 'Status')}", list(out_headers.items()))
-        if log.isEnabledFor(logging.INFO):  # every part of the line but the numbers comes from the request
-            log.info("%s %s %s %d %.1fms", loggable(peer), loggable(method), loggable(path), status,
-                     (time.perf_counter() - started) * 1000)
         return [out_body]
 
     return wsgi
+
+
+class _Connection(BaseHTTPRequestHandler):
+    """One client connection (HTTP/1.1 keep-alive) of the stdlib server; each request's function runs on
+    the server's bounded pool, as the Python worker runs sync functions on its thread pool."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = "devhost"
+    sys_version = ""
+    disable_nagle_algorithm = True
+    timeout = 120  # an idle keep-alive connection is closed after two minutes
+    server: Server
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's signature
+        log.warning("%s %s", loggable(self.address_string()), loggable(format % args))
+
+    def _body(self) -> bytes:
+        """The request body, at most one byte past the largest any function takes; the connection is
+        closed after the answer when more was sent (what is left unread cannot start the next request)."""
+        if "chunked" in (self.headers.get("transfer-encoding") or "").lower():
+            return self._chunked_body()
+        declared = self.headers.get("content-length") or ""
+        length = int(declared) if declared.isascii() and declared.isdigit() else 0
+        if length > MAX_BODY + 1:
+            self.close_connection = True
+        return self.rfile.read(min(length, MAX_BODY + 1)) if length else b""
+
+    def _chunked_body(self) -> bytes:
+        parts, size = [], 0
+        while size <= MAX_BODY:
+            line = self.rfile.readline(1026).split(b";", 1)[0].strip()
+            try:
+                chunk = int(line, 16)
+            except ValueError:
+                self.close_connection = True
+                break
+            if chunk == 0:
+                while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return b"".join(parts)
+            parts.append(self.rfile.read(min(chunk, MAX_BODY + 1 - size)))
+            size += len(parts[-1])
+            if size > MAX_BODY:
+                break
+            self.rfile.readline(3)  # the CRLF after the chunk
+        self.close_connection = True
+        return b"".join(parts)[:MAX_BODY + 1]
+
+    def _serve(self) -> None:
+        target = self.path
+        if target.startswith(("http://", "https://")):  # absolute-form request target
+            target = urlsplit(target)._replace(scheme="", netloc="").geturl() or "/"
+        raw_path, _, query = target.partition("?")
+        headers: dict[str, str] = {}
+        for name, value in self.headers.items():
+            key = name.lower()
+            headers[key] = f"{headers[key]}, {value}" if key in headers else value
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            headers.pop("content-length", None)
+        incoming = Incoming(self.command, unquote_to_bytes(raw_path).decode("latin-1"), query, headers,
+                            self._body(), self.client_address[0], headers.get("host") or self.server.host_name)
+        status, out_headers, out_body = self.server.pool.submit(answer, self.server.dispatcher, incoming).result()
+        self.send_response(status, _REASONS.get(status, "Status"))
+        for name, value in out_headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if out_body:
+            self.wfile.write(out_body)
+
+    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve
+
+    def log_request(self, code: Any = "-", size: Any = "-") -> None:
+        pass  # answer() writes the request's line
+
+
+class Server(ThreadingHTTPServer):
+    """The stdlib's threading HTTP server (one thread reads each connection) with a bounded pool that
+    runs the functions, `threads` at a time."""
+
+    daemon_threads = True
+    request_queue_size = 1024  # the listen backlog: many clients connecting at once are queued, not refused
+
+    def __init__(self, address: tuple[str, int], dispatcher: Dispatcher, threads: int):
+        self.dispatcher = dispatcher
+        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="devhost-worker")
+        super().__init__(address, _Connection)
+        self.host_name = f"{address[0]}:{self.server_address[1]}"
+
+    def server_close(self) -> None:
+        super().server_close()
+        self.pool.shutdown(wait=False, cancel_futures=True)
 
 
 # --- timers on demand (local testing; the host runs them on their NCRONTAB schedules) ----------
@@ -310,18 +428,15 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if not known:
         log.warning("LOG_LEVEL %r is not a log level; logging at INFO", loggable(level))
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
 
     import function_app
 
     try:  # refuse to start on what the Functions host would refuse, before touching the database
-        wsgi = make_wsgi_app(function_app.app, durable_url=args.durable_url)
+        dispatcher = Dispatcher(function_app.app, durable_url=args.durable_url)
     except HostRulesBroken as exc:
         log.error("%s", exc)
         return 1
-    import waitress
-
     from shared.data.db import get_engine
     from shared.data.migrate import upgrade_to_head
 
@@ -330,10 +445,13 @@ def main(argv: list[str] | None = None) -> int:
         upgrade_to_head(engine)
     if args.run_timer:
         return run_timer(function_app.app, args.run_timer)
-    log.info("serving %d HTTP functions at http://%s:%d/%s", len(http_routes(function_app.app)),
-             args.host, args.port, route_table.route_prefix(ROOT))
-    waitress.serve(wsgi, host=args.host, port=args.port, threads=args.threads, ident="devhost",
-                   max_request_body_size=16 * 1024 * 1024, clear_untrusted_proxy_headers=False)
+    with Server((args.host, args.port), dispatcher, args.threads) as server:
+        log.info("serving %d HTTP functions at http://%s:%d/%s", len(dispatcher.routes), args.host,
+                 server.server_address[1], route_table.route_prefix(ROOT))
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
     return 0
 
 

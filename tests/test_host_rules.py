@@ -97,6 +97,6 @@ def test_devhost_refuses_to_start(monkeypatch, caplog):
     bad = app_with(("runs", "runtime/runs", ["GET"]))
     monkeypatch.setitem(sys.modules, "function_app", SimpleNamespace(app=bad))
     served = []
-    monkeypatch.setattr("waitress.serve", lambda *a, **kw: served.append(a))
+    monkeypatch.setattr(devhost.Server, "serve_forever", lambda self, *a, **kw: served.append(self))
     assert devhost.main(["--port", "0"]) == 1
     assert served == [] and "runtime/runs" in caplog.text

@@ -1,10 +1,9 @@
-"""The MCP server driven by the official MCP Python SDK (`mcp`), over real HTTP: devhost's WSGI app served
-by waitress in a thread on a free port, on the suite's database. The SDK's Streamable HTTP client
+"""The MCP server driven by the official MCP Python SDK (`mcp`), over real HTTP: devhost's host layer served
+by devhost's server in a thread on a free port, on the suite's database. The SDK's Streamable HTTP client
 initializes, lists the tools and calls each one with a personal access token; every figure is checked
 against the REST answer for the same question, and against the hand-worked figures of tests/agents/world.py."""
 from __future__ import annotations
 
-import socket
 import threading
 from decimal import Decimal
 from typing import Any
@@ -17,7 +16,7 @@ from mcp.shared._httpx_utils import create_mcp_http_client
 from mcp.shared.exceptions import McpError
 
 import function_app
-from devhost import make_wsgi_app
+from devhost import Dispatcher, Server
 from shared.services.mcp import LATEST_VERSION
 from tests.agents.world import INJECTION, Finances, build_finances
 
@@ -28,16 +27,12 @@ WRITE_TOOLS = {"record_transaction", "categorize_transaction"}
 
 @pytest.fixture(scope="module")
 def server() -> str:
-    import waitress
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    httpd = waitress.create_server(make_wsgi_app(function_app.app), host="127.0.0.1", port=port, threads=4)
-    thread = threading.Thread(target=httpd.run, daemon=True)
+    httpd = Server(("127.0.0.1", 0), Dispatcher(function_app.app), threads=4)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{port}/api/mcp"
-    httpd.close()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/api/mcp"
+    httpd.shutdown()
+    httpd.server_close()
     thread.join(timeout=5)
 
 
