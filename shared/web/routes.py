@@ -37,8 +37,7 @@ def add_routes(bp: func.Blueprint, resource: Resource, path: str, *, prefix: str
         return resource.answers(ctx.session, ctx.user, [row])[0]
 
     def get_row(ctx: Context):
-        row = resource.get(ctx.session, ctx.user, ctx.route_int())
-        return resource.answers(ctx.session, ctx.user, [row])[0]
+        return resource.answer_one(ctx.session, ctx.user, ctx.route_int())
 
     def patch_row(ctx: Context):
         row = resource.get(ctx.session, ctx.user, ctx.route_int(), for_update=True)

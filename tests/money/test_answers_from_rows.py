@@ -44,3 +44,27 @@ def test_every_shape_answers_as_pydantic_would(api, db_session):
     assert list(listed[0]) == list(TransactionOut.model_fields)  # the fields in the model's order
     tagged = ok(api.get("/api/transactions?tag=CARD"))["items"]
     assert tagged == [expected[made[2]["id"]]]
+
+
+def test_a_get_reads_the_transaction_and_its_tags_in_one_statement(api):
+    """GET one joins the tags into the row's statement: the answer equals the list's for a transaction
+    with several tags (in the client's order), with one, and with none."""
+    from tests.money.conftest import count_statements
+
+    many = new_transaction(api, amount="3.00", tags=["zeta", "Alpha", "mid"])
+    one = new_transaction(api, amount="4.00", tags=["solo"])
+    none = new_transaction(api, amount="5.00")
+    listed = {t["id"]: t for t in ok(api.get("/api/transactions?page_size=100"))["items"]}
+    for made in (many, one, none):
+        with count_statements() as counter:
+            got = ok(api.get(f"/api/transactions/{made['id']}"))
+        assert got == listed[made["id"]] == made
+        reads = [s for s in counter.statements if s.lstrip().upper().startswith("SELECT")]
+        assert len(reads) == 2, counter.statements  # the caller, then the transaction with its tags
+    assert ok(api.get(f"/api/transactions/{many['id']}"))["tags"] == ["zeta", "Alpha", "mid"]
+
+
+def test_a_get_of_another_users_or_a_missing_transaction_is_404(api, other_user):
+    theirs = new_transaction(other_user.client, amount="6.00", tags=["private"])
+    assert api.get(f"/api/transactions/{theirs['id']}").status == 404
+    assert api.get("/api/transactions/2147483000").status == 404

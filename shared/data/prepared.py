@@ -1,0 +1,109 @@
+"""Hot statements compiled once per database dialect and run straight on the driver's cursor.
+
+SQLAlchemy builds and renders the SQL (so each dialect, Azure SQL included, gets its own text, bind
+and result type handling), but executing a Core statement through a `Connection` also rebuilds the
+statement's cache key and an execution context on every call: for the one-row reads every request
+makes (the caller lookup, a transaction by id) that costs several times the round trip itself. A
+`Prepared` statement keeps the compiled form per dialect and sends it on the unit of work's own
+connection (the same transaction), applying the same bind and result processors SQLAlchemy would.
+
+Errors go through the connection's own handling: a lost connection is invalidated and surfaces as
+the same `DBAPIError` the retry rule in shared/data/db.py reads. The engine's before_cursor_execute
+listeners run for these statements as for any other."""
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import ClauseElement
+
+
+@dataclass
+class _Compiled:
+    sql: str
+    positional: tuple[str, ...] | None  # parameter order for qmark/format drivers; None for named ones
+    construct: Callable[..., dict[str, Any]]
+    binds: tuple[tuple[str, Callable[[Any], Any]], ...]
+    types: tuple[Any, ...]
+    columns: tuple[str, ...]
+    # Each column's result processor, known once the driver has described the result (some drivers'
+    # processors depend on the column's type code there).
+    results: tuple[Callable[[Any], Any] | None, ...] | None = None
+
+
+class Prepared:
+    """`statement`, compiled once for each dialect it runs on; `rows()` / `first()` execute it."""
+
+    def __init__(self, statement: ClauseElement):
+        self.statement = statement
+        self._compiled: weakref.WeakKeyDictionary[Dialect, _Compiled] = weakref.WeakKeyDictionary()
+
+    @property
+    def columns(self) -> Sequence[str]:
+        """The result's column names, as the statement labels them (compiled for the default dialect)."""
+        from sqlalchemy.engine.default import DefaultDialect
+
+        return self._for(DefaultDialect()).columns
+
+    def _for(self, dialect: Dialect) -> _Compiled:
+        found = self._compiled.get(dialect)
+        if found is None:
+            compiled = self.statement.compile(dialect=dialect)
+            if compiled.literal_execute_params or compiled.post_compile_params:
+                raise ValueError("a Prepared statement cannot have expanding or literal-execute parameters")
+            binds = tuple((key, proc) for key, proc in (compiled._bind_processors or {}).items()
+                          if not isinstance(key, tuple))
+            found = _Compiled(
+                sql=compiled.string,
+                positional=tuple(compiled.positiontup) if compiled.positional else None,
+                construct=compiled.construct_params,
+                binds=binds,
+                types=tuple(entry.type for entry in compiled._result_columns),
+                columns=tuple(entry.keyname for entry in compiled._result_columns),
+            )
+            self._compiled[dialect] = found
+        return found
+
+    def rows(self, session: Session | Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Every row, as tuples of Python values (after the columns' result processing)."""
+        conn = session.connection() if isinstance(session, Session) else session
+        compiled = self._for(conn.dialect)
+        values = compiled.construct(params)
+        for key, process in compiled.binds:
+            if key in values:
+                values[key] = process(values[key])
+        args: Any = values if compiled.positional is None else tuple(values[k] for k in compiled.positional)
+        driver = conn.connection.dbapi_connection
+        cursor = None
+        try:
+            cursor = driver.cursor()
+            if conn._has_events or conn.engine._has_events:
+                # The engine's statement listeners see these statements too (the read-only guard on
+                # PostgreSQL, the tests' statement counters).
+                for listener in conn.dispatch.before_cursor_execute:
+                    listener(conn, cursor, compiled.sql, args, None, False)
+            cursor.execute(compiled.sql, args)
+            fetched = cursor.fetchall()
+            if compiled.results is None:
+                compiled.results = tuple(type_._cached_result_processor(conn.dialect, described[1])
+                                         for type_, described in zip(compiled.types, cursor.description, strict=True))
+        except conn.dialect.loaded_dbapi.Error as exc:
+            # Raises the wrapped DBAPIError, invalidating the connection when the error means it is gone.
+            conn._handle_dbapi_exception(exc, compiled.sql, args, cursor, None)
+            raise  # not reached: the line above always raises
+        finally:
+            if cursor is not None:
+                cursor.close()
+        processors = compiled.results
+        if not processors or not any(processors):
+            return [tuple(row) for row in fetched]
+        return [tuple(value if p is None or value is None else p(value)
+                      for p, value in zip(processors, row, strict=True)) for row in fetched]
+
+    def first(self, session: Session | Connection, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        rows = self.rows(session, params)
+        return rows[0] if rows else None

@@ -1,0 +1,103 @@
+"""shared/data/prepared.py: hot statements compiled once per dialect and run on the driver's cursor must
+answer exactly what SQLAlchemy would, render for every dialect, and fail the way SQLAlchemy fails."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import bindparam, select, text
+from sqlalchemy.dialects import mssql, postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
+
+from shared.data.db import get_engine, is_transient, new_session, run_unit_of_work
+from shared.data.models import Account, Transaction
+from shared.data.prepared import Prepared
+from tests.money.conftest import new_account, new_transaction
+
+
+def _by_hand(user_id: int):
+    return (select(Transaction.id, Transaction.amount, Transaction.date, Transaction.description,
+                   Account.name, Account.balance)
+            .join(Account, Account.id == Transaction.account_id)
+            .where(Transaction.user_id == bindparam("owner"), Transaction.amount >= bindparam("least"))
+            .order_by(Transaction.id))
+
+
+def test_rows_equal_what_sqlalchemy_answers(user, api):
+    account = new_account(api, opening_balance="1000.00")
+    for amount in ("0.01", "12.34", "99999999.99"):
+        new_transaction(api, amount=amount, account_id=account["id"], description=f"paid {amount} €")
+    stmt = _by_hand(user.id)
+    params = {"owner": user.id, "least": Decimal("0.02")}
+    with new_session() as session:
+        expected = [tuple(row) for row in session.execute(stmt, params)]
+        got = Prepared(stmt).rows(session, params)
+    assert got == expected and len(got) == 2
+    amount, day, balance = got[0][1], got[0][2], got[0][5]
+    assert isinstance(amount, Decimal) and isinstance(day, dt.date) and isinstance(balance, Decimal)
+
+
+def test_a_missing_row_is_none(user):
+    with new_session() as session:
+        assert Prepared(_by_hand(user.id)).first(session, {"owner": -1, "least": Decimal(0)}) is None
+
+
+@pytest.mark.parametrize("dialect", [postgresql.psycopg.dialect(), sqlite.dialect(),
+                                     mssql.pyodbc.dialect(paramstyle="qmark")])  # pyodbc: qmark
+def test_each_dialect_gets_its_own_sql_and_parameter_order(dialect):
+    compiled = Prepared(_by_hand(1))._for(dialect)
+    assert "transactions" in compiled.sql and "accounts" in compiled.sql
+    if dialect.name == "postgresql":
+        assert compiled.positional is None and "%(owner)s" in compiled.sql
+    else:  # qmark drivers: the values go in the order the placeholders appear
+        assert compiled.positional == ("owner", "least") and compiled.sql.count("?") == 2
+
+
+def test_expanding_parameters_are_refused():
+    with pytest.raises(ValueError, match="expanding"):
+        Prepared(select(Transaction.id).where(Transaction.id.in_(bindparam("ids", expanding=True))))._for(
+            sqlite.dialect())
+
+
+def test_statement_listeners_see_prepared_statements(user):
+    from sqlalchemy import event
+
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(get_engine(), "before_cursor_execute", record)
+    try:
+        with new_session() as session:
+            Prepared(_by_hand(user.id)).rows(session, {"owner": user.id, "least": Decimal(0)})
+    finally:
+        event.remove(get_engine(), "before_cursor_execute", record)
+    assert len([s for s in seen if "FROM transactions" in s]) == 1, seen
+
+
+def test_a_driver_error_surfaces_as_sqlalchemys(user):
+    broken = Prepared(select(Transaction.id).where(Transaction.user_id == bindparam("owner"))
+                      .where(text("no_such_column = 1")))
+    with pytest.raises(DBAPIError):
+        run_unit_of_work(lambda session: broken.rows(session, {"owner": user.id}))
+
+
+@pytest.mark.skipif("get_engine().dialect.name != 'postgresql'")
+def test_a_lost_connection_is_transient_and_invalidated(user):
+    """The server ends the session under the statement: the error is the retry rule's transient kind and
+    the connection is dropped from the pool, so the retry gets a live one."""
+    stmt = Prepared(select(Transaction.id).where(Transaction.user_id == bindparam("owner")))
+    session = new_session()
+    try:
+        conn = session.connection()
+        pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+        with get_engine().connect() as killer:
+            killer.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
+        with pytest.raises(DBAPIError) as caught:
+            stmt.rows(session, {"owner": user.id})
+        assert is_transient(caught.value) and conn.invalidated
+    finally:
+        session.close()
+    assert run_unit_of_work(lambda s: stmt.rows(s, {"owner": user.id})) == []
