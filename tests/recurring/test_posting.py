@@ -30,6 +30,26 @@ def test_a_due_occurrence_is_posted_through_the_ledger(api, user):
     assert after["next_date"] > TODAY.isoformat()
 
 
+def test_a_posted_occurrence_goes_through_the_rules_and_is_in_its_accounts_currency(api, user):
+    euros = new_account(api, name="Euro account", currency="EUR", opening_balance="100.00")
+    groceries, other = new_category(api), new_category(api)
+    api.post("/api/rules", json={"name": "market", "conditions": [{"field": "payee", "op": "equals",
+                                                                    "value": "market"}],
+                                 "actions": [{"set": "category_id", "value": groceries["id"]},
+                                             {"add_tag": "ruled"}]})
+    # The rule fills what the schedule leaves out (category, tags) and never what it names.
+    bare = new_schedule(api, name="Veg box", amount="20.00", account_id=euros["id"], payee="Market")
+    named = new_schedule(api, name="Veg box 2", amount="5.00", account_id=euros["id"], payee="Market",
+                         category_id=other["id"], tags=["mine"])
+    run_timer(user.id, TODAY)
+    [filled] = posted(api, bare["id"])
+    assert (filled["category_id"], filled["tags"], filled["payee"]) == (groceries["id"], ["ruled"], "Market")
+    assert (filled["currency"], filled["recurring_id"], filled["description"]) == ("EUR", bare["id"], "Veg box")
+    [kept] = posted(api, named["id"])
+    assert (kept["category_id"], kept["tags"]) == (other["id"], ["mine"])
+    assert ok(api.get(f"/api/accounts/{euros['id']}"))["balance"] == "75.00"
+
+
 def test_running_the_timer_twice_posts_once(api, user):
     account = new_account(api, opening_balance="100.00")
     schedule = new_schedule(api, amount="10.00", account_id=account["id"])
