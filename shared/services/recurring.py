@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
-from shared.data.models import IncomeSource, RecurringSchedule, ScheduledPosting, Transaction, User
+from shared.data.models import Account, CreditCard, IncomeSource, RecurringSchedule, ScheduledPosting, Transaction, User
 from shared.data.types import utcnow
 from shared.errors import invalid
 from shared.schemas import Output
@@ -69,9 +69,25 @@ class RecurringSchedules(Resource[RecurringSchedule]):
     def validate_row(self, session: Session, user: User, values: dict[str, Any], row) -> None:
         # The transaction it posts: the same references and shape rules as POST /api/transactions.
         self.transactions.check_references(session, user, values)
+        self._one_currency(session, user, values)
         self.transactions.validate_row(session, user, dict(values), None)  # a copy: it notes the currency
         if values.get("end_date") is not None and values["end_date"] < values["start_date"]:
             raise invalid("end_date", "must be on or after start_date")
+
+    def _one_currency(self, session: Session, user: User, values: dict[str, Any]) -> None:
+        """A schedule posts one amount (it has no `to_amount`), so a transfer it posts stays in one currency;
+        said here about the field the client can change, not about `to_amount`, which a schedule does not take."""
+        if values.get("type") != "transfer" or values.get("account_id") is None:
+            return
+        for name, model in (("to_account_id", Account), ("to_credit_card_id", CreditCard)):
+            if values.get(name) is None:
+                continue
+            leaves = self.transactions.holder_currency(session, user, Account, values["account_id"])
+            arrives = self.transactions.holder_currency(session, user, model, values[name])
+            if leaves and arrives and leaves != arrives:
+                raise invalid(name, f"must be in the currency the money leaves in: a recurring transfer posts one "
+                                    f"amount, and this one would leave in {leaves} and arrive in {arrives}; "
+                                    f"choose a destination in {leaves}")
 
     def to_columns(self, values: dict[str, Any]) -> dict[str, Any]:
         if "tags" in values:

@@ -74,6 +74,19 @@ def test_the_posted_transaction_follows_the_transaction_rules(api):
     assert transfer["to_account_id"] == b["id"]
 
 
+def test_a_recurring_transfer_between_currencies_is_refused_by_what_the_client_can_change(api):
+    dollars, euros = new_account(api, name="Dollars"), new_account(api, name="Euros", currency="EUR")
+    body = {"name": "Move", "type": "transfer", "amount": "10.00", "frequency": "monthly",
+            "start_date": TODAY.isoformat(), "account_id": dollars["id"], "to_account_id": euros["id"]}
+    problem = assert_problem(api.post("/api/recurring", json=body), 422, "to_account_id")
+    assert "to_amount" not in problem["detail"]  # a schedule has no to_amount: it cannot tell the client to send one
+    same = new_account(api, name="More dollars")
+    schedule = new_schedule(api, **{**body, "to_account_id": same["id"]})
+    problem = assert_problem(api.patch(f"/api/recurring/{schedule['id']}", json={"to_account_id": euros["id"]}),
+                             422, "to_account_id")
+    assert "EUR" in problem["detail"] and "USD" in problem["detail"]
+
+
 def test_a_patch_is_checked_against_the_whole_schedule(api):
     a, b = new_account(api), new_account(api, name="Savings")
     schedule = new_schedule(api, type="transfer", account_id=a["id"], to_account_id=b["id"])
