@@ -155,6 +155,31 @@ def test_the_upcoming_bills_tool_answers_from_the_forecast(fake):
     assert [(i["name"], i["date"]) for i in body["data"]["items"]] == [("Rent", soon)]
 
 
+def test_the_cash_check_tool_answers_from_the_forecast_until_a_day_or_payday(fake):
+    from tests.money.conftest import new_account, new_income_source
+    from tests.recurring.conftest import new_schedule
+
+    user = make_user()
+    today = dt.date.today()
+    account = new_account(user.client, name="Checking", opening_balance="500.00")
+    new_schedule(user.client, name="Rent", amount="800.00", account_id=account["id"],
+                 start_date=(today + dt.timedelta(days=4)).isoformat())
+    new_income_source(user.client, name="Pay", amount="1000.00", frequency="monthly",
+                      next_date=(today + dt.timedelta(days=6)).isoformat(), account_id=account["id"])
+    fake.tool_call("cash_check", {"until": (today + dt.timedelta(days=5)).isoformat()})
+    fake.text("No: Checking would go down to -$300.00.")
+    body = chat(user.client, "will my money last until next tuesday?")
+    assert body["intent"] == "cash_check" and body["reply"] == "No: Checking would go down to -$300.00."
+    [line] = body["data"]["accounts"]  # 500 − 800 on day 4, the pay on day 6 is past the window
+    assert (body["data"]["enough"], line["lowest"], line["lowest_date"], line["projected"]) == (
+        False, "-300.00", (today + dt.timedelta(days=4)).isoformat(), "-300.00")
+    fake.tool_call("cash_check", {"payday": True})
+    fake.text("You dip to -$300.00 before payday, then $700.00.")
+    body = chat(user.client, "can I make it to payday?")
+    assert body["data"]["until"] == (today + dt.timedelta(days=6)).isoformat()
+    assert (body["data"]["enough"], body["data"]["accounts"][0]["projected"]) == (False, "700.00")
+
+
 @pytest.mark.parametrize("amount", ["1e999", "-1e999", "1e-999", "99999999999999999999", "١٢", 10**40])
 def test_a_tool_call_with_an_amount_out_of_range_records_nothing_and_is_no_500(fake, owner, amount):
     user, cats = owner
