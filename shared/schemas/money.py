@@ -155,7 +155,8 @@ class IncomeSourceOut(Resource):
     name: str
     amount: MoneyOut
     frequency: Frequency
-    next_date: dt.date | None
+    next_date: dt.date | None = Field(description="the next expected pay day: a day written in the past moves on to "
+                                                  "the first one from today, and the timer moves it on as it posts")
     account_id: int | None
 
     @computed_field(description="weekly × 52/12, biweekly × 26/12, quarterly / 3, yearly / 12, one_time 0; "

@@ -99,6 +99,21 @@ class CreditCards(CurrencyHolder, Resource[CreditCard]):
         session.execute(delete(Import).where(Import.credit_card_id == row.id))
 
 
+_SOURCE_RULE = frozenset({"next_date", "frequency", "account_id"})
+
+
+def _next_from_today(row: IncomeSource) -> None:
+    """Where a source stands once the client has set its calendar (or where it posts to): the first occurrence
+    from today on. Days before that are not posted (a next_date written in the past never back-fills income the
+    user may have recorded by hand); from then on `next_date` only moves when the timer posts, so a late timer
+    catches up every day it missed, whatever else the client changed meanwhile (a name, an amount)."""
+    from shared.services.recurring import current_day, income_rule
+
+    rule = income_rule(row)
+    if rule is not None:
+        row.next_date = rule.next_on_or_after(max(row.next_date, current_day()))
+
+
 class IncomeSources(Resource[IncomeSource]):
     model, noun = IncomeSource, "income source"
     create_schema, update_schema, out_schema = s.IncomeSourceIn, s.IncomeSourcePatch, s.IncomeSourceOut
@@ -108,6 +123,18 @@ class IncomeSources(Resource[IncomeSource]):
         if "next_date" in values:  # the day the calendar keeps to (shared/services/recurring.py)
             values = {**values, "anchor_date": values["next_date"]}
         return values
+
+    def new_row(self, user: User, values: dict[str, Any]) -> IncomeSource:
+        row = super().new_row(user, values)
+        _next_from_today(row)
+        return row
+
+    def update(self, session: Session, user: User, row: IncomeSource, changes: dict[str, Any]) -> IncomeSource:
+        row = super().update(session, user, row, changes)
+        if _SOURCE_RULE & changes.keys():
+            _next_from_today(row)
+            session.flush()
+        return row
 
     def before_delete(self, session: Session, user: User, row: IncomeSource, params) -> None:
         from shared.services.recurring import INCOME_SOURCE, forget_postings

@@ -111,13 +111,10 @@ def post_source(session: Session, kind: str, source_id: int, today: dt.date) -> 
         return 0
     user = session.get(User, row.user_id)
     posted = 0
-    first = row.next_date
-    if kind == INCOME_SOURCE and row.updated_at is not None:
-        # A source's dates count from the day its row was last written (by the client or by this job):
-        # a next_date set in the past, or left stale from before this job existed, never back-fills income
-        # the user may already have recorded by hand.
-        first = max(first, row.updated_at.date())
-    for day in rule.occurrences(first=first, last=today):
+    # From the stored next date: it is never before the day the client set the calendar (schedules and income
+    # sources alike start at their first occurrence from that day), so walking from it catches up every day a
+    # late run missed, and back-fills nothing from before.
+    for day in rule.occurrences(first=row.next_date, last=today):
         if _post_occurrence(session, user, kind, row, day):
             posted += 1
         if kind == RECURRING:

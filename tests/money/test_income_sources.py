@@ -1,6 +1,7 @@
 """/api/income-sources: monthly_equivalent, exact and rounded half-even to cents."""
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from fractions import Fraction
 
@@ -60,8 +61,9 @@ def test_monthly_equivalent_follows_a_patch(api):
 
 def test_fields_round_trip(api):
     account = new_account(api)
-    source = new_income_source(api, next_date="2026-11-01", account_id=account["id"], amount="123456.78")
-    assert source["next_date"] == "2026-11-01" and source["account_id"] == account["id"]
+    ahead = (dt.date.today() + dt.timedelta(days=40)).isoformat()  # a day already past moves on to the next one
+    source = new_income_source(api, next_date=ahead, account_id=account["id"], amount="123456.78")
+    assert source["next_date"] == ahead and source["account_id"] == account["id"]
     assert source["amount"] == "123456.78"
 
 

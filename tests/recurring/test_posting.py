@@ -152,10 +152,43 @@ def test_a_stale_next_date_is_not_back_filled(api, user):
     account = new_account(api, opening_balance="0")
     source = new_income_source(api, amount="100.00", frequency="weekly", account_id=account["id"],
                                next_date=(TODAY - dt.timedelta(days=28)).isoformat())
+    assert source["next_date"] == TODAY.isoformat()  # its first day from today on, on the calendar it names
     assert run_timer(user.id, TODAY).posted == 1  # today's pay (28 days on, weekly), not the four before it
     assert ok(api.get(f"/api/accounts/{account['id']}"))["balance"] == "100.00"
     assert ok(api.get(f"/api/income-sources/{source['id']}"))["next_date"] == (
         TODAY + dt.timedelta(days=7)).isoformat()
+
+
+def test_an_income_source_edited_while_the_timer_was_down_still_gets_every_missed_day(api, user):
+    """Renaming it or changing its amount is no reason to skip the pay days a late timer has yet to post."""
+    account = new_account(api, opening_balance="0")
+    with created_on(D(2026, 3, 1)):
+        source = new_income_source(api, name="Pay", amount="100.00", frequency="weekly", account_id=account["id"],
+                                   next_date="2026-03-02")
+    run_timer(user.id, D(2026, 3, 2))  # then down until the 23rd
+    with created_on(D(2026, 3, 20)):
+        ok(api.patch(f"/api/income-sources/{source['id']}", json={"name": "Salary", "amount": "110.00"}))
+    assert run_timer(user.id, D(2026, 3, 23)).posted == 3
+    incomes = [t for t in ok(api.get("/api/transactions", params={"type": "income"}))["items"]
+               if t["income_source_id"] == source["id"]]
+    assert sorted((t["date"], t["amount"]) for t in incomes) == [
+        ("2026-03-02", "100.00"), ("2026-03-09", "110.00"), ("2026-03-16", "110.00"), ("2026-03-23", "110.00")]
+    assert ok(api.get(f"/api/income-sources/{source['id']}"))["next_date"] == "2026-03-30"
+
+
+def test_setting_an_income_sources_calendar_starts_it_from_that_day(api, user):
+    """A next_date, frequency or account written while days are pending starts over from the day it is written
+    (as a schedule's changed rule does): it never back-fills days from before."""
+    account = new_account(api, opening_balance="0")
+    with created_on(D(2026, 3, 1)):
+        source = new_income_source(api, amount="100.00", frequency="weekly", next_date="2026-03-02")
+    with created_on(D(2026, 3, 20)):  # linked to an account while the timer was down since Mar 1
+        linked = ok(api.patch(f"/api/income-sources/{source['id']}", json={"account_id": account["id"]}))
+        assert linked["next_date"] == "2026-03-23"
+        moved = ok(api.patch(f"/api/income-sources/{source['id']}", json={"next_date": "2026-03-10"}))
+        assert moved["next_date"] == "2026-03-24"  # Mar 10's weekday, from Mar 20 on
+    assert run_timer(user.id, D(2026, 3, 24)).posted == 1
+    assert ok(api.get(f"/api/accounts/{account['id']}"))["balance"] == "100.00"
 
 
 def test_a_one_time_income_posts_once_and_then_has_no_next_date(api, user):
