@@ -6,7 +6,15 @@ import datetime as dt
 import threading
 
 from tests.conftest import make_user
-from tests.money.conftest import new_account, new_card, new_category, new_income_source, ok, postgres_only
+from tests.money.conftest import (
+    all_items,
+    new_account,
+    new_card,
+    new_category,
+    new_income_source,
+    ok,
+    postgres_only,
+)
 from tests.recurring.conftest import created_on, new_schedule, posted, run_timer
 
 D = dt.date
@@ -246,26 +254,36 @@ def test_two_instances_racing_post_each_occurrence_once():
     with created_on(D(2026, 1, 1)):
         schedules = [new_schedule(racer.client, type="income", amount="1.00", account_id=account["id"],
                                   frequency="daily", start_date="2026-01-01", name=f"r{i}") for i in range(3)]
-    barrier = threading.Barrier(4)
+        source = new_income_source(racer.client, amount="10.00", frequency="weekly", next_date="2026-01-02",
+                                   account_id=account["id"])
     errors: list[BaseException] = []
 
-    def instance():
-        try:
-            barrier.wait()
-            run_timer(racer.id, D(2026, 1, 20))
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
+    def race(instances: int, day: dt.date) -> None:
+        barrier = threading.Barrier(instances)
 
-    threads = [threading.Thread(target=instance) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+        def instance():
+            try:
+                barrier.wait()
+                run_timer(racer.id, day)
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=instance) for _ in range(instances)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    race(4, D(2026, 1, 20))
+    race(2, D(2026, 1, 20))  # the timer fired twice more, at once, on the same day
     assert errors == []
     for schedule in schedules:
         dates = [t["date"] for t in posted(racer.client, schedule["id"])]
         assert dates == [(D(2026, 1, 1) + dt.timedelta(days=i)).isoformat() for i in range(20)]
-    assert ok(racer.client.get(f"/api/accounts/{account['id']}"))["balance"] == "60.00"
+    pay = sorted(t["date"] for t in all_items(racer.client, "/api/transactions")
+                 if t["income_source_id"] == source["id"])
+    assert pay == ["2026-01-02", "2026-01-09", "2026-01-16"]
+    assert ok(racer.client.get(f"/api/accounts/{account['id']}"))["balance"] == "90.00"  # 3 × 20 × 1 + 3 × 10
 
 
 def test_the_unique_key_refuses_an_occurrence_posted_twice(user):
