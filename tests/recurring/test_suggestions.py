@@ -6,6 +6,8 @@ import datetime as dt
 import random
 from decimal import Decimal
 
+import pytest
+
 from shared.services.recurring import current_day
 from tests.conftest import make_user
 from tests.money.conftest import created, new_account, ok
@@ -42,9 +44,9 @@ def months_back(n: int, day: int = 1) -> dt.date:
     return dt.date(total // 12, total % 12 + 1, day)
 
 
-def history(user) -> int:
+def history(user, noise_seed: int = 7) -> int:
     account = new_account(user.client, opening_balance="100000.00")["id"]
-    items = noise(account, 150, 7)
+    items = noise(account, 150, noise_seed)
     items += [expense(TODAY - dt.timedelta(days=7 * k), Decimal("4.50") + Decimal(k % 3) / 10, "Blue Bottle coffee",
                       account) for k in range(1, 21)]
     items += [expense(months_back(k), "1200.00", "Rent - Oak St", account) for k in range(12)]
@@ -59,8 +61,9 @@ def suggestions(client) -> dict[str, dict]:
     return {s["name"]: s for s in ok(client.get("/api/recurring/suggestions"))["items"]}
 
 
-def test_weekly_monthly_and_yearly_series_are_found_among_noise(user):
-    account = history(user)
+@pytest.mark.parametrize("noise_seed", [7, 8, 9])
+def test_weekly_monthly_and_yearly_series_are_found_among_noise(user, noise_seed):
+    account = history(user, noise_seed)
     found = suggestions(user.client)
     assert set(found) == {"Blue Bottle coffee", "Rent - Oak St", "ACME insurance"}
     coffee, rent, insurance = found["Blue Bottle coffee"], found["Rent - Oak St"], found["ACME insurance"]
@@ -72,9 +75,27 @@ def test_weekly_monthly_and_yearly_series_are_found_among_noise(user):
     assert rent["account_id"] == account and rent["type"] == "expense" and rent["interval"] == 1
 
 
-def test_random_spending_suggests_nothing(user):
+def test_a_payee_names_one_series_whatever_its_descriptions_and_without_one_the_description_does(user):
     account = new_account(user.client)["id"]
-    seed(user, noise(account, 300, 11))
+    items = [{**expense(months_back(k), "15.99", f"NETFLIX.COM ref {1000 + k}", account), "payee": "Netflix"}
+             for k in range(5)]
+    items += [expense(months_back(k), "42.00", "PHONE BILL" if k % 2 else "Phone bill", account) for k in range(4)]
+    # the same description under two payees: two series, each too short to be one
+    items += [{**expense(TODAY - dt.timedelta(days=7 * k), "3.00", "Parking", account), "payee": f"Lot {k % 2}"}
+              for k in range(1, 5)]
+    seed(user, items)
+    found = suggestions(user.client)
+    assert set(found) == {"Netflix", "Phone bill"}
+    netflix = found["Netflix"]
+    assert (netflix["payee"], netflix["occurrences"], netflix["frequency"]) == ("Netflix", 5, "monthly")
+    assert netflix["description"] == "NETFLIX.COM ref 1000"  # the latest payment's
+    assert (found["Phone bill"]["payee"], found["Phone bill"]["occurrences"]) == (None, 4)
+
+
+@pytest.mark.parametrize("noise_seed", [11, 12, 13])
+def test_random_spending_suggests_nothing(user, noise_seed):
+    account = new_account(user.client)["id"]
+    seed(user, noise(account, 300, noise_seed))
     assert suggestions(user.client) == {}
 
 
