@@ -69,8 +69,10 @@ def test_the_window_lists_every_occurrence_and_each_balances_lowest_point(api):
     assert {k: by_name["Savings"][k] for k in ("balance", "projected", "lowest", "lowest_date")} == {
         "balance": "200.00", "projected": "300.00", "lowest": "200.00", "lowest_date": "2027-01-30"}
     # The card owes 4 × 30 more by the end.
-    assert {k: by_name["Visa"][k] for k in ("kind", "credit_card_id", "balance", "projected")} == {
-        "kind": "credit_card", "credit_card_id": card["id"], "balance": "0.00", "projected": "120.00"}
+    assert {k: by_name["Visa"][k] for k in ("kind", "credit_card_id", "balance", "projected", "lowest",
+                                            "lowest_date")} == {
+        "kind": "credit_card", "credit_card_id": card["id"], "balance": "0.00", "projected": "120.00",
+        "lowest": "0.00", "lowest_date": "2027-01-30"}
 
 
 def test_a_salary_and_a_bill_on_the_same_day_are_judged_at_the_end_of_the_day(api):
@@ -116,3 +118,31 @@ def test_only_your_schedules_and_balances_are_in_your_forecast(api, other_user):
     new_schedule(other_user.client, name="Their rent", account_id=theirs["id"])
     body = ok(api.get("/api/forecast"))
     assert body["items"] == [] and body["accounts"] == []
+
+
+def test_what_the_timer_posted_today_is_in_the_balance_not_again_in_the_forecast(api, user):
+    from tests.recurring.conftest import run_timer
+
+    account = new_account(api, opening_balance="100.00")
+    today = D(2027, 6, 10)
+    with created_on(today):
+        new_schedule(api, name="Lunch", amount="10.00", account_id=account["id"], frequency="daily",
+                     start_date="2027-06-10")
+    before = forecast_on(api, today, 2)  # the timer has not run yet today
+    assert [i["date"] for i in before["items"]] == ["2027-06-10", "2027-06-11", "2027-06-12"]
+    run_timer(user.id, today)
+    after = forecast_on(api, today, 2)
+    assert [i["date"] for i in after["items"]] == ["2027-06-11", "2027-06-12"]
+    # 100 − 30 either way: once from the plan alone, once 10 posted and 20 planned.
+    assert [(a["balance"], a["projected"], a["lowest"]) for a in (before["accounts"][0], after["accounts"][0])] == [
+        ("100.00", "70.00", "70.00"), ("90.00", "70.00", "70.00")]
+
+
+def test_income_without_an_account_is_listed_but_moves_no_balance(api):
+    account = new_account(api, opening_balance="10.00")
+    source = new_income_source(api, name="Cash jobs", amount="75.00", frequency="weekly", next_date="2027-04-05")
+    body = forecast_on(api, D(2027, 4, 1), 10)
+    assert [(i["date"], i["income_source_id"], i["account_id"]) for i in body["items"]] == [
+        ("2027-04-05", source["id"], None)]  # Apr 12 is past the window (Apr 1 + 10 days)
+    [line] = body["accounts"]
+    assert (line["id"], line["balance"], line["projected"]) == (account["id"], "10.00", "10.00")
