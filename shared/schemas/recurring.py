@@ -7,7 +7,20 @@ from typing import Annotated, Literal
 
 from pydantic import Field, Strict
 
-from shared.schemas import Date, Id, Input, MoneyOut, Name, Output, PositiveMoney, Query, Resource, Text, patch_of
+from shared.schemas import (
+    Date,
+    Id,
+    Input,
+    MoneyOut,
+    Name,
+    Output,
+    PageQuery,
+    PositiveMoney,
+    Query,
+    Resource,
+    Text,
+    patch_of,
+)
 from shared.schemas.money import Description, TransactionType
 
 RecurringFrequency = Literal["daily", "weekly", "biweekly", "monthly", "quarterly", "yearly"]
@@ -89,12 +102,7 @@ class SuggestionOut(Output):
     next_date: dt.date
 
 
-class SuggestionList(Output):
-    """At most 50 series found in your most recent 2,000 transactions of the last three years and a month: one
-    payee (or description) and type, 3+ payments within 10% of their median amount, 6-8, 26-35 or 355-376 days
-    apart, still going; none posted by a schedule or named like one of your schedules."""
-
-    items: list[SuggestionOut]
+SuggestionQuery = PageQuery  # a list like any other (at most 50 series are found)
 
 
 class ForecastQuery(Query):

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from shared.services.recurring import current_day
-from tests.conftest import make_user
+from tests.conftest import assert_problem, make_user
 from tests.money.conftest import created, new_account, ok
 from tests.recurring.conftest import new_schedule
 
@@ -90,6 +90,16 @@ def test_a_payee_names_one_series_whatever_its_descriptions_and_without_one_the_
     assert (netflix["payee"], netflix["occurrences"], netflix["frequency"]) == ("Netflix", 5, "monthly")
     assert netflix["description"] == "NETFLIX.COM ref 1000"  # the latest payment's
     assert (found["Phone bill"]["payee"], found["Phone bill"]["occurrences"]) == (None, 4)
+
+
+def test_suggestions_are_a_paged_list(user):
+    history(user)
+    whole = ok(user.client.get("/api/recurring/suggestions"))
+    assert (whole["page"], whole["page_size"], whole["total"], len(whole["items"])) == (1, 50, 3, 3)
+    second = ok(user.client.get("/api/recurring/suggestions", params={"page": 2, "page_size": 2}))
+    assert (second["total"], second["items"]) == (3, whole["items"][2:])
+    for bad in ({"page_size": 0}, {"page_size": 101}, {"page": 0}, {"sort": "name"}):
+        assert_problem(user.client.get("/api/recurring/suggestions", params=bad), 422, next(iter(bad)))
 
 
 @pytest.mark.parametrize("noise_seed", [11, 12, 13])
