@@ -196,7 +196,8 @@ def _store_users(session: Session, periods: list[CalendarPeriod], low: int, high
             PeriodSummary.user_id >= low, PeriodSummary.user_id <= high,
             PeriodSummary.granularity == period.granularity, PeriodSummary.period == period.key))
         session.execute(insert(PeriodSummary.__table__).from_select(_COLUMNS, summary_select(period, low, high, now)))
-        convert_foreign(session, period, low, high)
+        for user_id, reason in convert_foreign(session, period, low, high).items():
+            skipped.setdefault(user_id, reason)
         for user_id, reason in _unstorable(session, period, low, high).items():
             skipped.setdefault(user_id, reason)
     if skipped:  # a user is stored for every period of the run or for none
@@ -214,17 +215,24 @@ def foreign_users_query(period: CalendarPeriod, low: int, high: int):
         d.type.in_(["income", "expense"]))).order_by(User.id))
 
 
-def convert_foreign(session: Session, period: CalendarPeriod, low: int, high: int) -> None:
+def convert_foreign(session: Session, period: CalendarPeriod, low: int, high: int) -> dict[int, str]:
     """Replace the figures of users with foreign-currency amounts by the converted ones, each amount
-    at the rate of its own date (shared/services/reports.py; amounts without a rate are left out)."""
+    at the rate of its own date (shared/services/reports.py; amounts without a rate are left out).
+    A converted figure past SUMMARY_LIMIT is not written (on SQLite it would not even fit the column,
+    and every database keeps the same figures): those users are returned with the reason."""
     from shared.services import reports
 
+    too_large: dict[int, str] = {}
     for user in session.execute(foreign_users_query(period, low, high)).scalars():
         t = reports.totals(session, user, period.start, period.end)
+        if any(abs(figure) > SUMMARY_LIMIT for figure in (t.income, t.expenses, t.net)):
+            too_large[user.id] = _too_large(period, f"income {t.income}, expenses {t.expenses} in {user.currency}")
+            continue
         session.execute(update(PeriodSummary).where(
             PeriodSummary.user_id == user.id, PeriodSummary.granularity == period.granularity,
             PeriodSummary.period == period.key,
         ).values(income=t.income, expenses=t.expenses, net=t.net, outcome="savings" if t.net >= 0 else "loss"))
+    return too_large
 
 
 def _cannot_store(exc: DBAPIError) -> bool:
