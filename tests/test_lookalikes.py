@@ -86,3 +86,10 @@ def test_a_lone_surrogate_is_still_a_clean_422(anon, field):
     body = registration(**{field: value})
     assert_problem(anon.post("/api/register", json=body), 422, field)
     assert_problem(anon.post("/api/login", json={"username": value, "password": "whatever-1"}), 422, "username")
+
+
+@pytest.mark.parametrize("message", ["spent ١٢ on tea", "spent １２ on tea"])
+def test_the_assistant_records_no_amount_written_in_other_digits(api, message):
+    r = api.post("/api/chat", json={"message": message})
+    assert r.status == 200 and r.json()["intent"] == "clarify", r
+    assert api.get("/api/transactions").json()["total"] == 0

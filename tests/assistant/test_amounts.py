@@ -56,3 +56,14 @@ def test_amount_with_a_currency_is_preferred_over_a_bare_number():
 
 def test_numbers_glued_to_words_or_dates_are_not_amounts():
     assert find_amounts("3km run on 2026/11/02 at 10:30") == []
+
+
+@pytest.mark.parametrize("text", ["spent ١٢ on tea", "spent １２ on tea", "spent ۱۲٫۵۰ on tea", "spent १२ on tea",
+                                  "spent $１２ on tea", "spent 1２ on tea"])
+def test_digits_other_than_ascii_are_not_read_as_an_amount(text):
+    assert find_amounts(text) == []
+
+
+@pytest.mark.parametrize("raw", ["١٢", "１２", "$١,٢٣٤.٥٦", "12.٥"])
+def test_an_amount_in_other_digits_is_unreadable(raw):
+    assert parse_amount(raw) == (None, "unreadable")

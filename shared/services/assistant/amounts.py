@@ -11,6 +11,8 @@ Rules, and the one ambiguity:
   amount is reported as `ambiguous` and the assistant asks.
 - An amount has at most two fraction digits, is more than zero, and is below 10^16 (it must fit the
   Numeric(18, 2) money columns). Anything else is reported with the reason, not silently rounded.
+- Digits are ASCII 0-9 only, as in every amount the API takes: "١٢" or "１２" is not read as 12 (a
+  regex's digit class and Decimal() would both take them), so the assistant asks for the amount instead.
 """
 from __future__ import annotations
 
@@ -23,13 +25,13 @@ _CENT = Decimal("0.01")
 
 _CURRENCY_BEFORE = r"(?P<pre>[$€£]|usd|eur|gbp|us\$)"
 _CURRENCY_AFTER = r"(?P<post>[$€£]|usd|eur|gbp|dollars?|bucks|euros?|pounds?|quid)"
-_NUMBER = r"(?P<num>\d[\d.,]*\d|\d)"
+_NUMBER = r"(?P<num>[0-9][0-9.,]*[0-9]|[0-9])"
 _AMOUNT = re.compile(
     rf"(?<![\w.,/:-])(?P<neg>-\s?)?(?:{_CURRENCY_BEFORE}\s?)?{_NUMBER}(?P<k>k)?"
     rf"(?:\s?{_CURRENCY_AFTER})?(?![\w/:]|[.,]\d)"
 )
-_THOUSANDS_COMMA = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
-_THOUSANDS_DOT = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")
+_THOUSANDS_COMMA = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
+_THOUSANDS_DOT = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]+)?")
 
 
 @dataclass(frozen=True)
