@@ -201,3 +201,24 @@ def test_the_body_may_be_up_to_6_mib_here_and_content_up_to_5(api):
 
 def test_other_routes_keep_the_1_mib_limit(api):
     assert_problem(api.post("/api/accounts", json={"name": "x" * (1024 * 1024 + 10), "type": "cash"}), 413)
+
+
+# --- digits other than ASCII are not read as numbers (issue 15 item 9) ---------------------------
+
+def test_csv_amounts_and_dates_in_other_digits_are_invalid_lines(api):
+    account = new_account(api)
+    content = "date,amount\n2026-10-01,-١٢.٥٠\n2026-10-1٢,-5.00\n2026-10-03,-１２\n2026-10-04,-7.00\n"
+    result = import_(api, "csv", content, account, csv={"date": "date", "amount": "amount", "date_format": "%Y-%m-%d"})
+    assert [i["status"] for i in result["items"]] == ["invalid", "invalid", "invalid", "new"]
+    assert "not a number" in result["items"][0]["reason"] and "does not match" in result["items"][1]["reason"]
+    assert balance(api, account) == "-7.00"
+
+
+def test_qif_and_ofx_dates_and_amounts_in_other_digits_are_invalid_lines(api):
+    account = new_account(api)
+    qif = "!Type:Bank\nD١٠/03/2026\nT-1.00\nPA\n^\nD10/03/2026\nT-٢.00\nPB\n^\nD10/03/2026\nT-3.00\nPC\n^\n"
+    assert [i["status"] for i in import_(api, "qif", qif, account)["items"]] == ["invalid", "invalid", "new"]
+    ofx = text("checking_v2.ofx").replace("<DTPOSTED>20261003", "<DTPOSTED>٢٠٢٦1003", 1)
+    assert ofx != text("checking_v2.ofx")
+    items = import_(api, "ofx", ofx, account)["items"]
+    assert items[0]["status"] == "invalid" and "DTPOSTED" in items[0]["reason"]

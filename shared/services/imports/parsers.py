@@ -61,7 +61,7 @@ def money(text: str, *, decimal_comma: bool = False) -> Decimal:
         raw = raw.replace(".", "").replace(",", ".")
     else:
         raw = raw.replace(",", "")
-    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", raw):
+    if not re.fullmatch(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)", raw):  # ASCII digits only: Decimal() takes "١٢"
         raise ValueError(f"the amount {text.strip()[:40]!r} is not a number")
     try:
         value = Decimal(raw)
@@ -89,7 +89,7 @@ def set_amount(line: Line, text: str | None, *, decimal_comma: bool = False) -> 
 
 # --- OFX / QFX -----------------------------------------------------------------------------------
 
-_OFX_DATE = re.compile(r"\s*(\d{4})(\d{2})(\d{2})")
+_OFX_DATE = re.compile(r"\s*([0-9]{4})([0-9]{2})([0-9]{2})")
 
 
 def parse_ofx(content: str) -> list[Line]:
@@ -232,7 +232,7 @@ def _short(exc: Exception) -> str:
 
 # --- QIF -----------------------------------------------------------------------------------------
 
-_QIF_DATE = re.compile(r"\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*(?:[/.-]|')\s*(\d{2}|\d{4})\s*$")
+_QIF_DATE = re.compile(r"\s*([0-9]{1,2})\s*[/.-]\s*([0-9]{1,2})\s*(?:[/.-]|')\s*([0-9]{2}|[0-9]{4})\s*$")
 _QIF_TYPES = ("bank", "cash", "ccard", "oth a", "oth l")
 
 
@@ -295,7 +295,7 @@ def _qif_line(record: dict[str, str], number: int, day_first: bool) -> Line:
             order = "day first" if day_first else "month first"
             line.reason = f"the date {raw_date.strip()!r} is not a real date ({order})"
     amount = record.get("T", record.get("U"))
-    decimal_comma = bool(amount and re.fullmatch(r"\s*[+-]?[\d.]*\d,\d{1,2}\s*", amount))
+    decimal_comma = bool(amount and re.fullmatch(r"\s*[+-]?[0-9.]*[0-9],[0-9]{1,2}\s*", amount))
     set_amount(line, amount, decimal_comma=decimal_comma)
     line.payee = clean_text(record.get("P"), 100, "payee", line)
     line.description = clean_text(record.get("M"), 500, "memo", line)
@@ -343,6 +343,8 @@ def _csv_line(row: list[str], number: int, index: dict[str, int], width: int, ma
 
     raw_date = (cell("date") or "").strip()
     try:
+        if any(c.isdigit() and not c.isascii() for c in raw_date):
+            raise ValueError(raw_date)  # strptime reads "١٢" as 12; dates, like amounts, take ASCII digits
         line.date = dt.datetime.strptime(raw_date, mapping.date_format).date()
     except ValueError:
         line.reason = f"the date {raw_date[:40]!r} does not match the format {mapping.date_format}"
