@@ -59,7 +59,7 @@ def make_handler(conn, fix):
 
     class Floor(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True  # headers and body leave at once, as waitress sends them
+        disable_nagle_algorithm = True  # headers and body leave at once, as devhost sends them
 
         def log_message(self, *args) -> None:  # the floor logs nothing
             pass

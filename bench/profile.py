@@ -1,5 +1,5 @@
 """Where a request's CPU goes: cProfile over many requests of one kind through devhost's WSGI app,
-in-process (the same path waitress calls), on the database in $DATABASE_URL.
+in-process (the same host layer devhost serves), on the database in $DATABASE_URL.
 
     DATABASE_URL=postgresql+psycopg://... python -m bench.profile [--requests 500] [--top 25] [--only get]
 
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class WsgiClient:
-    """Calls a WSGI app as waitress does, with a bearer token."""
+    """Calls a WSGI app as a WSGI server does, with a bearer token."""
 
     def __init__(self, wsgi, token: str | None = None):
         self.wsgi, self.token = wsgi, token

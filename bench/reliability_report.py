@@ -24,7 +24,7 @@ def render_report(result: LoadResult, tests: dict[str, Any] | None, command: str
         "",
         "## 1. Load held",
         "",
-        f"devhost (waitress, 16 threads, one process) on a throw-away PostgreSQL database, driven over loopback "
+        f"devhost (stdlib threading HTTP server, 16 function threads, one process) on a throw-away PostgreSQL database, driven over loopback "
         f"by **{result.clients} concurrent clients** (sharing {result.users} users, so several clients write the "
         f"same balances at once) for **{result.duration:.0f} s**; bcrypt cost {result.bcrypt_rounds}. "
         "Mix: list transactions 24 %, create transaction 30 % (expenses, card charges, income, transfers, card "
