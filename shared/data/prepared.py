@@ -12,9 +12,11 @@ the same `DBAPIError` the retry rule in shared/data/db.py reads. The engine's be
 listeners run for these statements as for any other."""
 from __future__ import annotations
 
+import threading
 import weakref
+from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.engine import Connection, Dialect
@@ -33,6 +35,7 @@ class _Compiled:
     # Each column's result processor, known once the driver has described the result (some drivers'
     # processors depend on the column's type code there).
     results: tuple[Callable[[Any], Any] | None, ...] | None = None
+    row_type: Any = field(default=None)  # a namedtuple of the columns, for rows read by name
 
 
 class Prepared:
@@ -107,3 +110,38 @@ class Prepared:
     def first(self, session: Session | Connection, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
         rows = self.rows(session, params)
         return rows[0] if rows else None
+
+    def named_rows(self, session: Session | Connection, params: Mapping[str, Any]) -> list[Any]:
+        """Every row as a named tuple: `row.total` as on a SQLAlchemy Row."""
+        conn = session.connection() if isinstance(session, Session) else session
+        compiled = self._for(conn.dialect)
+        if compiled.row_type is None:
+            compiled.row_type = namedtuple("Row", compiled.columns)  # noqa: PYI024 - built per statement
+        make = compiled.row_type._make
+        return [make(row) for row in self.rows(conn, params)]
+
+
+_BUILT_ONCE: dict[int, tuple[ClauseElement, Prepared]] = {}
+_BUILT_ONCE_LOCK = threading.Lock()
+_KEEP_AT_MOST = 512
+
+
+def run(session: Session | Connection, statement: ClauseElement, params: Mapping[str, Any]) -> list[Any]:
+    """Named rows of a statement built once and kept (an lru_cache'd builder's, a module constant's),
+    run as a `Prepared` one; a statement with expanding parameters goes through SQLAlchemy as usual."""
+    kept = _BUILT_ONCE.get(id(statement))
+    if kept is None or kept[0] is not statement:
+        try:
+            prepared: Prepared | None = Prepared(statement)
+            conn = session.connection() if isinstance(session, Session) else session
+            prepared._for(conn.dialect)
+        except ValueError:  # expanding or literal-execute parameters: rendered per call
+            prepared = None
+        with _BUILT_ONCE_LOCK:
+            if len(_BUILT_ONCE) >= _KEEP_AT_MOST:  # a caller that builds statements per request: no leak
+                _BUILT_ONCE.clear()
+            _BUILT_ONCE[id(statement)] = kept = (statement, prepared)  # keeps the statement alive: id stays its own
+    if kept[1] is None:
+        conn = session.connection() if isinstance(session, Session) else session
+        return conn.execute(statement, params).all()
+    return kept[1].named_rows(session, params)

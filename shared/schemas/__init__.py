@@ -191,9 +191,17 @@ def Text(max_length: int, min_length: int = 1):  # noqa: N802 - reads like a typ
 Name = Text(100)
 Id = Annotated[int, Strict(), Field(gt=0, lt=2**31)]
 DayOfMonth = Annotated[int, Strict(), Field(ge=1, le=31)]
-Timestamp = Annotated[dt.datetime, PlainSerializer(
-    lambda v: (v if v.tzinfo else v.replace(tzinfo=dt.timezone.utc)).astimezone(dt.timezone.utc)
-    .isoformat().replace("+00:00", "Z"), return_type=str),
+_UTC = dt.timezone.utc
+
+
+def utc_timestamp(value: dt.datetime) -> str:
+    """A moment as RFC 3339 in UTC with a Z ("2026-11-25T18:00:00Z"); a naive value is taken as UTC."""
+    if value.tzinfo is not _UTC:  # the database's values are already UTC (shared/data/types.py)
+        value = (value if value.tzinfo else value.replace(tzinfo=_UTC)).astimezone(_UTC)
+    return value.isoformat().replace("+00:00", "Z")
+
+
+Timestamp = Annotated[dt.datetime, PlainSerializer(utc_timestamp, return_type=str),
     WithJsonSchema({"type": "string", "format": "date-time", "examples": ["2026-11-25T18:00:00Z"]})]
 
 

@@ -53,6 +53,7 @@ from typing import Any, Literal
 from sqlalchemy import Date, and_, bindparam, case, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
+from shared.data import prepared
 from shared.data.models import Budget, Category, DailyTotal, MonthlyTotal, Transaction
 from shared.services import fx
 from shared.services.months import (
@@ -197,7 +198,7 @@ def ledger(session: Session, user, start: dt.date, end: dt.date, category_id: in
     the foreign currencies found), whatever the size of the user's history."""
     home = user.currency
     if tag is None:  # a Core statement built once: no ORM layer between it and the driver
-        rows = session.connection().execute(*ledger_statement(user.id, home, start, end, category_id, kinds)).all()
+        rows = prepared.run(session, *ledger_statement(user.id, home, start, end, category_id, kinds))
     else:
         rows = session.execute(tagged_query(user.id, start, end, tag, category_id)).all()
     foreign = {r.currency for r in rows if r.currency != home and r.type != "transfer"}
@@ -387,8 +388,7 @@ def monthly_report(session: Session, user, month: str) -> MonthlyReport:
     period = parse_month(month)
     book = ledger(session, user, period.start, period.end)
     t = totals_of(book)
-    categories = session.connection().execute(names_and_budgets_query(),
-                                              {"user_id": user.id, "month": period.key}).all()
+    categories = prepared.run(session, names_and_budgets_query(), {"user_id": user.id, "month": period.key})
     names = {None: UNCATEGORIZED, **{r.category_id: r.name for r in categories}}
     return MonthlyReport(
         month=period.key, total_income=t.income, total_expenses=t.expenses, net_savings=t.net,

@@ -321,9 +321,10 @@ class Transactions(Resource[Transaction]):
     def answers(self, session: Session, user: User, rows: list[Any]) -> list[dict[str, Any]]:
         if rows and isinstance(rows[0], Row):  # a page, selected as `_columns`
             _, serialize = values_serializer(s.TransactionOut, _SUPPLIED)
+            tagged = [r.id for r in rows]
         else:  # rows just written or read as ORM objects
             serialize = row_serializer(s.TransactionOut, _SUPPLIED)
-        tagged = [r.id for r in rows if not getattr(r, "known_untagged", False)]
+            tagged = [r.id for r in rows if not getattr(r, "known_untagged", False)]
         names = tags.of(session, tagged) if tagged else {}
         out = []
         for row in rows:
