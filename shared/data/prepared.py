@@ -90,7 +90,7 @@ class Prepared:
                 for listener in conn.dispatch.before_cursor_execute:
                     listener(conn, cursor, compiled.sql, args, None, False)
             cursor.execute(compiled.sql, args)
-            fetched = cursor.fetchall()
+            fetched = cursor.fetchall() if cursor.description is not None else []
             if compiled.results is None:
                 compiled.results = tuple(type_._cached_result_processor(conn.dialect, described[1])
                                          for type_, described in zip(compiled.types, cursor.description, strict=True))
@@ -145,3 +145,9 @@ def run(session: Session | Connection, statement: ClauseElement, params: Mapping
         conn = session.connection() if isinstance(session, Session) else session
         return conn.execute(statement, params).all()
     return kept[1].named_rows(session, params)
+
+
+def scalar(session: Session | Connection, statement: ClauseElement, params: Mapping[str, Any]) -> Any:
+    """The first column of the first row of a built-once statement (`run`), or None without a row."""
+    rows = run(session, statement, params)
+    return rows[0][0] if rows else None

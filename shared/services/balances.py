@@ -25,6 +25,7 @@ from sqlalchemy import func as sqlfunc
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from shared.data import prepared
 from shared.data.models import Account, CreditCard, DailyTotal, MonthlyTotal
 from shared.data.types import Money, UTCDateTime, utcnow
 from shared.errors import Invalid, invalid
@@ -155,7 +156,7 @@ def _apply_in_one_statement(session: Session, user_id: int, moves: list, totals:
         params[f"{name}_count"] = [count for _, _, count in mine]
         expected.append(len(mine))
     statement = _ledger_statement(tuple(model for model, _, _ in moves), models)
-    changed = list(session.execute(statement, params).one())
+    changed = list(prepared.run(session, statement, params)[0])
     if changed[:len(moves)] != expected[:len(moves)]:
         raise _past_balance_limit("amount")
     if changed[len(moves):] != expected[len(moves):]:

@@ -14,6 +14,7 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy import func as sqlfunc
 from sqlalchemy.orm import Session
 
+from shared.data import prepared
 from shared.data.models import Base, User
 from shared.errors import conflict, invalid, not_found
 from shared.schemas import Input, Output, PageQuery, Patch
@@ -118,7 +119,7 @@ class Resource(Generic[R]):
             ref = values.get(field_name)
             if ref is None:
                 continue
-            owner = session.connection().execute(_owner_of(model), {"row": ref}).scalar_one_or_none()
+            owner = prepared.scalar(session, _owner_of(model), {"row": ref})
             if owner != user.id:
                 noun = singular_of(model.__tablename__)
                 raise invalid(field_name, f"names no {noun} of yours (id {ref}); send the id of one of your "

@@ -20,6 +20,7 @@ import re2
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from shared.data import prepared
 from shared.data.models import Account, Category, CreditCard, Rule, Transaction, User
 from shared.data.types import utcnow
 from shared.errors import Invalid
@@ -95,9 +96,9 @@ class RuleSet:
 
     @classmethod
     def load(cls, session: Session, user_id: int) -> RuleSet:
-        conn = session.connection()  # Core statements built once: a write runs this on every create
-        rows = conn.execute(_ACTIVE_RULES, {"user_id": user_id}).all()
-        kinds = conn.execute(_CATEGORY_KINDS, {"user_id": user_id}).all() if rows else []
+        # Statements built once, run as prepared ones: a write runs this on every create.
+        rows = prepared.run(session, _ACTIVE_RULES, {"user_id": user_id})
+        kinds = prepared.run(session, _CATEGORY_KINDS, {"user_id": user_id}) if rows else []
         return cls(rows, dict(kinds))
 
     def __bool__(self) -> bool:

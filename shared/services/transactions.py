@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
+from shared.data import prepared
 from shared.data.models import (
     Account,
     Category,
@@ -233,16 +234,14 @@ class Transactions(Resource[Transaction]):
         return []
 
     def holder_currency(self, session: Session, user: User, model, holder_id: int) -> str | None:
-        return session.connection().execute(_currency_of(model), {"row": holder_id, "owner": user.id}
-                                            ).scalar_one_or_none()
+        return prepared.scalar(session, _currency_of(model), {"row": holder_id, "owner": user.id})
 
     def current_values(self, row: Transaction) -> dict[str, Any]:
         return {**super().current_values(row), "currency": row.currency}
 
     def category_kind(self, session: Session, user: User, category_id: int) -> str | None:
         """The kind of one of the caller's categories (None when it is not theirs)."""
-        return session.connection().execute(_CATEGORY_KIND, {"row": category_id, "owner": user.id}
-                                            ).scalar_one_or_none()
+        return prepared.scalar(session, _CATEGORY_KIND, {"row": category_id, "owner": user.id})
 
     def to_columns(self, values: dict[str, Any]) -> dict[str, Any]:
         return {name: value for name, value in values.items() if name != "tags"}  # tags live in their own table
