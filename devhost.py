@@ -74,6 +74,12 @@ class Route:
             return []
         return [b for b in self.row.bindings if b.direction == "in" and b.type != route_table.HTTP_TRIGGER]
 
+    @property
+    def first(self) -> str | None:
+        """The template's first segment case-folded when it is a literal (host routing ignores case)."""
+        segments = route_table.segments(self.template)
+        return segments[0].literal.casefold() if segments and segments[0].literal is not None else None
+
     def match(self, path: str) -> dict[str, str] | None:
         m = self.pattern.fullmatch(path)
         if m is None:
@@ -180,6 +186,11 @@ class Dispatcher:
         # Values devhost can give an input binding, by binding type; a function whose binding has none
         # gets the parameter's default.
         self.bindings = {"durableClient": durable_client_binding(durable_url)} if durable_url else {}
+        # Candidates by the path's first segment (the routes starting with that literal, and those
+        # starting with a parameter), in the table's order: a request tries a handful of patterns, not all.
+        firsts = {route.first for route in self.routes}
+        self._open = [route for route in self.routes if route.first is None]
+        self._by_first = {first: [r for r in self.routes if r.first in (first, None)] for first in firsts if first}
 
     def resolve(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         if self.prefix != "/":
@@ -188,7 +199,8 @@ class Dispatcher:
                 return None
             path = path[len(self.prefix):] or "/"
         path = "/" + path.strip("/") if path.strip("/") else ""
-        for route in self.routes:
+        first = path[1:].split("/", 1)[0].casefold()
+        for route in self._by_first.get(first, self._open):
             params = route.match(path)
             if params is not None and method in route.methods:
                 return route, params

@@ -212,3 +212,28 @@ def test_wsgi_passes_the_peer_as_the_last_forwarded_hop(monkeypatch):
     call_wsgi("POST", "/api/login", b'{"username": "nobody", "password": "wrong-password"}',
               headers={"X-Forwarded-For": "203.0.113.1", "Content-Type": "application/json"}, peer="192.0.2.251")
     assert seen == ["192.0.2.251"]
+
+
+def test_the_first_segment_index_routes_exactly_as_trying_every_route():
+    """resolve() only tries the routes whose first segment can match; the answer must be the one a
+    scan of the whole table in order gives, for every real route and for paths that match none."""
+    dispatcher = Dispatcher(function_app.app)
+
+    def scan(method, path):
+        path = path[len(dispatcher.prefix):]
+        path = "/" + path.strip("/") if path.strip("/") else ""
+        for route in dispatcher.routes:
+            params = route.match(path)
+            if params is not None and method in route.methods:
+                return route.name, params
+        return None
+
+    paths = ["/api", "/api/", "/api/nope", "/api/ACCOUNTS", "/api/Accounts/7", "/api/accounts/7/x", "/api/ſummaries",
+             "/api/\u212aeys", "/api/docs/x/y"]
+    for route in dispatcher.routes:
+        concrete = re.sub(r"\{\*?([a-z_]+)(:[a-z]+)?\??\}", lambda m: "12" if m.group(2) in (":int", ":long")
+                          else "abc", route.template)
+        paths += [f"/api/{concrete}", f"/api/{concrete.upper()}", f"/api/{concrete}/extra"]
+    for path in paths:
+        for method in ("GET", "POST", "PATCH", "PUT", "DELETE"):
+            assert routed(dispatcher, method, path) == scan(method, path), (method, path)

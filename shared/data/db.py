@@ -199,7 +199,10 @@ def run_unit_of_work(work: Callable[[Session], T], *, attempts: int = 4, base_de
                 read_mark = _reads_only(session)
             result = work(session)
             committing = True
-            session.commit()
+            if read_mark is None:
+                session.commit()
+            # else: a PostgreSQL read ran without a transaction (each statement its own, bookkeeping
+            # included); there is nothing to commit, and closing the session skips the round of calls.
             return result
         except DBAPIError as exc:
             _safe_rollback(session)

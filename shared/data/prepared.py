@@ -90,7 +90,9 @@ class Prepared:
                 for listener in conn.dispatch.before_cursor_execute:
                     listener(conn, cursor, compiled.sql, args, None, False)
             cursor.execute(compiled.sql, args)
-            fetched = cursor.fetchall() if cursor.description is not None else []
+            # Whether rows come back is known from the statement (asking the cursor's description
+            # builds a column object per column on some drivers, on every call).
+            fetched = cursor.fetchall() if compiled.columns else []
             if compiled.results is None:
                 compiled.results = tuple(type_._cached_result_processor(conn.dialect, described[1])
                                          for type_, described in zip(compiled.types, cursor.description, strict=True))
