@@ -11,6 +11,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, event
@@ -32,6 +33,8 @@ _MSSQL_NUMBER = re.compile(r"\((\d{3,5})\)")
 _TRANSIENT_SQLSTATE_PREFIXES = ("08", "57P0", "40001", "40P01", "HYT00", "HYT01")
 
 _lock = threading.Lock()
+# Set while a SQLite read unit of work takes its connection: the begin event then sends no BEGIN.
+_NO_TRANSACTION: ContextVar[bool] = ContextVar("no_transaction", default=False)
 _engine: Engine | None = None
 _sessionmaker: sessionmaker[Session] | None = None
 
@@ -50,6 +53,7 @@ def build_engine(url: str) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
         _configure_sqlite(engine)
+        event.listen(engine, "before_cursor_execute", _refuse_writes)
         return engine
     # hide_parameters: a logged database error must never carry its bound values (password hashes,
     # refresh-token hashes, emails) into the logs.
@@ -84,6 +88,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
+        if _NO_TRANSACTION.get():  # a read unit of work (see _reads_only): each statement on its own
+            return
         # Take the write lock up front: a deferred transaction that later writes can fail with
         # "database is locked" without waiting, which would turn concurrency into errors.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -162,8 +168,9 @@ def _refuse_writes(conn, cursor, statement, parameters, context, executemany):
 
 def bookkeeping_write(session: Session, statement: Any, params: dict[str, Any]) -> None:
     """One self-contained UPDATE that may run even in a read-only unit of work (a GET), such as a
-    token's last_used_at: a single statement is atomic on its own, so under PostgreSQL's autocommit
-    reads it simply commits by itself; elsewhere it joins the unit of work's transaction."""
+    token's last_used_at: a single statement is atomic on its own, so in a read unit of work without a
+    transaction (PostgreSQL, SQLite) it simply commits by itself; elsewhere it joins the unit of work's
+    transaction."""
     info = session.connection().info
     lifted = info.pop("reads_only", None)
     try:
@@ -174,12 +181,22 @@ def bookkeeping_write(session: Session, statement: Any, params: dict[str, Any]) 
 
 
 def _reads_only(session: Session) -> dict[str, Any] | None:
-    """Reads without a transaction on PostgreSQL: no BEGIN and COMMIT round trips. Each statement
-    already sees its own snapshot there (READ COMMITTED), so nothing gets looser; a write in such a
-    unit of work is refused (it would not be atomic). Elsewhere the unit of work stays as it is."""
-    if session.get_bind().dialect.name != "postgresql":
+    """Reads without a transaction on PostgreSQL and SQLite: no BEGIN and COMMIT. Each statement
+    already sees its own snapshot on PostgreSQL (READ COMMITTED), and SQLite's WAL gives each statement
+    outside a transaction a snapshot of its own the same way, so the two behave alike; on SQLite a
+    read also no longer takes the write lock (BEGIN IMMEDIATE) and so never waits for a writer. A
+    write in such a unit of work is refused (it would not be atomic). Azure SQL stays as it is."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        conn = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    elif dialect == "sqlite":
+        token = _NO_TRANSACTION.set(True)
+        try:
+            conn = session.connection()  # its begin event sends no BEGIN: the driver is in autocommit
+        finally:
+            _NO_TRANSACTION.reset(token)
+    else:
         return None
-    conn = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     conn.info["reads_only"] = True
     return conn.info  # the pooled connection's own dict: still there after the session closes
 
@@ -187,7 +204,7 @@ def _reads_only(session: Session) -> dict[str, Any] | None:
 def run_unit_of_work(work: Callable[[Session], T], *, attempts: int = 4, base_delay: float = 0.05,
                      reads_only: bool = False) -> T:
     """Run `work` in one session and commit; retry transient failures that happened before COMMIT.
-    `reads_only`: the work only reads (a GET), so PostgreSQL runs it without a transaction."""
+    `reads_only`: the work only reads (a GET), so PostgreSQL and SQLite run it without a transaction."""
     for attempt in range(1, attempts + 1):
         committing = False
         session = _open_session(attempt, attempts, base_delay)
@@ -201,8 +218,8 @@ def run_unit_of_work(work: Callable[[Session], T], *, attempts: int = 4, base_de
             committing = True
             if read_mark is None:
                 session.commit()
-            # else: a PostgreSQL read ran without a transaction (each statement its own, bookkeeping
-            # included); there is nothing to commit, and closing the session skips the round of calls.
+            # else: a read ran without a transaction (each statement its own, bookkeeping included);
+            # there is nothing to commit, and closing the session skips the round of calls.
             return result
         except DBAPIError as exc:
             _safe_rollback(session)

@@ -114,10 +114,44 @@ def test_a_write_moves_every_balance_and_total_in_one_statement_on_postgresql(ap
     assert len(ledger) == 1, counter.statements
 
 
-def test_reads_are_answered_without_a_transaction_on_postgresql(api):
+def test_reads_are_answered_without_a_transaction(api):
+    """A GET sends no BEGIN (on SQLite no BEGIN IMMEDIATE either: a read never takes the write lock)."""
     account = new_account(api)
     with count_statements() as counter:
         ok(api.get(f"/api/accounts/{account['id']}"))
     begins = [s for s in counter.statements if s.strip().upper().startswith("BEGIN")]
-    # SQLite takes its lock up front (BEGIN IMMEDIATE); PostgreSQL reads need no BEGIN/COMMIT round trip.
-    assert len(begins) == (0 if IS_POSTGRES else 1), counter.statements
+    assert begins == [], counter.statements
+
+
+def test_a_read_proceeds_while_a_writer_holds_sqlites_write_lock(api):
+    """On SQLite a GET used to queue behind any open write transaction (its BEGIN IMMEDIATE waited for
+    the lock); a read now answers from the last committed state while a writer is mid-transaction."""
+    import threading
+
+    from sqlalchemy import text
+
+    from shared.data.db import get_engine
+
+    if get_engine().dialect.name != "sqlite":
+        pytest.skip("SQLite's write lock")
+    account = new_account(api, opening_balance="10.00")
+    with get_engine().connect() as writer:  # BEGIN IMMEDIATE: the write lock, held until rollback
+        writer.execute(text("UPDATE accounts SET name = 'mid-write' WHERE id = :id"), {"id": account["id"]})
+        answered = []
+        reader = threading.Thread(target=lambda: answered.append(api.get(f"/api/accounts/{account['id']}")))
+        reader.start()
+        reader.join(timeout=10)
+        assert answered and answered[0].status == 200, "the read waited for the writer"
+        assert answered[0].json()["name"] == account["name"]  # not the uncommitted change
+        writer.rollback()
+
+
+def test_a_write_in_a_read_unit_of_work_is_refused():
+    """A GET's unit of work runs without a transaction, so a write there would not be atomic: refused."""
+    from sqlalchemy import text
+
+    from shared.data.db import run_unit_of_work
+
+    with pytest.raises(RuntimeError, match="read-only unit of work tried to write"):
+        run_unit_of_work(lambda session: session.execute(text("UPDATE users SET role = role WHERE id = -1")),
+                         reads_only=True)
