@@ -121,9 +121,7 @@ class Resource(Generic[R]):
                 continue
             owner = prepared.scalar(session, _owner_of(model), {"row": ref})
             if owner != user.id:
-                noun = singular_of(model.__tablename__)
-                raise invalid(field_name, f"names no {noun} of yours (id {ref}); send the id of one of your "
-                                          f"{plural_of(noun)}")
+                raise not_owned(field_name, model, ref)
 
     def validate_row(self, session: Session, user: User, values: dict[str, Any], row: R | None) -> None:
         """Rules across fields, given the values the row will have; raise a domain error to refuse."""
@@ -186,6 +184,12 @@ class Resource(Generic[R]):
             serialize = row_serializer(self.out_schema)
             return [serialize(row) for row in rows]
         return [item.model_dump(mode="json") for item in self.to_out(session, user, rows)]
+
+def not_owned(field_name: str, model: type[Base], ref: Any) -> Exception:
+    """The 422 for an id in a body that names no row of the caller's (another user's id included)."""
+    noun = singular_of(model.__tablename__)
+    return invalid(field_name, f"names no {noun} of yours (id {ref}); send the id of one of your {plural_of(noun)}")
+
 
 @lru_cache(maxsize=64)
 def _owner_of(model: type[Base]) -> Select:

@@ -5,7 +5,22 @@ from __future__ import annotations
 from functools import cached_property, lru_cache
 from typing import Any
 
-from sqlalchemy import Boolean, and_, bindparam, column, func, literal_column, null, or_, select, table
+from sqlalchemy import (
+    Boolean,
+    Unicode,
+    and_,
+    bindparam,
+    cast,
+    column,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    table,
+    union_all,
+)
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
@@ -30,7 +45,7 @@ from shared.errors import Invalid, not_found
 from shared.schemas import money as s
 from shared.schemas.answers import row_serializer, values_serializer
 from shared.services import balances, tags
-from shared.services.resources import Resource
+from shared.services.resources import Resource, not_owned
 from shared.services.rules import apply_rules
 
 _SUPPLIED = frozenset({"tags"})  # the answer's fields a transaction row does not carry
@@ -114,6 +129,23 @@ def _currency_of(model):
 
 
 _CATEGORY_KIND = select(Category.kind).where(Category.id == bindparam("row"), Category.user_id == bindparam("owner"))
+
+# What a write's reference lookup learns about each row it names, kept for the unit of work:
+# session.info[_FACTS][(model, id)] = (owner, currency or kind).
+_FACTS = "transactions.referenced"
+_FACT_OF = {Account: "currency", CreditCard: "currency", Category: "kind"}
+
+
+@lru_cache(maxsize=64)
+def _facts_of(wanted: tuple[tuple[str, type], ...]):
+    """One statement for every row a transaction names (field -> model): its owner and the fact the
+    rules need (an account's or card's currency, a category's kind), a UNION ALL built once per shape."""
+    parts = []
+    for field_name, model in wanted:
+        fact = getattr(model, _FACT_OF[model]) if model in _FACT_OF else null()
+        parts.append(select(literal(field_name, Unicode()).label("field"), model.user_id.label("owner"),
+                            cast(fact, Unicode()).label("fact")).where(model.id == bindparam(field_name)))
+    return parts[0] if len(parts) == 1 else union_all(*parts)
 
 
 _COUNT_ALL = select(func.coalesce(func.sum(MonthlyTotal.count), 0)).where(MonthlyTotal.user_id == bindparam("owner"))
@@ -233,7 +265,34 @@ class Transactions(Resource[Transaction]):
                                                       f"arrives in {destination}; send the amount that arrived"}]
         return []
 
+    def check_references(self, session: Session, user: User, values: dict[str, Any]) -> None:
+        """Every account, card and income source named must be the caller's (422 otherwise), checked in
+        one statement that also reads the currencies and the category's kind `validate_row` needs."""
+        wanted = tuple((name, model) for name, model in (*self.references.items(), ("category_id", Category))
+                       if values.get(name) is not None)
+        if not wanted:
+            return
+        rows = prepared.run(session, _facts_of(wanted), {name: values[name] for name, _ in wanted})
+        models = dict(wanted)
+        facts = session.info.setdefault(_FACTS, {})
+        for name, owner, fact in rows:
+            facts[(models[name], values[name])] = (owner, fact)
+        for name, model in wanted:
+            if model is not Category and facts.get((model, values[name]), (None,))[0] != user.id:
+                raise not_owned(name, model, values[name])
+
+    def _known(self, session: Session, user: User, model, row_id: int) -> tuple[bool, str | None]:
+        """(found, fact) from this unit of work's reference lookup: the fact when the row is the caller's."""
+        known = session.info.get(_FACTS, {}).get((model, row_id))
+        if known is None:
+            return False, None
+        owner, fact = known
+        return True, (fact if owner == user.id else None)
+
     def holder_currency(self, session: Session, user: User, model, holder_id: int) -> str | None:
+        found, currency = self._known(session, user, model, holder_id)
+        if found:
+            return currency
         return prepared.scalar(session, _currency_of(model), {"row": holder_id, "owner": user.id})
 
     def current_values(self, row: Transaction) -> dict[str, Any]:
@@ -241,6 +300,9 @@ class Transactions(Resource[Transaction]):
 
     def category_kind(self, session: Session, user: User, category_id: int) -> str | None:
         """The kind of one of the caller's categories (None when it is not theirs)."""
+        found, kind = self._known(session, user, Category, category_id)
+        if found:
+            return kind
         return prepared.scalar(session, _CATEGORY_KIND, {"row": category_id, "owner": user.id})
 
     def to_columns(self, values: dict[str, Any]) -> dict[str, Any]:

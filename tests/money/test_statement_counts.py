@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from tests.conftest import make_user
+from tests.conftest import assert_problem, make_user
 from tests.money.conftest import (
     IS_POSTGRES,
     count_statements,
@@ -155,3 +155,25 @@ def test_a_write_in_a_read_unit_of_work_is_refused():
     with pytest.raises(RuntimeError, match="read-only unit of work tried to write"):
         run_unit_of_work(lambda session: session.execute(text("UPDATE users SET role = role WHERE id = -1")),
                          reads_only=True)
+
+
+def test_a_create_checks_every_row_it_names_in_one_statement(api, other_user):
+    """The account, the card and the category a transaction names are looked up together (owner,
+    currency, kind): one statement however many it names, and another user's id is still a 422."""
+    from tests.money.conftest import new_card, new_category
+
+    account, card = new_account(api), new_card(api)
+    food = new_category(api, "expense")
+    with count_statements() as counter:
+        new_transaction(api, account_id=account["id"], category_id=food["id"])
+    with count_statements() as transfer:
+        new_transaction(api, type="transfer", account_id=account["id"], to_credit_card_id=card["id"])
+    for statements in (counter.statements, transfer.statements):
+        lookups = [s for s in statements if s.lstrip().upper().startswith("SELECT")
+                   and any(f"FROM {t} " in s + " " for t in ("accounts", "credit_cards", "categories"))]
+        assert len(lookups) == 1, statements
+    theirs = new_account(other_user.client)
+    for field, value in (("account_id", theirs["id"]), ("category_id", new_category(other_user.client)["id"])):
+        answer = api.post("/api/transactions", json={"type": "expense", "amount": "1.00", "date": "2026-01-05",
+                                                    field: value})
+        assert_problem(answer, 422, field)
