@@ -101,3 +101,21 @@ def test_a_lost_connection_is_transient_and_invalidated(user):
     finally:
         session.close()
     assert run_unit_of_work(lambda s: stmt.rows(s, {"owner": user.id})) == []
+
+
+def test_the_hot_prepared_statements_render_for_azure_sql():
+    """Azure SQL cannot run here: the statements the hot paths run as Prepared ones must at least
+    compile in the mssql dialect, with the id of a new transaction coming back through OUTPUT."""
+    from shared.data.models import Category, CreditCard, IncomeSource
+    from shared.services.transactions import _INSERT, Transactions, _facts_of
+    from shared.web.auth import _CALLER_ROW
+
+    dialect = mssql.pyodbc.dialect(paramstyle="qmark")
+    insert = Prepared(_INSERT)._for(dialect)
+    assert "OUTPUT inserted.id" in insert.sql and insert.positional and len(insert.positional) == insert.sql.count("?")
+    facts = Prepared(_facts_of((("account_id", Account), ("credit_card_id", CreditCard),
+                                ("income_source_id", IncomeSource), ("category_id", Category))))._for(dialect)
+    assert facts.sql.count("UNION ALL") == 3
+    for statement in (_CALLER_ROW, Transactions()._one_answer):
+        compiled = statement._for(dialect)
+        assert compiled.sql.startswith("SELECT") and "?" in compiled.sql

@@ -13,6 +13,7 @@ from sqlalchemy import (
     cast,
     column,
     func,
+    insert,
     literal,
     literal_column,
     null,
@@ -23,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
@@ -147,6 +148,11 @@ def _facts_of(wanted: tuple[tuple[str, type], ...]):
                             cast(fact, Unicode()).label("fact")).where(model.id == bindparam(field_name)))
     return parts[0] if len(parts) == 1 else union_all(*parts)
 
+
+# Every column of a new transaction but its id, as bound parameters; the id comes back (RETURNING,
+# OUTPUT on Azure SQL).
+_INSERTED = tuple(c.key for c in Transaction.__table__.columns if c.key != "id")
+_INSERT = insert(Transaction).values({name: bindparam(name) for name in _INSERTED}).returning(Transaction.id)
 
 _COUNT_ALL = select(func.coalesce(func.sum(MonthlyTotal.count), 0)).where(MonthlyTotal.user_id == bindparam("owner"))
 # The query's filters (everything but paging and sort).
@@ -289,6 +295,20 @@ class Transactions(Resource[Transaction]):
         owner, fact = known
         return True, (fact if owner == user.id else None)
 
+    def _insert(self, session: Session, row: Transaction) -> Transaction:
+        """INSERT the new row as one Prepared statement (the ORM's flush costs several times the round
+        trip), then attach it to the session as the persistent row it now is: later changes to it
+        (a posting's recurring_id, say) flush as UPDATEs as usual."""
+        now = utcnow()
+        row.created_at = row.updated_at = now
+        values = {name: getattr(row, name) for name in _INSERTED}
+        if values["currency"] is None:
+            values["currency"] = row.currency = Transaction.__table__.c.currency.default.arg
+        row.id = prepared.scalar(session, _INSERT, values)
+        make_transient_to_detached(row)
+        session.add(row)
+        return row
+
     def holder_currency(self, session: Session, user: User, model, holder_id: int) -> str | None:
         found, currency = self._known(session, user, model, holder_id)
         if found:
@@ -314,9 +334,7 @@ class Transactions(Resource[Transaction]):
         # The caller's rules fill in what the client did not send (category, payee, description, tags).
         apply_rules(session, user, values, data.model_fields_set)
         self.validate_row(session, user, values, None)
-        row = self.new_row(user, values)
-        session.add(row)
-        session.flush()
+        row = self._insert(session, self.new_row(user, values))
         if values.get("tags"):
             tags.link(session, user.id, {row.id: values["tags"]})
         else:
