@@ -123,15 +123,33 @@ class Change:
 
 def move_balance(session: Session, model: type, row_id: int, delta: Decimal, field_name: str = "amount") -> None:
     """balance += delta in one statement, refused (422 on `field_name`) past the balance limit."""
-    if delta and session.execute(_move(model, row_id, delta)).rowcount != 1:
+    if not delta:
+        return
+    moved = prepared.run(session, _move(model), {"row": row_id, "delta": delta, "balance_high": BALANCE_LIMIT,
+                                                 "balance_low": -BALANCE_LIMIT, "now": utcnow()})
+    if len(moved) != 1:
         raise _past_balance_limit(field_name)
+    _forget_balances(session, [(model, row_id)])
 
 
-def _move(model: type, row_id: int, delta: Decimal):
-    """Add `delta` to one balance unless that takes it past the balance limit (then no row is updated)."""
+@lru_cache(maxsize=8)
+def _move(model: type):
+    """Add :delta to balance :row unless that takes it past the balance limit (then no row is updated,
+    and none comes back): built once per table, bound parameters none named like a column."""
+    delta = bindparam("delta", type_=Money())
     return update(model).where(
-        model.id == row_id, model.balance + delta <= BALANCE_LIMIT, model.balance + delta >= -BALANCE_LIMIT,
-    ).values(balance=model.balance + delta)
+        model.id == bindparam("row"), model.balance + delta <= bindparam("balance_high", type_=Money()),
+        model.balance + delta >= bindparam("balance_low", type_=Money()),
+    ).values(balance=model.balance + delta, updated_at=bindparam("now", type_=UTCDateTime())).returning(model.id)
+
+
+def _forget_balances(session: Session, moved: Iterable[tuple[type, int]]) -> None:
+    """Balances changed by a statement behind the ORM's back: an account or card this unit of work has
+    loaded reads them again on next use, rather than answering the old figure."""
+    for model, row_id in moved:
+        loaded = session.identity_map.get(session.identity_key(model, row_id))
+        if loaded is not None:
+            session.expire(loaded, ["balance", "updated_at"])
 
 
 def _apply_in_one_statement(session: Session, user_id: int, moves: list, totals: list) -> None:
@@ -159,6 +177,7 @@ def _apply_in_one_statement(session: Session, user_id: int, moves: list, totals:
     changed = list(prepared.run(session, statement, params)[0])
     if changed[:len(moves)] != expected[:len(moves)]:
         raise _past_balance_limit("amount")
+    _forget_balances(session, [(model, row_id) for model, row_id, _ in moves])
     if changed[len(moves):] != expected[len(moves):]:
         raise _past_limit("monthly or daily total")
 
@@ -234,8 +253,8 @@ def add_to_total(session: Session, user_id: int, key: TotalKey, amount: Decimal,
     if dialect in _UPSERTS:
         params = {"owner": user_id, "period": period, "kind": kind, "category": category_key, "money": currency,
                   "amount": amount, "n": count}
-        stored = session.connection().execute(_upsert_statement(dialect, model), params).first()
-        if stored is None:  # the WHERE refused the update
+        stored = prepared.run(session, _upsert_statement(dialect, model), params)
+        if not stored:  # the WHERE refused the update
             raise _past_limit(what)
         return
     where = [getattr(model, name) == value for name, value in identity.items()]

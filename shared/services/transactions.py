@@ -305,6 +305,8 @@ class Transactions(Resource[Transaction]):
         if values["currency"] is None:
             values["currency"] = row.currency = Transaction.__table__.c.currency.default.arg
         row.id = prepared.scalar(session, _INSERT, values)
+        for name, value in values.items():  # every column set: none is left expired (a SELECT on first read)
+            setattr(row, name, value)
         make_transient_to_detached(row)
         session.add(row)
         return row

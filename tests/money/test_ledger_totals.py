@@ -117,3 +117,26 @@ def test_the_portable_upsert_used_on_sql_server_keeps_the_same_totals(api, user,
                                                    "category_id": cats["Health"]}).status == 201
     assert _kept_totals(user.id) == _raw_totals(user.id)
     assert _kept_totals(user.id)[(dt.date(2026, 5, 1), "expense", cats["Health"])] == (Decimal("3.30"), 2)
+
+
+def test_an_account_loaded_before_a_write_answers_its_new_balance(user, api):
+    """The ledger moves balances with its own statements (not the ORM): an account the same unit of work
+    loaded before the write must not answer the old figure afterwards (the assistant and MCP do this)."""
+    from decimal import Decimal
+
+    from shared.data.db import run_unit_of_work
+    from shared.data.models import Account, User
+    from shared.schemas.money import TransactionIn
+    from shared.services.transactions import Transactions
+    from tests.money.conftest import new_account
+
+    account = new_account(api, opening_balance="100.00")
+
+    def work(session):
+        loaded = session.get(Account, account["id"])
+        assert loaded.balance == Decimal("100.00")
+        Transactions().create(session, session.get(User, user.id), TransactionIn.model_validate(
+            {"type": "expense", "amount": "12.34", "date": "2026-01-05", "account_id": account["id"]}))
+        return loaded.balance
+
+    assert run_unit_of_work(work) == Decimal("87.66")
