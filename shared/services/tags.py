@@ -12,6 +12,7 @@ from sqlalchemy import Integer, any_, bindparam, delete, exists, func, insert, s
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from shared.data import prepared
 from shared.data.models import Tag, Transaction, TransactionTag
 
 
@@ -64,10 +65,9 @@ def unlink(session: Session, transaction_ids: list[int]) -> None:
 def of(session: Session, transaction_ids: list[int]) -> dict[int, list[str]]:
     """{transaction id: its tag names in the client's order} for a page of transactions."""
     out: dict[int, list[str]] = defaultdict(list)
-    conn = session.connection()
-    stmt = _names_of(conn.dialect.name)
+    stmt = _names_of(session.connection().dialect.name)
     for start in range(0, len(transaction_ids), 500):
-        for tx, name in conn.execute(stmt, {"ids": transaction_ids[start:start + 500]}):
+        for tx, name in prepared.run(session, stmt, {"ids": transaction_ids[start:start + 500]}):
             out[tx].append(name)
     return out
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    Integer,
     Unicode,
     and_,
     bindparam,
@@ -154,6 +155,20 @@ def _facts_of(wanted: tuple[tuple[str, type], ...]):
 _INSERTED = tuple(c.key for c in Transaction.__table__.columns if c.key != "id")
 _INSERT = insert(Transaction).values({name: bindparam(name) for name in _INSERTED}).returning(Transaction.id)
 
+@lru_cache(maxsize=1)
+def _answer_columns() -> list[Any]:
+    fields, _ = values_serializer(s.TransactionOut, _SUPPLIED)
+    return [null().label(name) if name in _SUPPLIED else getattr(Transaction, name) for name in fields]
+
+
+@lru_cache(maxsize=8)
+def _unfiltered_page(sort: str):
+    """The unfiltered list's page for one sort order, built once: bound owner, limit and offset."""
+    order = Transactions().order_by(s.TransactionQuery.model_construct(sort=sort))
+    return (select(*_answer_columns()).where(Transaction.user_id == bindparam("owner")).order_by(*order)
+            .limit(bindparam("limit", type_=Integer())).offset(bindparam("skip", type_=Integer())))
+
+
 _COUNT_ALL = select(func.coalesce(func.sum(MonthlyTotal.count), 0)).where(MonthlyTotal.user_id == bindparam("owner"))
 # The query's filters (everything but paging and sort).
 _FILTERS = tuple(name for name in s.TransactionQuery.model_fields if name not in ("page", "page_size", "sort"))
@@ -203,13 +218,21 @@ class Transactions(Resource[Transaction]):
             # history in date order: `+user_id` (SQLite's own way) keeps ix_transactions_user_date out
             # of the plan, so the rows come by rowid from the index's matches (the sort is of those).
             owned = select(Transaction).where(literal_column("+transactions.user_id") == user.id)
+        if owned is None and not any(getattr(params, name) is not None for name in _FILTERS):
+            # The everyday list (no filter): one statement per sort order, built once and run as a
+            # Prepared one; its rows answer as a page's do.
+            page = prepared.run(session, _unfiltered_page(params.sort),
+                                {"owner": user.id, "limit": params.page_size,
+                                 "skip": (params.page - 1) * params.page_size})
+            return page, self.count(session, user, None, params)
         return super().list(session, user, params, owned)
+
 
     def count(self, session: Session, user: User, stmt, params: s.TransactionQuery) -> int:
         if any(getattr(params, name) is not None for name in _FILTERS):
             return super().count(session, user, stmt, params)
         # Unfiltered: the kept monthly counts (one row a month), not a scan of the whole history.
-        return session.connection().execute(_COUNT_ALL, {"owner": user.id}).scalar_one()
+        return prepared.scalar(session, _COUNT_ALL, {"owner": user.id})
 
     def order_by(self, params: s.TransactionQuery) -> list[Any]:
         column = Transaction.amount if params.sort.endswith("amount") else Transaction.date
@@ -370,11 +393,10 @@ class Transactions(Resource[Transaction]):
     # the same dict TransactionOut would dump; tests/test_answers.py holds the two equal).
     _plain_answers = True
 
-    @cached_property
+    @property
     def _columns(self) -> list[Any]:
         """A page's columns: the answer's fields in its order (a NULL where the tags go)."""
-        fields, _ = values_serializer(s.TransactionOut, _SUPPLIED)
-        return [null().label(name) if name in _SUPPLIED else getattr(Transaction, name) for name in fields]
+        return _answer_columns()
 
     @cached_property
     def _one_answer(self) -> Prepared:
@@ -400,7 +422,7 @@ class Transactions(Resource[Transaction]):
         return item
 
     def answers(self, session: Session, user: User, rows: list[Any]) -> list[dict[str, Any]]:
-        if rows and isinstance(rows[0], Row):  # a page, selected as `_columns`
+        if rows and isinstance(rows[0], (Row, tuple)):  # a page, selected as `_columns`
             _, serialize = values_serializer(s.TransactionOut, _SUPPLIED)
             tagged = [r.id for r in rows]
         else:  # rows just written or read as ORM objects
