@@ -384,9 +384,10 @@ class Transactions(Resource[Transaction]):
 
     def to_out(self, session: Session, user: User, rows: list[Transaction]) -> list[s.TransactionOut]:
         names = tags.of(session, [r.id for r in rows]) if rows else {}
-        return [s.TransactionOut.model_validate({**r._mapping, "tags": names.get(r.id, [])}) if isinstance(r, Row)
+        return [s.TransactionOut.model_validate({**r._asdict(), "tags": names.get(r.id, [])})
+                if isinstance(r, (Row, tuple))
                 else s.TransactionOut.model_validate(r).model_copy(update={"tags": names.get(r.id, [])})
-                for r in rows]  # a Row: a page from `list` (its tags column a placeholder)
+                for r in rows]  # a row (Row or named tuple): a page from `list` (its tags column a placeholder)
 
     # A page is read as plain rows and answered straight from them, tags from their own query: no
     # ORM objects built and no pydantic validation of what the database just gave (the answer is
