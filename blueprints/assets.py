@@ -1,6 +1,5 @@
 """Routes of the assets in a portfolio (/api/portfolios/{id}/assets, /api/assets/{id}) and of each
 asset's price history (/api/assets/{id}/prices). Rules in shared/investments.py."""
-import azure.functions as func
 
 from shared.schemas import PageQuery
 from shared.schemas.investments import (
@@ -15,12 +14,12 @@ from shared.schemas.investments import (
 from shared.services.investments import Assets, Prices
 from shared.web.auth import authenticated
 from shared.web.http import Context, Reply, page_of
-from shared.web.routes import ListOf, add_routes
+from shared.web.routes import ListOf, resource_handlers
 
-bp = func.Blueprint()
 assets = Assets()
 prices = Prices(assets)
-add_routes(bp, assets, "assets", collection=False)  # GET, PATCH, DELETE /api/assets/{id}; list/create are below
+# GET, PATCH, DELETE /api/assets/{id}; list and create are below, under the portfolio
+handlers = resource_handlers(assets, "assets", collection=False)
 
 
 def _page(rows, total: int, params, schema) -> dict:
@@ -28,7 +27,6 @@ def _page(rows, total: int, params, schema) -> dict:
                    params.page_size, total)
 
 
-@bp.route(route="portfolios/{id:int}/assets", methods=["GET"])
 @authenticated(query=PageQuery, response=ListOf(AssetOut))
 def list_assets(ctx: Context):
     """The assets of one of your portfolios, a page at a time."""
@@ -37,7 +35,6 @@ def list_assets(ctx: Context):
     return page_of(items, ctx.params.page, ctx.params.page_size, total)
 
 
-@bp.route(route="portfolios/{id:int}/assets", methods=["POST"])
 @authenticated(body=AssetIn, response=AssetOut, status=201)
 def create_asset(ctx: Context) -> AssetOut:
     """Add an asset to one of your portfolios. Its quantity, amount_invested and purchase_date are its
@@ -46,7 +43,6 @@ def create_asset(ctx: Context) -> AssetOut:
     return assets.to_out(ctx.session, ctx.user, [row])[0]
 
 
-@bp.route(route="assets/{id:int}/prices", methods=["GET"])
 @authenticated(query=PriceQuery, response=ListOf(PriceOut))
 def list_asset_prices(ctx: Context):
     """An asset's price history (date_from and date_to inclusive; newest first unless sort=date)."""
@@ -54,7 +50,6 @@ def list_asset_prices(ctx: Context):
     return _page(rows, total, ctx.params, PriceOut)
 
 
-@bp.route(route="assets/{id:int}/prices", methods=["POST"])
 @authenticated(body=PriceIn, body_is_list=PriceIn, response=PriceAnswer, status=201)
 def add_asset_prices(ctx: Context):
     """Record a price `{"date", "price"}` (201, the price), or a JSON array of up to 1,000

@@ -17,14 +17,11 @@ from shared.services import identity
 from shared.web.auth import authenticated, client_address
 from shared.web.http import NO_CONTENT, Context, Reply, problem_for, public
 
-bp = func.Blueprint()
-
 
 def _refused(result: identity.LoginRefused) -> func.HttpResponse:
     return problem_for(result.error)
 
 
-@bp.route(route="register", methods=["POST"])
 @public(body=RegisterIn, response=UserOut, status=201, extra_statuses=(409, 429))
 def register(ctx: Context) -> UserOut:
     """Create an account. Usernames and emails are unique case-insensitively (and in any width:
@@ -33,7 +30,6 @@ def register(ctx: Context) -> UserOut:
     return UserOut.model_validate(identity.register(ctx.session, ctx.data, client_address(ctx.req)))
 
 
-@bp.route(route="login", methods=["POST"])
 @public(body=LoginIn, response=TokenPair, extra_statuses=(401, 429))
 def login(ctx: Context):
     """Exchange a username (or email) and password for an access and a refresh token."""
@@ -42,7 +38,6 @@ def login(ctx: Context):
     return result if isinstance(result, TokenPair) else _refused(result)
 
 
-@bp.route(route="token/refresh", methods=["POST"])
 @public(body=RefreshIn, response=TokenPair, extra_statuses=(401,))
 def refresh_token(ctx: Context):
     """Rotate a refresh token: the old one dies; presenting a dead one revokes its whole login."""
@@ -50,7 +45,6 @@ def refresh_token(ctx: Context):
     return result if isinstance(result, TokenPair) else _refused(result)
 
 
-@bp.route(route="logout", methods=["POST"])
 @authenticated(body=RefreshIn, status=204, scope="identity")
 def logout(ctx: Context) -> Reply:
     """End the login that the refresh token belongs to (its access tokens stop working too)."""
@@ -58,14 +52,12 @@ def logout(ctx: Context) -> Reply:
     return NO_CONTENT
 
 
-@bp.route(route="me", methods=["GET"])
 @authenticated(response=UserOut, scope="identity")
 def get_me(ctx: Context) -> UserOut:
     """Your profile: username, email, names, date of birth, monthly income, base currency and role."""
     return UserOut.model_validate(ctx.user)
 
 
-@bp.route(route="me", methods=["PATCH"])
 @authenticated(body=MePatch, response=UserOut, extra_statuses=(409,), scope="identity")
 def patch_me(ctx: Context) -> UserOut:
     """Change your names, email, date of birth, monthly income or base currency; fields not sent stay as they
@@ -73,7 +65,6 @@ def patch_me(ctx: Context) -> UserOut:
     return UserOut.model_validate(identity.update_me(ctx.session, ctx.user, ctx.data))
 
 
-@bp.route(route="me/password", methods=["POST"])
 @authenticated(body=PasswordChangeIn, status=204, extra_statuses=(429,), scope="identity")
 def change_password(ctx: Context):
     """Change the password; every earlier access and refresh token stops working. A wrong current
@@ -83,7 +74,6 @@ def change_password(ctx: Context):
     return NO_CONTENT if refused is None else _refused(refused)
 
 
-@bp.route(route="me", methods=["DELETE"])
 @authenticated(body=DeleteMeIn, status=204, extra_statuses=(429,), scope="identity")
 def delete_me(ctx: Context):
     """Delete the account and every row of the caller's data. A wrong password counts toward the

@@ -8,21 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-import azure.functions as func
-
 from shared.schemas.chat import ChatIn, ChatOut
 from shared.web.auth import READ, WRITE, authenticated, granted_scopes
 from shared.web.http import Context
 from shared.web.idempotency import HEADER, idempotent
-
-bp = func.Blueprint()
 
 
 def _replayable(inner):
     return idempotent(inner, status=200)
 
 
-@bp.route(route="chat", methods=["POST"])
 @authenticated(body=ChatIn, response=ChatOut, wrap=(_replayable,), headers=(HEADER,), scope=READ,
                extra_statuses=(403,))
 def chat(ctx: Context) -> ChatOut:

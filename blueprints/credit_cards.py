@@ -1,8 +1,6 @@
-"""Routes of /api/credit-cards: list, create, get, patch, delete (rules in shared/money.py)."""
-import azure.functions as func
-
+"""The functions serving /api/credit-cards: list, create, get, patch,
+delete (routes in function_app.py; rules in shared/services/money.py)."""
 from shared.services.money import CreditCards
-from shared.web.routes import add_routes
+from shared.web.routes import resource_handlers
 
-bp = func.Blueprint()
-add_routes(bp, CreditCards(), "credit-cards")
+handlers = resource_handlers(CreditCards(), "credit-cards")

@@ -2,12 +2,13 @@
 
 Swagger UI 5 comes from the `openapi-ui-bundles` package (no CDN, so the page works offline), and
 the page runs under a strict Content-Security-Policy: every script is a file served from here.
-`blueprint_for(app)` makes the blueprint: the OpenAPI document describes the app it is given (its
+`handlers_for(app)` makes its functions: the OpenAPI document describes the app it is given (its
 route table), so this module never imports function_app.
 """
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from functools import lru_cache
 from html import escape
 from typing import Any
@@ -127,14 +128,12 @@ def serve_docs_asset(ctx: Context) -> func.HttpResponse:
     return func.HttpResponse(content, status_code=200, headers={**headers, "Content-Type": ASSETS[name][1]})
 
 
-def blueprint_for(app: Any) -> func.Blueprint:
-    """The documentation routes of `app`: its OpenAPI document (built from its route table on first
-    request, then kept), the Swagger UI page and the page's files."""
-    bp = func.Blueprint()
+def handlers_for(app: Any) -> dict[str, Callable[..., Any]]:
+    """The functions serving the documentation routes of `app`: its OpenAPI document (built from its
+    route table on first request, then kept), the Swagger UI page and the page's files."""
     built: list[str] = []
     lock = threading.Lock()
 
-    @bp.route(route="openapi.json", methods=["GET"])
     @public(response=Raw({"application/json": {"type": "object", "required": ["openapi", "paths"]}},
                          "The OpenAPI 3.1 document of this API"))
     def openapi_document(ctx: Context) -> func.HttpResponse:
@@ -147,6 +146,4 @@ def blueprint_for(app: Any) -> func.Blueprint:
         return func.HttpResponse(built[0], mimetype="application/json", charset="utf-8",
                                  headers={"Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*"})
 
-    bp.route(route="docs", methods=["GET"])(docs_page)
-    bp.route(route="docs/assets/{name}", methods=["GET"])(serve_docs_asset)
-    return bp
+    return {"openapi_document": openapi_document, "docs_page": docs_page, "serve_docs_asset": serve_docs_asset}

@@ -8,10 +8,7 @@ from shared.web.auth import authenticated
 from shared.web.http import Context
 from shared.web.openapi import Raw
 
-bp = func.Blueprint()
 
-
-@bp.route(route="export", methods=["GET"])
 @authenticated(response=Raw({"application/zip": {"type": "string", "format": "binary"}},
                              "A zip of one CSV per resource and data.json"))
 def export_data(ctx: Context) -> func.HttpResponse:

@@ -14,10 +14,8 @@ from shared.web.http import Context, Reply, page_of
 from shared.web.routes import ListOf
 
 log = logging.getLogger("finance.fx")
-bp = func.Blueprint()
 
 
-@bp.route(route="fx-rates", methods=["GET"])
 @authenticated(query=s.FxRateQuery, response=ListOf(s.FxRateOut))
 def list_fx_rates(ctx: Context):
     """The exchange rates you see, newest first: your own and the shared reference rates (the ECB's
@@ -27,7 +25,6 @@ def list_fx_rates(ctx: Context):
                    ctx.params.page_size, total)
 
 
-@bp.route(route="fx-rates", methods=["POST"])
 @authenticated(body=s.FxRateIn, body_is_list=s.FxRateIn, response=s.FxRateAnswer, status=201)
 def add_fx_rates(ctx: Context):
     """Store a rate `{"date", "base", "quote", "rate"}` (1 base = rate quote; 201, the rate), or a
@@ -41,7 +38,6 @@ def add_fx_rates(ctx: Context):
     return s.FxRateOut.model_validate(fx_rates.put_rates(ctx.session, ctx.user, [ctx.data])[0])
 
 
-@bp.timer_trigger(arg_name="timer", schedule=fx_rates.timer_schedule(), run_on_startup=False)
 def fx_rates_timer(timer: func.TimerRequest) -> None:
     """Fetch and store the euro reference rates from FX_RATES_URL (nothing when it is not set).
     A failure leaves the stored rates as they were; the next run tries again."""

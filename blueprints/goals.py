@@ -1,19 +1,16 @@
 """Routes of /api/goals, plus contributions that add to a goal's savings atomically."""
-import azure.functions as func
 
 from shared.schemas.money import ContributionIn, ContributionOut
 from shared.services.money import Goals
 from shared.web.auth import authenticated
 from shared.web.http import Context
 from shared.web.idempotency import HEADER, idempotent
-from shared.web.routes import add_routes
+from shared.web.routes import resource_handlers
 
-bp = func.Blueprint()
 goals = Goals()
-add_routes(bp, goals, "goals")
+handlers = resource_handlers(goals, "goals")
 
 
-@bp.route(route="goals/{id:int}/contributions", methods=["POST"])
 @authenticated(body=ContributionIn, response=ContributionOut, status=201, wrap=(idempotent,), headers=(HEADER,))
 def contribute_to_goal(ctx: Context) -> ContributionOut:
     """Add to a goal's savings; concurrent contributions all count; honours Idempotency-Key."""

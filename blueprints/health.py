@@ -3,13 +3,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-import azure.functions as func
 from sqlalchemy import text
 
 from shared.schemas import Output
 from shared.web.http import Context, public
-
-bp = func.Blueprint()
 
 
 class HealthOut(Output):
@@ -17,7 +14,6 @@ class HealthOut(Output):
     database: Literal["ok"] = "ok"
 
 
-@bp.route(route="health", methods=["GET"])
 @public(response=HealthOut, extra_statuses=(503,))
 def health(ctx: Context) -> HealthOut:
     """Liveness, with one round trip to the database (503 when it is unreachable)."""

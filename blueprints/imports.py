@@ -1,5 +1,4 @@
 """Routes of /api/imports: import a bank file (OFX/QFX, QIF, CSV), list past imports, undo one."""
-import azure.functions as func
 
 from shared.schemas.imports import MAX_IMPORT_BODY_BYTES, ImportIn, ImportOut, ImportQuery, ImportRecordOut
 from shared.services import imports
@@ -7,10 +6,7 @@ from shared.web.auth import authenticated
 from shared.web.http import Context, Reply, page_of
 from shared.web.routes import ListOf
 
-bp = func.Blueprint()
 
-
-@bp.route(route="imports", methods=["POST"])
 @authenticated(body=ImportIn, response=ImportOut, status=201, max_body=MAX_IMPORT_BODY_BYTES)
 def import_file(ctx: Context):
     """Import a bank file into one of your accounts or cards (201; a dry run answers 200 and writes nothing).
@@ -26,7 +22,6 @@ def import_file(ctx: Context):
     return Reply(result.model_dump(mode="json"), 200 if ctx.data.dry_run else 201)
 
 
-@bp.route(route="imports", methods=["GET"])
 @authenticated(query=ImportQuery, response=ListOf(ImportRecordOut))
 def list_imports(ctx: Context):
     """Your past imports, newest first."""
@@ -35,14 +30,12 @@ def list_imports(ctx: Context):
                    ctx.params.page, ctx.params.page_size, total)
 
 
-@bp.route(route="imports/{id:int}", methods=["GET"])
 @authenticated(response=ImportRecordOut)
 def get_import(ctx: Context) -> ImportRecordOut:
     """One of your past imports."""
     return ImportRecordOut.model_validate(imports.get(ctx.session, ctx.user, ctx.route_int()))
 
 
-@bp.route(route="imports/{id:int}", methods=["DELETE"])
 @authenticated(status=204)
 def undo_import(ctx: Context):
     """Undo an import: every transaction it created is deleted; balances and reports move back."""

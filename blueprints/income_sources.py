@@ -1,8 +1,6 @@
-"""Routes of /api/income-sources: list, create, get, patch, delete (rules in shared/money.py)."""
-import azure.functions as func
-
+"""The functions serving /api/income-sources: list, create, get, patch,
+delete (routes in function_app.py; rules in shared/services/money.py)."""
 from shared.services.money import IncomeSources
-from shared.web.routes import add_routes
+from shared.web.routes import resource_handlers
 
-bp = func.Blueprint()
-add_routes(bp, IncomeSources(), "income-sources")
+handlers = resource_handlers(IncomeSources(), "income-sources")

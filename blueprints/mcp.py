@@ -17,8 +17,6 @@ from shared.web.auth import READ, authenticated, granted_scopes
 from shared.web.http import Context, dumps, problem_response
 from shared.web.openapi import Raw, problem_doc
 
-bp = func.Blueprint()
-
 _JSON_RPC = {"type": ["object", "array"], "description": "a JSON-RPC 2.0 message (or, under protocol revision "
                                                          "2025-03-26 only, a batch of them)"}
 NOT_ACCEPTABLE = "This server answers application/json; accept it."
@@ -86,24 +84,22 @@ def mcp_endpoint(ctx: Context) -> func.HttpResponse:
 
 
 mcp_endpoint.openapi_responses = RESPONSES  # read by shared/web/openapi.py
-bp.route(route="mcp", methods=["POST"])(mcp_endpoint)
 
 
 def _no_stream(ctx: Context) -> func.HttpResponse:
     return problem_response(405, NO_STREAM_DETAIL, headers={"Allow": "POST"})
 
 
+@authenticated(scope=READ, status=405)
 def mcp_stream(ctx: Context) -> func.HttpResponse:
     """No SSE stream: 405 (the MCP transport's answer for a server that offers none)."""
     return _no_stream(ctx)
 
 
+@authenticated(scope=READ, status=405)
 def mcp_end_session(ctx: Context) -> func.HttpResponse:
     """No session to end (the server is stateless): 405, as the MCP transport allows."""
     return _no_stream(ctx)
 
 
-for _method, _endpoint in (("GET", mcp_stream), ("DELETE", mcp_end_session)):
-    _function = authenticated(_endpoint, scope=READ, status=405)
-    _function.openapi_responses = NO_STREAM
-    bp.function_name(_endpoint.__name__)(bp.route(route="mcp", methods=[_method])(_function))
+mcp_stream.openapi_responses = mcp_end_session.openapi_responses = NO_STREAM

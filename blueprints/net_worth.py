@@ -2,17 +2,12 @@
 and over time (rules in shared/services/net_worth.py)."""
 from __future__ import annotations
 
-import azure.functions as func
-
 from shared.schemas import fx as s
 from shared.services import net_worth
 from shared.web.auth import authenticated
 from shared.web.http import Context
 
-bp = func.Blueprint()
 
-
-@bp.route(route="net-worth", methods=["GET"])
 @authenticated(query=s.NetWorthQuery, response=s.NetWorthOut)
 def get_net_worth(ctx: Context) -> s.NetWorthOut:
     """Your net worth on `date` (default today, UTC): every account's balance and every portfolio's
@@ -23,7 +18,6 @@ def get_net_worth(ctx: Context) -> s.NetWorthOut:
     return net_worth.net_worth(ctx.session, ctx.user, ctx.params.date)
 
 
-@bp.route(route="net-worth/history", methods=["GET"])
 @authenticated(query=s.NetWorthHistoryQuery, response=s.NetWorthHistoryOut)
 def get_net_worth_history(ctx: Context) -> s.NetWorthHistoryOut:
     """Your net worth at the end of each day or month from date_from to date_to, every period present

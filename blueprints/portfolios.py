@@ -1,18 +1,15 @@
 """Routes of /api/portfolios: list, create, get, patch, delete, and what a portfolio is worth
 (rules in shared/investments.py)."""
-import azure.functions as func
 
 from shared.schemas.investments import HistoryOut, HistoryQuery, ValuationOut, ValuationQuery
 from shared.services.investments import Portfolios, history, valuation
 from shared.web.auth import authenticated
 from shared.web.http import Context
-from shared.web.routes import add_routes
+from shared.web.routes import resource_handlers
 
-bp = func.Blueprint()
-add_routes(bp, Portfolios(), "portfolios")
+handlers = resource_handlers(Portfolios(), "portfolios")
 
 
-@bp.route(route="portfolios/{id:int}/valuation", methods=["GET"])
 @authenticated(query=ValuationQuery, response=ValuationOut)
 def portfolio_valuation(ctx: Context) -> ValuationOut:
     """The portfolio as of `date` (default today, UTC): each asset with the quantity it held that day
@@ -26,7 +23,6 @@ def portfolio_valuation(ctx: Context) -> ValuationOut:
     return valuation(ctx.session, ctx.user, ctx.route_int(), ctx.params.date)
 
 
-@bp.route(route="portfolios/{id:int}/history", methods=["GET"])
 @authenticated(query=HistoryQuery, response=HistoryOut)
 def portfolio_history(ctx: Context) -> HistoryOut:
     """The portfolio's market value at the end of each day or month from date_from to date_to, every

@@ -12,13 +12,12 @@ from shared.services import posting
 from shared.services.recurring import RecurringSchedules
 from shared.web.auth import authenticated
 from shared.web.http import Context, page_of
-from shared.web.routes import ListOf, add_routes
+from shared.web.routes import ListOf, resource_handlers
 
 log = logging.getLogger("finance.recurring")
-bp = func.Blueprint()
+handlers = resource_handlers(RecurringSchedules(), "recurring")
 
 
-@bp.route(route="recurring/suggestions", methods=["GET"])
 @authenticated(query=s.SuggestionQuery, response=ListOf(s.SuggestionOut))
 def recurring_suggestions(ctx: Context):
     """Repeating payments found in your recent history that no schedule covers yet: POST one's fields
@@ -35,10 +34,6 @@ def recurring_suggestions(ctx: Context):
     return page_of([s.SuggestionOut.model_validate(i).model_dump(mode="json") for i in shown], page, size, len(found))
 
 
-add_routes(bp, RecurringSchedules(), "recurring")
-
-
-@bp.route(route="forecast", methods=["GET"])
 @authenticated(query=s.ForecastQuery, response=s.ForecastOut)
 def get_forecast(ctx: Context) -> s.ForecastOut:
     """Every expected occurrence of your schedules and income sources from today through today + `days`,
@@ -48,7 +43,6 @@ def get_forecast(ctx: Context) -> s.ForecastOut:
     return s.ForecastOut.model_validate(forecast(ctx.session, ctx.user, ctx.params.days).as_dict())
 
 
-@bp.timer_trigger(arg_name="timer", schedule=posting.timer_schedule(), run_on_startup=False)
 def recurring_timer(timer: func.TimerRequest) -> None:
     """Post every due occurrence (catching up missed days); safe to run twice or on two instances."""
     run = posting.post_due()

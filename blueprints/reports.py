@@ -1,14 +1,10 @@
 """Routes of /api/reports/*: the caller's own figures, computed on demand (shared/reports.py)."""
 from __future__ import annotations
 
-import azure.functions as func
-
 from shared.schemas import reports as s
 from shared.services import report_ranges, reports
 from shared.web.auth import authenticated
 from shared.web.http import Context
-
-bp = func.Blueprint()
 
 
 def _range(ctx: Context) -> report_ranges.DateRange:
@@ -17,7 +13,6 @@ def _range(ctx: Context) -> report_ranges.DateRange:
     return report_ranges.resolve(ctx.session, ctx.user, p.date_from, p.date_to, max_months=p.max_months)
 
 
-@bp.route(route="reports/monthly", methods=["GET"])
 @authenticated(query=s.MonthlyQuery, response=s.MonthlyReportOut)
 def monthly_report(ctx: Context) -> s.MonthlyReportOut:
     """Income, expenses, savings rate, totals per category and budget status for one month."""
@@ -26,7 +21,6 @@ def monthly_report(ctx: Context) -> s.MonthlyReportOut:
     return s.MonthlyReportOut.model_validate(report)
 
 
-@bp.route(route="reports/summary", methods=["GET"])
 @authenticated(query=s.SummaryQuery, response=s.SummaryOut)
 def summary_report(ctx: Context) -> s.SummaryOut:
     """Income, expenses, net and the number of transactions between two dates (inclusive)."""
@@ -37,7 +31,6 @@ def summary_report(ctx: Context) -> s.SummaryOut:
                         missing_rates=t.missing_rates)
 
 
-@bp.route(route="reports/trend", methods=["GET"])
 @authenticated(query=s.TrendQuery, response=s.TrendOut)
 def trend_report(ctx: Context) -> s.TrendOut:
     """Income, expenses and net per month, quarter or year; every period in the range is listed."""
@@ -47,7 +40,6 @@ def trend_report(ctx: Context) -> s.TrendOut:
                       items=[s.TrendItemOut.model_validate(i) for i in items], missing_rates=items.missing_rates)
 
 
-@bp.route(route="reports/spending-patterns", methods=["GET"])
 @authenticated(query=s.PatternsQuery, response=s.SpendingPatternsOut)
 def spending_patterns(ctx: Context) -> s.SpendingPatternsOut:
     """Top categories, month-over-month change per category, spending by weekday, unusual expenses."""

@@ -1,18 +1,15 @@
 """Routes of /api/rules (list, create, get, patch, delete) and /api/rules/{id}/run."""
-import azure.functions as func
 
 from shared.schemas.rules import RuleRunIn, RuleRunOut
 from shared.services.rules import Rules
 from shared.web.auth import authenticated
 from shared.web.http import Context
-from shared.web.routes import add_routes
+from shared.web.routes import resource_handlers
 
-bp = func.Blueprint()
 rules = Rules()
-add_routes(bp, rules, "rules")
+handlers = resource_handlers(rules, "rules")
 
 
-@bp.route(route="rules/{id:int}/run", methods=["POST"])
 @authenticated(body=RuleRunIn, response=RuleRunOut)
 def run_rule(ctx: Context) -> RuleRunOut:
     """Apply one rule to your existing transactions (dry_run, the default, only reports what would change).

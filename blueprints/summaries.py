@@ -34,8 +34,8 @@ from shared.web.auth import authenticated, current_user
 from shared.web.http import SECURITY_HEADERS, Context, Reply, declared, handler, page_of, problem_response
 
 log = logging.getLogger("finance.summaries")
-bp = df.Blueprint(http_auth_level=func.AuthLevel.ANONYMOUS)
 
+# The orchestration and its activities, by the names function_app.py declares them under.
 ORCHESTRATOR = "summaries_orchestrator"
 PLAN, BATCH, RECORD = "summaries_plan", "summaries_batch", "summaries_record"
 # A batch that fails (a deadlock, a dropped connection) is tried up to 3 times, 5 s apart. Only these
@@ -47,8 +47,6 @@ BATCH_RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=5000, max_num
 
 # --- timer --------------------------------------------------------------------------------------
 
-@bp.timer_trigger(arg_name="timer", schedule=summaries.timer_schedule(), run_on_startup=False)
-@bp.durable_client_input(client_name="client")
 async def summaries_timer(timer: func.TimerRequest, client) -> None:
     """Start the orchestration for the month that just closed (one instance per month)."""
     period = summaries.last_closed_month()
@@ -64,7 +62,6 @@ async def summaries_timer(timer: func.TimerRequest, client) -> None:
 
 # --- orchestration ------------------------------------------------------------------------------
 
-@bp.orchestration_trigger(context_name="context", orchestration=ORCHESTRATOR)
 def summaries_orchestrator(context: df.DurableOrchestrationContext):
     """Plan the batches, fan out one activity per batch (each retried), fan in, record the run."""
     job = context.get_input() or {}
@@ -92,7 +89,6 @@ def _job(raw: Any) -> dict:
     return json.loads(raw) if isinstance(raw, (str, bytes)) else raw
 
 
-@bp.activity_trigger(input_name="job", activity=PLAN)
 def summaries_plan(job: dict) -> dict:
     """Record the run and split the users into id ranges of SUMMARY_BATCH_SIZE."""
     job = _job(job)
@@ -105,14 +101,12 @@ def summaries_plan(job: dict) -> dict:
     return {"batches": [[b.low, b.high, b.users] for b in run_unit_of_work(work)]}
 
 
-@bp.activity_trigger(input_name="job", activity=BATCH)
 def summaries_batch(job: dict) -> dict:
     """Store the summaries of one batch of users (one aggregate per period, one transaction)."""
     job = _job(job)
     return run_unit_of_work(lambda session: summaries.store_batch(session, job["period"], job["low"], job["high"]))
 
 
-@bp.activity_trigger(input_name="job", activity=RECORD)
 def summaries_record(job: dict) -> dict:
     job = _job(job)
     run_unit_of_work(lambda session: summaries.finish_run(
@@ -123,7 +117,6 @@ def summaries_record(job: dict) -> dict:
 
 # --- GET /api/summaries -------------------------------------------------------------------------
 
-@bp.route(route="summaries", methods=["GET"])
 @authenticated(query=s.SummaryListQuery, response=s.StoredSummaryPage)
 def list_summaries(ctx: Context):
     """The period summaries the scheduled job stored for you, newest period first."""
@@ -223,8 +216,6 @@ def _accept_run(ctx: Context):
     return Reply({"id": instance_id, "statusQueryGetUri": status_url}, 202, {"Location": status_url})
 
 
-@bp.route(route="summaries/runs", methods=["POST"])
-@bp.generic_input_binding(arg_name="client", type="durableClient")
 @declared(_accept_run.spec)
 async def start_summaries_run(req: func.HttpRequest, client: str | None = None) -> func.HttpResponse:
     """Start the summaries job for a closed month (admins only; 404 for everyone else).
@@ -254,7 +245,6 @@ async def start_summaries_run(req: func.HttpRequest, client: str | None = None) 
     return response
 
 
-@bp.route(route="summaries/runs/{id}", methods=["GET"])
 @admin_endpoint(response=s.RunStatusOut)
 def get_summaries_run(ctx: Context):
     """One run of the summaries job: its status and counts (admins only; 404 for everyone else)."""

@@ -1,5 +1,4 @@
 """Route of /api/tags: the caller's tags with how many transactions carry each and their total."""
-import azure.functions as func
 
 from shared.schemas.rules import TagOut, TagQuery
 from shared.services import tags
@@ -7,10 +6,7 @@ from shared.web.auth import authenticated
 from shared.web.http import Context, page_of
 from shared.web.routes import ListOf
 
-bp = func.Blueprint()
 
-
-@bp.route(route="tags", methods=["GET"])
 @authenticated(query=TagQuery, response=ListOf(TagOut))
 def list_tags(ctx: Context):
     """Your tags (as first written), each with `count` and `total` (the unsigned sum of the tagged amounts).

@@ -2,8 +2,6 @@
 Identity routes: only a login's access token reaches them, never a personal access token."""
 from __future__ import annotations
 
-import azure.functions as func
-
 from shared.schemas import PageQuery
 from shared.schemas.tokens import TokenCreatedOut, TokenIn, TokenOut
 from shared.services.access_tokens import AccessTokens
@@ -11,11 +9,9 @@ from shared.web.auth import IDENTITY, authenticated
 from shared.web.http import NO_CONTENT, Context, Reply, page_of
 from shared.web.routes import ListOf
 
-bp = func.Blueprint()
 tokens = AccessTokens()
 
 
-@bp.route(route="tokens", methods=["POST"])
 @authenticated(body=TokenIn, response=TokenCreatedOut, status=201, scope=IDENTITY)
 def create_token(ctx: Context) -> TokenCreatedOut:
     """Create a personal access token; the answer's `token` is shown this once and never again.
@@ -26,7 +22,6 @@ def create_token(ctx: Context) -> TokenCreatedOut:
     return tokens.issue(ctx.session, ctx.user, ctx.data)
 
 
-@bp.route(route="tokens", methods=["GET"])
 @authenticated(query=PageQuery, response=ListOf(TokenOut), scope=IDENTITY)
 def list_tokens(ctx: Context):
     """Your personal access tokens (never the secret), oldest first; expired ones stay listed until deleted."""
@@ -35,7 +30,6 @@ def list_tokens(ctx: Context):
     return page_of(items, ctx.params.page, ctx.params.page_size, total)
 
 
-@bp.route(route="tokens/{id:int}", methods=["GET"])
 @authenticated(response=TokenOut, scope=IDENTITY)
 def get_token(ctx: Context) -> TokenOut:
     """One of your personal access tokens (never the secret)."""
@@ -43,7 +37,6 @@ def get_token(ctx: Context) -> TokenOut:
     return tokens.to_out(ctx.session, ctx.user, [row])[0]
 
 
-@bp.route(route="tokens/{id:int}", methods=["DELETE"])
 @authenticated(status=204, scope=IDENTITY)
 def delete_token(ctx: Context) -> Reply:
     """Revoke a personal access token: it answers 401 from now on."""

@@ -1,7 +1,6 @@
 """Routes of an asset's trades (/api/assets/{id}/trades, /api/trades/{id}) and of performance
 (/api/portfolios/{id}/performance, /api/assets/{id}/performance). Rules in shared/services/trades.py,
 shared/services/positions.py and shared/services/performance.py."""
-import azure.functions as func
 
 from shared.schemas.investments import PerformanceOut, PerformanceQuery, TradeIn, TradeOut, TradeQuery
 from shared.services.investments import Assets, today
@@ -11,7 +10,6 @@ from shared.web.auth import authenticated
 from shared.web.http import Context, page_of
 from shared.web.routes import ListOf
 
-bp = func.Blueprint()
 trades = Trades(Assets())
 
 
@@ -39,7 +37,6 @@ and the end value; null when it does not converge. Both are percentages ("20.00"
 the assets' own figures (the user's currency once assets carry one)."""
 
 
-@bp.route(route="assets/{id:int}/trades", methods=["GET"])
 @authenticated(query=TradeQuery, response=ListOf(TradeOut))
 def list_asset_trades(ctx: Context):
     """An asset's trades, its first buy included (date_from and date_to inclusive; newest first unless
@@ -49,21 +46,18 @@ def list_asset_trades(ctx: Context):
     return page_of(items, ctx.params.page, ctx.params.page_size, total)
 
 
-@bp.route(route="assets/{id:int}/trades", methods=["POST"])
 @authenticated(body=TradeIn, response=TradeOut, status=201)
 @_described("Record a trade of one of your assets. " + _TRADES)
 def create_asset_trade(ctx: Context) -> TradeOut:
     return TradeOut.model_validate(trades.create(ctx.session, ctx.user, ctx.route_int(), ctx.data))
 
 
-@bp.route(route="trades/{id:int}", methods=["GET"])
 @authenticated(response=TradeOut)
 def get_trade(ctx: Context) -> TradeOut:
     """One of your trades."""
     return TradeOut.model_validate(trades.get(ctx.session, ctx.user, ctx.route_int()))
 
 
-@bp.route(route="trades/{id:int}", methods=["DELETE"])
 @authenticated(status=204, extra_statuses=(422,))
 def delete_trade(ctx: Context):
     """Delete a trade: the asset's figures are replayed without it. Refused (422) when the rest of the
@@ -76,14 +70,12 @@ def delete_trade(ctx: Context):
 
 
 
-@bp.route(route="portfolios/{id:int}/performance", methods=["GET"])
 @authenticated(query=PerformanceQuery, response=PerformanceOut)
 @_described("How one of your portfolios performed. " + _PERFORMANCE)
 def portfolio_performance_route(ctx: Context) -> PerformanceOut:
     return portfolio_performance(ctx.session, ctx.user, ctx.route_int(), ctx.params, today())
 
 
-@bp.route(route="assets/{id:int}/performance", methods=["GET"])
 @authenticated(query=PerformanceQuery, response=PerformanceOut)
 @_described("How one of your assets performed. " + _PERFORMANCE)
 def asset_performance_route(ctx: Context) -> PerformanceOut:

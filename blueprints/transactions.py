@@ -1,8 +1,6 @@
-"""Routes of /api/transactions: list, create, get, patch, delete (rules in shared/transactions.py)."""
-import azure.functions as func
-
+"""The functions serving /api/transactions: list, create, get, patch,
+delete (routes in function_app.py; rules in shared/services/transactions.py)."""
 from shared.services.transactions import Transactions
-from shared.web.routes import add_routes
+from shared.web.routes import resource_handlers
 
-bp = func.Blueprint()
-add_routes(bp, Transactions(), "transactions")
+handlers = resource_handlers(Transactions(), "transactions")

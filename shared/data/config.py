@@ -120,11 +120,11 @@ class Settings:
     refresh_token_days: int = 30
     bcrypt_rounds: int = 12
     app_env: str = "development"
-    summary_schedule: str = "0 0 2 1 * *"
+    summary_schedule: str = "0 0 2 1 * *"  # NCRONTAB: 02:00 UTC on the 1st of every month
     summary_batch_size: int = 500
-    recurring_schedule: str = "0 0 1 * * *"
+    recurring_schedule: str = "0 0 1 * * *"  # NCRONTAB: 01:00 UTC every day
     registration_limit_per_hour: int = 50
-    fx_rates_schedule: str = "0 0 16 * * *"
+    fx_rates_schedule: str = "0 0 16 * * *"  # 16:00 UTC daily, after the ECB publishes (~16:00 CET)
     fx_rates_url: str = ""  # empty: no reference rates are fetched; the API works on the users' own rates
     azure_sql_client_id: str = ""
     azure_openai_endpoint: str = ""
@@ -178,6 +178,15 @@ class Settings:
             azure_openai_api_key=env.get("AZURE_OPENAI_API_KEY", "").strip(),
             log_level=(env.get("LOG_LEVEL", "").strip() or "INFO").upper(),
         )
+
+
+def timer_schedule(setting: str) -> str:
+    """A timer's schedule as its binding names it: `%SETTING%` when that app setting is set (the host
+    resolves it), otherwise its default (Settings') written out, because the host refuses to index a
+    function whose `%setting%` does not exist. SUMMARY_SCHEDULE, RECURRING_SCHEDULE, FX_RATES_SCHEDULE."""
+    if os.environ.get(setting, "").strip():
+        return f"%{setting}%"
+    return getattr(Settings, setting.lower())
 
 
 @lru_cache(maxsize=1)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -35,16 +34,9 @@ from shared.schemas.identity import ISO_4217
 
 log = logging.getLogger("finance.fx")
 
-DEFAULT_SCHEDULE = "0 0 16 * * *"  # NCRONTAB: 16:00 UTC daily, after the ECB publishes (~16:00 CET)
 DEFAULT_URL = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"
 FETCH_TIMEOUT_SECONDS = 20
 MAX_DOCUMENT_BYTES = 8 * 1024 * 1024  # the full-history file is ~0.6 MB zipped; the 90-day one ~60 KB
-
-
-def timer_schedule() -> str:
-    """`%FX_RATES_SCHEDULE%` when that app setting exists (the host resolves it), else the default:
-    the host refuses to index a timer whose `%setting%` does not exist."""
-    return "%FX_RATES_SCHEDULE%" if os.environ.get("FX_RATES_SCHEDULE", "").strip() else DEFAULT_SCHEDULE
 
 
 # --- the caller's own rates -------------------------------------------------------------------
@@ -246,4 +238,4 @@ def fetch_reference_rates(url: str, *, timeout: float = FETCH_TIMEOUT_SECONDS) -
 
 
 __all__ = ["list_rates", "put_rates", "upsert", "parse_ecb", "download", "fetch_reference_rates", "FetchFailed",
-           "FetchResult", "timer_schedule", "DEFAULT_SCHEDULE", "DEFAULT_URL"]
+           "FetchResult", "DEFAULT_URL"]

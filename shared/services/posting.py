@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,14 +38,7 @@ from shared.services.recurring import (
 from shared.services.transactions import Transactions
 
 log = logging.getLogger("finance.recurring")
-DEFAULT_SCHEDULE = "0 0 1 * * *"  # NCRONTAB: 01:00 UTC every day
 _DAY = dt.timedelta(days=1)
-
-
-def timer_schedule() -> str:
-    """The RECURRING_SCHEDULE app setting when it is set (the host resolves `%RECURRING_SCHEDULE%`),
-    otherwise the default written out: the host refuses a function whose `%setting%` does not exist."""
-    return "%RECURRING_SCHEDULE%" if os.environ.get("RECURRING_SCHEDULE", "").strip() else DEFAULT_SCHEDULE
 
 
 @dataclass

@@ -2,7 +2,7 @@
 sort and paging, create, patch that applies only the sent fields, delete.
 
 A resource is a subclass of `Resource` that names its model and schemas and overrides only the
-hooks where its rules differ; `shared.web.routes.add_routes` declares its HTTP functions.
+hooks where its rules differ; `shared.web.routes.resource_handlers` makes its HTTP functions.
 """
 from __future__ import annotations
 

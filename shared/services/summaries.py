@@ -13,7 +13,6 @@ period) refuses the second insert and the activity's retry simply replaces the r
 from __future__ import annotations
 
 import datetime as dt
-import os
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
@@ -40,15 +39,6 @@ from sqlalchemy.orm import Session
 from shared.data.models import DailyTotal, MonthlyTotal, PeriodSummary, SummaryRun, SummarySkip, User
 from shared.data.types import SummedMoney, UTCDateTime, utcnow
 from shared.services.months import CalendarPeriod, month_period, quarter_period, year_period
-
-DEFAULT_SCHEDULE = "0 0 2 1 * *"  # NCRONTAB: 02:00 UTC on the 1st of every month
-
-
-def timer_schedule() -> str:
-    """The timer's schedule: the SUMMARY_SCHEDULE app setting when it is set (the host resolves
-    `%SUMMARY_SCHEDULE%`), otherwise the default written out, because the host refuses to index a
-    function whose `%setting%` does not exist."""
-    return "%SUMMARY_SCHEDULE%" if os.environ.get("SUMMARY_SCHEDULE", "").strip() else DEFAULT_SCHEDULE
 
 
 class InvalidPeriod(ValueError):

@@ -258,7 +258,7 @@ def _success(spec: Any, components: _Components) -> dict[str, Any]:
 
 def _operation(route: Any, path: str, path_params: list, components: _Components) -> dict[str, Any]:
     spec = route.spec
-    endpoint = spec.endpoint if spec is not None and spec.endpoint is not None else route.function
+    endpoint = spec.endpoint if spec is not None and spec.endpoint is not None else route.handler
     summary, description = _summary(endpoint, route.name)
     op: dict[str, Any] = {"operationId": route.name, "summary": summary, "tags": [_tag(endpoint, path)]}
     if description:
@@ -337,7 +337,7 @@ def _error_statuses(spec: Any, path_params: list) -> set[int]:
 def _responses(route: Any, errors: set[int], components: _Components) -> dict[str, Any]:
     spec = route.spec
     # A route whose answers are not all problem+json or a model (the MCP endpoint) declares them itself.
-    own: dict[str, Any] = getattr(route.function, "openapi_responses", None) or {}
+    own: dict[str, Any] = getattr(route.handler, "openapi_responses", None) or {}
     responses = {} if str(spec.status) in own else {str(spec.status): _success(spec, components)}
     for status in sorted(errors):
         responses[str(status)] = _problem(status)

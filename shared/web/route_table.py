@@ -84,9 +84,16 @@ class Function:
         return inspect.iscoroutinefunction(self.function)
 
     @property
+    def handler(self) -> Callable[..., Any]:
+        """The code serving the function: for a function the app declared deferred (shared/web/deferred.py),
+        the blueprint's own function, its module imported on first use; otherwise what the worker calls."""
+        served_by = getattr(self.function, "served_by", None)
+        return served_by() if served_by is not None else self.function
+
+    @property
     def spec(self) -> Any:
         """The endpoint's declaration (shared.web.http.EndpointSpec), or None for a plain function."""
-        return getattr(self.function, "spec", None)
+        return getattr(self.handler, "spec", None)
 
     def binding(self, type_: str) -> Binding | None:
         return next((b for b in self.bindings if b.type == type_), None)

@@ -1,15 +1,15 @@
-"""The five routes of an owned resource (list, create, get, patch, delete), declared on a blueprint
+"""The functions serving the five routes of an owned resource (list, create, get, patch, delete), made
 from the resource's service (`shared.services.resources.Resource`)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-
-import azure.functions as func
 
 from shared.schemas import Output
 from shared.services.resources import Resource, plural_of
 from shared.web.auth import authenticated
+from shared.web.deferred import resource_routes
 from shared.web.http import Context, page_of
 
 
@@ -20,12 +20,11 @@ class ListOf:
     item: type[Output]
 
 
-def add_routes(bp: func.Blueprint, resource: Resource, path: str, *, prefix: str | None = None,
-               collection: bool = True, conflicts: bool = False) -> None:
-    """Declare list, create, get, patch and delete of `resource` on the blueprint (with
-    `collection=False` only get, patch and delete: for rows listed and created under a parent)."""
-    name = prefix or path.replace("-", "_")
-    base, item = path, f"{path}/{{id:int}}"
+def resource_handlers(resource: Resource, path: str, *, prefix: str | None = None, collection: bool = True,
+                      conflicts: bool = False) -> dict[str, Callable[..., Any]]:
+    """The functions serving the routes of `resource` at `path` (list, create, get, patch and delete; with
+    `collection=False` only get, patch and delete: for rows listed and created under a parent), by
+    name. function_app.py declares the routes (shared.web.deferred.resource_routes names them)."""
     conflict_statuses = (409,) if conflicts else ()
 
     def list_rows(ctx: Context):
@@ -56,28 +55,27 @@ def add_routes(bp: func.Blueprint, resource: Resource, path: str, *, prefix: str
         from shared.web.idempotency import HEADER, idempotent
 
         create_options = dict(wrap=(idempotent,), headers=(HEADER,))
-    routes = [
-        (list_rows, base, "GET", dict(query=resource.list_query, response=ListOf(resource.out_schema)),
-         f"list_{name}", f"List your {nouns}, a page at a time."),
-        (create_row, base, "POST", dict(body=resource.create_schema, response=resource.out_schema, status=201,
-                                         extra_statuses=conflict_statuses, **create_options),
-         f"create_{name}", f"Create {a_noun}." + _kinds(resource.create_schema)),
-        (get_row, item, "GET", dict(response=resource.out_schema), f"get_{name}", f"One of your {nouns}."),
-        (patch_row, item, "PATCH", dict(body=resource.update_schema, response=resource.out_schema,
-                                         extra_statuses=conflict_statuses),
-         f"update_{name}", f"Change some fields of {a_noun}; fields not sent stay as they are."),
-        (delete_row, item, "DELETE", dict(query=resource.delete_query, status=204, extra_statuses=(409,)),
-         f"delete_{name}", f"Delete {a_noun}."),
-    ]
-    if not collection:
-        routes = routes[2:]
-    for fn, route, method, options, function_name, doc in routes:
-        fn.__name__ = fn.__qualname__ = function_name
+    actions = {
+        "list": (list_rows, dict(query=resource.list_query, response=ListOf(resource.out_schema)),
+                 f"List your {nouns}, a page at a time."),
+        "create": (create_row, dict(body=resource.create_schema, response=resource.out_schema, status=201,
+                                    extra_statuses=conflict_statuses, **create_options),
+                   f"Create {a_noun}." + _kinds(resource.create_schema)),
+        "get": (get_row, dict(response=resource.out_schema), f"One of your {nouns}."),
+        "update": (patch_row, dict(body=resource.update_schema, response=resource.out_schema,
+                                   extra_statuses=conflict_statuses),
+                   f"Change some fields of {a_noun}; fields not sent stay as they are."),
+        "delete": (delete_row, dict(query=resource.delete_query, status=204, extra_statuses=(409,)),
+                   f"Delete {a_noun}."),
+    }
+    handlers = {}
+    for route in resource_routes(path, prefix=prefix, collection=collection):
+        fn, options, doc = actions[route.action]
+        fn.__name__ = fn.__qualname__ = route.name
         fn.__doc__ = doc
         fn.__module__ = type(resource).__module__
-        bp.function_name(function_name)(bp.route(route=route, methods=[method])(authenticated(fn, **options)))
-
-
+        handlers[route.name] = authenticated(fn, **options)
+    return handlers
 
 
 def _kinds(body: type) -> str:

@@ -307,15 +307,15 @@ def test_the_unique_key_refuses_an_occurrence_posted_twice(user):
 def test_the_timer_runs_daily_on_its_own_setting(monkeypatch):
     """RECURRING_SCHEDULE (NCRONTAB) when set, which the host resolves; 01:00 UTC every day otherwise."""
     import function_app
-    from shared.services import posting
+    from shared.data.config import timer_schedule
 
     [timer] = [f for f in function_app.app.get_functions() if f.get_function_name() == "recurring_timer"]
     binding = timer.get_trigger().get_dict_repr()
-    assert (binding["type"], binding["schedule"]) == ("timerTrigger", posting.timer_schedule())
+    assert (binding["type"], binding["schedule"]) == ("timerTrigger", timer_schedule("RECURRING_SCHEDULE"))
     monkeypatch.delenv("RECURRING_SCHEDULE", raising=False)
-    assert posting.timer_schedule() == "0 0 1 * * *"
+    assert timer_schedule("RECURRING_SCHEDULE") == "0 0 1 * * *"
     monkeypatch.setenv("RECURRING_SCHEDULE", "0 30 4 * * *")
-    assert posting.timer_schedule() == "%RECURRING_SCHEDULE%"
+    assert timer_schedule("RECURRING_SCHEDULE") == "%RECURRING_SCHEDULE%"
     monkeypatch.setenv("SUMMARY_SCHEDULE", "0 0 3 * * *")  # another timer's setting is not this one's
     monkeypatch.delenv("RECURRING_SCHEDULE")
-    assert posting.timer_schedule() == "0 0 1 * * *"
+    assert timer_schedule("RECURRING_SCHEDULE") == "0 0 1 * * *"

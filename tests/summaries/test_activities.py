@@ -8,6 +8,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from shared.data.config import timer_schedule
 from shared.data.db import run_unit_of_work
 from shared.data.models import PeriodSummary, SummaryRun
 from shared.services import summaries
@@ -124,6 +125,10 @@ def test_the_current_and_future_months_have_not_closed():
 def test_last_closed_month_and_schedule(monkeypatch):
     assert summaries.last_closed_month(dt.datetime(2027, 1, 1, 2, 0, tzinfo=dt.timezone.utc)) == "2026-12"
     monkeypatch.delenv("SUMMARY_SCHEDULE", raising=False)
-    assert summaries.timer_schedule() == "0 0 2 1 * *"
+    assert timer_schedule("SUMMARY_SCHEDULE") == "0 0 2 1 * *"
     monkeypatch.setenv("SUMMARY_SCHEDULE", "0 30 3 1 * *")
-    assert summaries.timer_schedule() == "%SUMMARY_SCHEDULE%"
+    assert timer_schedule("SUMMARY_SCHEDULE") == "%SUMMARY_SCHEDULE%"
+    monkeypatch.delenv("FX_RATES_SCHEDULE", raising=False)
+    monkeypatch.delenv("RECURRING_SCHEDULE", raising=False)
+    assert timer_schedule("FX_RATES_SCHEDULE") == "0 0 16 * * *"
+    assert timer_schedule("RECURRING_SCHEDULE") == "0 0 1 * * *"
