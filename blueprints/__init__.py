@@ -1,5 +1,6 @@
-"""One module per resource: the functions serving its routes (thin handlers over shared/services).
+"""One package per resource; function_app.py registers each one's blueprint (`bp`).
 
-Their routes, triggers and bindings are declared in function_app.py, which imports a module here on
-the first call of one of its functions (shared/web/deferred.py), so indexing the app imports none of
-them."""
+A package's __init__.py declares its functions (name, trigger, route, bindings) next to the code
+serving them, its handlers.py (thin handlers over shared/services). The declarations import only the
+Functions libraries; handlers.py, with the models, schemas and services it uses, is imported on the
+first call of one of its functions (shared/web/deferred.py), so indexing the app imports none of it."""

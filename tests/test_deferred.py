@@ -1,5 +1,6 @@
-"""Indexing the app imports no blueprint; each function is served by its blueprint's function, loaded on
-the first call (shared/web/deferred.py, function_app.py)."""
+"""Indexing the app imports each blueprint's declarations and none of its handlers; each function is
+served by its blueprint's function of the same name, loaded on the first call (shared/web/deferred.py,
+blueprints/<resource>/__init__.py)."""
 from __future__ import annotations
 
 import inspect
@@ -16,13 +17,18 @@ from shared.web.deferred import HTTP_SIGNATURE, Handlers, resource_routes
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_indexing_the_app_imports_no_blueprint_model_schema_or_service():
+def test_indexing_the_app_imports_no_handlers_model_schema_or_service():
     code = ("import sys, function_app; function_app.app.get_functions(); "
-            "print(sorted(m for m in sys.modules if m.startswith(('blueprints.', 'shared.services', 'shared.schemas', "
-            "'shared.data.models', 'shared.data.db')) or m in ('shared.web.http', 'shared.web.auth', 'pydantic.main', "
-            "'sqlalchemy.orm', 'jwt', 'bcrypt')))")
+            "print(sorted(m for m in sys.modules if m.startswith(('shared.services', 'shared.schemas', "
+            "'shared.data.models', 'shared.data.db')) or m.count('.') > 1 and m.startswith('blueprints.') "
+            "or m in ('shared.web.http', 'shared.web.auth', 'pydantic.main', 'sqlalchemy.orm', 'jwt', 'bcrypt'))); "
+            "print(sorted(m for m in sys.modules if m.startswith('blueprints.')))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]", out.stdout
+    heavy, blueprints = out.stdout.strip().splitlines()
+    assert heavy == "[]", heavy
+    # Every blueprint's package (its declarations) was read, and only that: none of their handlers.py.
+    packages = sorted(f"blueprints.{p.parent.name}" for p in (ROOT / "blueprints").glob("*/__init__.py"))
+    assert len(packages) > 20 and blueprints == str(packages), blueprints
 
 
 def test_every_function_is_served_by_its_blueprints_function_of_the_same_name():
@@ -38,7 +44,7 @@ def test_every_function_is_served_by_its_blueprints_function_of_the_same_name():
 
 
 def test_the_orchestration_and_activities_the_job_calls_by_name_are_functions_of_the_app():
-    from blueprints.summaries import BATCH, ORCHESTRATOR, PLAN, RECORD
+    from blueprints.summaries.handlers import BATCH, ORCHESTRATOR, PLAN, RECORD
 
     assert route_table.function_named(function_app.app, ORCHESTRATOR).trigger == "orchestrationTrigger"
     for name in (PLAN, BATCH, RECORD):

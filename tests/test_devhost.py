@@ -208,7 +208,7 @@ def test_wsgi_passes_the_peer_as_the_last_forwarded_hop(monkeypatch):
 
     seen = []
     real = shared.web.auth.client_address
-    monkeypatch.setattr("blueprints.auth.client_address", lambda req: seen.append(real(req)) or real(req))
+    monkeypatch.setattr("blueprints.auth.handlers.client_address", lambda req: seen.append(real(req)) or real(req))
     call_wsgi("POST", "/api/login", b'{"username": "nobody", "password": "wrong-password"}',
               headers={"X-Forwarded-For": "203.0.113.1", "Content-Type": "application/json"}, peer="192.0.2.251")
     assert seen == ["192.0.2.251"]

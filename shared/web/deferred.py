@@ -1,13 +1,13 @@
 """Functions declared now and loaded on their first call: how the Function App indexes every function
 without importing the code behind it.
 
-function_app.py declares each function (its name, trigger, route and bindings) on a `Handlers`, which
-names the blueprint module that serves it. That module, with the models, schemas and services it
-imports, is imported the first time one of its functions is called; so the host's indexing (and a cold
-start) costs the Functions libraries and the declarations, and each route pays for its own code on its
-first request. What the worker calls is a stand-in with the declared signature that hands every call
-to the blueprint's function; `served_by` on it reaches that function (the route table reads the
-endpoint's declaration there).
+A blueprint package (blueprints/<resource>/__init__.py) declares each function (its name, trigger, route
+and bindings) on a `Handlers`, which names the module that serves them (its handlers.py). That module,
+with the models, schemas and services it imports, is imported the first time one of its functions is
+called; so the host's indexing (and a cold start) costs the Functions libraries and the declarations,
+and each route pays for its own code on its first request. What the worker calls is a stand-in with
+the declared signature that hands every call to the module's function; `served_by` on it reaches that
+function (the route table reads the endpoint's declaration there).
 
 Imports nothing but the standard library and azure.functions: this module is read at cold start.
 """
@@ -54,8 +54,8 @@ def resource_routes(path: str, *, prefix: str | None = None, collection: bool = 
 
 
 class Handlers:
-    """The functions one blueprint module serves, declared on a blueprint (`bp`) now and imported on
-    the first call of any of them.
+    """The functions one module serves (a blueprint's handlers.py), declared on a blueprint (`bp`) now and
+    imported on the first call of any of them.
 
     A function is the module's function of the same name, or one in the module's `handlers` mapping
     (the functions a builder made, such as a resource's five). `build`, when given, makes that mapping

@@ -191,8 +191,8 @@ _FIRST_SENTENCE = re.compile(r"(.+?[.!?])(?=\s+[A-Z`\"(]|$)")
 
 def _tag(endpoint: Any, path: str) -> str:
     module = getattr(endpoint, "__module__", "") or ""
-    if module.startswith("blueprints."):
-        return module.rsplit(".", 1)[1].replace("_", "-")
+    if module.startswith("blueprints."):  # blueprints.<resource>.handlers: the resource's package
+        return module.split(".")[1].replace("_", "-")
     return path.strip("/").split("/", 1)[0] or "default"
 
 

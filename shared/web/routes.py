@@ -24,7 +24,7 @@ def resource_handlers(resource: Resource, path: str, *, prefix: str | None = Non
                       conflicts: bool = False) -> dict[str, Callable[..., Any]]:
     """The functions serving the routes of `resource` at `path` (list, create, get, patch and delete; with
     `collection=False` only get, patch and delete: for rows listed and created under a parent), by
-    name. function_app.py declares the routes (shared.web.deferred.resource_routes names them)."""
+    name. The blueprint declares the routes (shared.web.deferred.resource_routes names them)."""
     conflict_statuses = (409,) if conflicts else ()
 
     def list_rows(ctx: Context):

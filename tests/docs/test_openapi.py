@@ -167,15 +167,12 @@ def test_the_document_builds_after_the_host_has_indexed_the_app():
     """The worker calls get_functions() once at start; a second call raises, so the builder never makes one."""
     import azure.functions as func
 
-    from function_app import documentation
-    from shared.web.deferred import Handlers
+    from blueprints import docs, health
     from shared.web.openapi import document_for
 
     app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
-    health = Handlers("blueprints.health")
-    health.route("GET", "health", "health")
     app.register_functions(health.bp)
-    app.register_functions(documentation(app).bp)
+    app.register_functions(docs.blueprint_for(app))
     app.get_functions()
     with pytest.raises(ValueError):
         app.get_functions()

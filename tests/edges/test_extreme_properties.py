@@ -63,8 +63,8 @@ def no_5xx(response):
 # Every report and investment route (the modules below, and the two report-like GETs named here) and
 # the test that drives it with extreme input: a route added to one of these modules fails
 # test_every_report_and_investment_route_is_driven until a property test drives it.
-REPORT_AND_INVESTMENT_MODULES = {"blueprints.reports", "blueprints.portfolios", "blueprints.assets",
-                                 "blueprints.trades", "blueprints.net_worth", "shared.services.investments"}
+REPORT_AND_INVESTMENT_MODULES = {f"blueprints.{name}.handlers" for name in
+                                 ("reports", "portfolios", "assets", "trades", "net_worth")}
 ALSO_REPORTS = {("GET", "summaries"), ("GET", "forecast")}
 ASSETS_AND_PRICES = "test_writing_extreme_assets_and_prices_never_answers_5xx_and_stays_readable"
 DRIVERS = {

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 
 import function_app
-from blueprints.summaries import ORCHESTRATOR
+from blueprints.summaries.handlers import ORCHESTRATOR
 from devhost import Dispatcher, durable_client_binding, invoke
 from shared.services.summaries import last_closed_month
 from shared.web import route_table

@@ -7,7 +7,7 @@ import json
 import pytest
 from sqlalchemy import delete, select
 
-from blueprints.summaries import BATCH, BATCH_RETRY, ORCHESTRATOR, PLAN, RECORD
+from blueprints.summaries.handlers import BATCH, BATCH_RETRY, ORCHESTRATOR, PLAN, RECORD
 from shared.data.db import run_unit_of_work
 from shared.data.models import SummaryRun
 from tests.conftest import make_user

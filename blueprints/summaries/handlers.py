@@ -35,7 +35,7 @@ from shared.web.http import SECURITY_HEADERS, Context, Reply, declared, handler,
 
 log = logging.getLogger("finance.summaries")
 
-# The orchestration and its activities, by the names function_app.py declares them under.
+# The orchestration and its activities, by the names __init__.py declares them under.
 ORCHESTRATOR = "summaries_orchestrator"
 PLAN, BATCH, RECORD = "summaries_plan", "summaries_batch", "summaries_record"
 # A batch that fails (a deadlock, a dropped connection) is tried up to 3 times, 5 s apart. Only these

@@ -1,5 +1,5 @@
 """The functions serving /api/transactions: list, create, get, patch,
-delete (routes in function_app.py; rules in shared/services/transactions.py)."""
+delete (routes in __init__.py; rules in shared/services/transactions.py)."""
 from shared.services.transactions import Transactions
 from shared.web.routes import resource_handlers
 

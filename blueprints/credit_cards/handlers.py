@@ -1,5 +1,5 @@
 """The functions serving /api/credit-cards: list, create, get, patch,
-delete (routes in function_app.py; rules in shared/services/money.py)."""
+delete (routes in __init__.py; rules in shared/services/money.py)."""
 from shared.services.money import CreditCards
 from shared.web.routes import resource_handlers
 

@@ -1,5 +1,5 @@
 """The functions serving /api/categories: list, create, get, patch,
-delete (routes in function_app.py; rules in shared/services/money.py)."""
+delete (routes in __init__.py; rules in shared/services/money.py)."""
 from shared.services.money import Categories
 from shared.web.routes import resource_handlers
 

@@ -1,5 +1,5 @@
 """The functions serving /api/income-sources: list, create, get, patch,
-delete (routes in function_app.py; rules in shared/services/money.py)."""
+delete (routes in __init__.py; rules in shared/services/money.py)."""
 from shared.services.money import IncomeSources
 from shared.web.routes import resource_handlers
 
