@@ -24,9 +24,10 @@ def render_report(result: LoadResult, tests: dict[str, Any] | None, command: str
         "",
         "## 1. Load held",
         "",
-        f"devhost (stdlib threading HTTP server, 16 function threads, one process) on a throw-away PostgreSQL database, driven over loopback "
-        f"by **{result.clients} concurrent clients** (sharing {result.users} users, so several clients write the "
-        f"same balances at once) for **{result.duration:.0f} s**; bcrypt cost {result.bcrypt_rounds}. "
+        "devhost (stdlib threading HTTP server, 16 function threads, one process) on a throw-away PostgreSQL "
+        f"database, driven over loopback by **{result.clients} concurrent clients** (sharing {result.users} "
+        f"users, so several clients write the same balances at once) for **{result.duration:.0f} s**; "
+        f"bcrypt cost {result.bcrypt_rounds}. "
         "Mix: list transactions 24 %, create transaction 30 % (expenses, card charges, income, transfers, card "
         "payments; each with an Idempotency-Key), patch 9 %, delete 3 %, accounts 10 %, reports 8 %, budgets 4 %, "
         "goal contributions 8 % (Idempotency-Key), goal 2 %, login 2 %.",
