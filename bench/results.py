@@ -96,9 +96,9 @@ NOTES: list[str] = [
     "the create miss most (see above).",
     "- **Cold start ≤ 1.25 ×**: `-X importtime` had put the app's own modules (models, schemas, services, "
     "blueprints) at about 0.7 s of a 1.75 s import and no single one stood out, so they are all deferred: "
-    "function_app.py declares every function (name, trigger, route, bindings) and each blueprint module is "
-    "imported on the first call of one of its functions (shared/web/deferred.py); the function metadata, the "
-    "route table and the OpenAPI document are the same as before.",
+    "each blueprint package declares its functions (name, trigger, route, bindings) beside its handlers, and "
+    "its handlers module is imported on the first call of one of its functions (shared/web/deferred.py); the "
+    "function metadata, the route table and the OpenAPI document are the same as before.",
     "- **Text search**: the pg_trgm GIN index (migration 0003_text_search) answers from the rows containing "
     "the term. On SQLite an FTS5 table with the trigram tokenizer (migration 0009_sqlite_text_search) over "
     "the lowered descriptions, case-sensitive, so its test is the LIKE's own (`lower` is Python's str.lower "
@@ -265,8 +265,8 @@ def targets_section(cold: dict, backends: list[dict], beside: dict[str, dict], j
             "(`pydantic.main`, `fields`, `types`, validators: about 50 ms here), SQLAlchemy's declarative mapping "
             "of the 19 tables (about 40 ms), and the ~70 request/answer classes. Validator building is already "
             "deferred to first use (`defer_build`), the assistant, the LLM client, azure-identity and the OpenAPI "
-            "builder load on first use, the hot statements are built once, and indexing imports no blueprint "
-            "(function_app.py declares the functions; shared/web/deferred.py loads each module on first call): "
+            "builder load on first use, the hot statements are built once, and indexing imports no handlers "
+            "(each blueprint declares its functions; shared/web/deferred.py loads its handlers on first call): "
             "what is left is what indexing itself imports.", ""]
     if cpu_misses:
         lines += [
