@@ -1,6 +1,6 @@
 """Scheduled period summaries: which periods a run closes, the batches of users, the set-based
 aggregate that stores one batch, and the run's record. The Durable activities in
-blueprints/summaries.py and the local runner (scripts/run_summaries.py) call these same functions.
+blueprints/summaries/handlers.py and the local runner (scripts/run_summaries.py) call these same functions.
 
 A run is for one closed calendar month ("2026-10"). It stores every user's month summary, plus the
 quarter's when the month closes one (March, June, September, December) and the year's in December.
