@@ -89,7 +89,7 @@ class Prepared:
                 # PostgreSQL, the tests' statement counters).
                 for listener in conn.dispatch.before_cursor_execute:
                     listener(conn, cursor, compiled.sql, args, None, False)
-            cursor.execute(compiled.sql, args)
+            conn.dialect.do_execute(cursor, compiled.sql, args, None)  # the dialect's own hook, as SQLAlchemy calls it
             # Whether rows come back is known from the statement (asking the cursor's description
             # builds a column object per column on some drivers, on every call).
             fetched = cursor.fetchall() if compiled.columns else []
