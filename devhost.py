@@ -320,7 +320,7 @@ class _Connection(BaseHTTPRequestHandler):
         closed after the answer when more was sent (what is left unread cannot start the next request)."""
         if "chunked" in (self.headers.get("transfer-encoding") or "").lower():
             return self._chunked_body()
-        declared = self.headers.get("content-length") or ""
+        declared = (self.headers.get("content-length") or "").strip()
         length = int(declared) if declared.isascii() and declared.isdigit() else 0
         if length > MAX_BODY + 1:
             self.close_connection = True
@@ -348,6 +348,14 @@ class _Connection(BaseHTTPRequestHandler):
         return b"".join(parts)[:MAX_BODY + 1]
 
     def _serve(self) -> None:
+        declared = (self.headers.get("content-length") or "").strip()
+        if declared and not (declared.isascii() and declared.isdigit()):
+            # As the host's server does: a length that is not a number is a bad request, and the rest
+            # of the connection cannot be read, so it closes.
+            self.close_connection = True
+            status, headers, body = _problem(400, "Content-Length must be a whole number of bytes.")
+            self._send(status, headers, body)
+            return
         target = self.path
         if target.startswith(("http://", "https://")):  # absolute-form request target
             target = urlsplit(target)._replace(scheme="", netloc="").geturl() or "/"
@@ -361,12 +369,19 @@ class _Connection(BaseHTTPRequestHandler):
         incoming = Incoming(self.command, unquote_to_bytes(raw_path).decode("latin-1"), query, headers,
                             self._body(), self.client_address[0], headers.get("host") or self.server.host_name)
         status, out_headers, out_body = self.server.pool.submit(answer, self.server.dispatcher, incoming).result()
+        self._send(status, out_headers, out_body, head=self.command == "HEAD")
+
+    def _send(self, status: int, headers: dict[str, str], body: bytes, head: bool = False) -> None:
         self.send_response(status, _REASONS.get(status, "Status"))
-        for name, value in out_headers.items():
-            self.send_header(name, value)
+        for name, value in headers.items():
+            if name.lower() != "content-length":
+                self.send_header(name, value)
+        self.send_header("Content-Length", headers.get("Content-Length", str(len(body))))
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
-        if out_body:
-            self.wfile.write(out_body)
+        if body and not head:
+            self.wfile.write(body)
 
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve
 

@@ -1,0 +1,84 @@
+"""devhost's HTTP server over a real socket: keep-alive, chunked bodies, the body cap, bad lengths.
+It stands in for the Functions host's front end, so it must not be kinder than it, nor lose the
+connection's framing on odd input."""
+from __future__ import annotations
+
+import json
+import socket
+import threading
+
+import pytest
+
+import function_app
+from devhost import MAX_BODY, Dispatcher, Server
+
+
+@pytest.fixture(scope="module")
+def port():
+    server = Server(("127.0.0.1", 0), Dispatcher(function_app.app), threads=4)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def exchange(port: int, raw: bytes, answers: int = 1, timeout: float = 10) -> list[tuple[int, dict, bytes]]:
+    """Send `raw` on one connection and read `answers` HTTP responses off it."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(raw)
+        reader = sock.makefile("rb")
+        out = []
+        for _ in range(answers):
+            status = int(reader.readline().split()[1])
+            headers = {}
+            while (line := reader.readline().strip()):
+                name, _, value = line.decode("latin-1").partition(":")
+                headers[name.strip().lower()] = value.strip()
+            out.append((status, headers, reader.read(int(headers.get("content-length", 0)))))
+        return out
+
+
+def login(body: bytes, extra: str = "") -> bytes:
+    return (f"POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n{extra}"
+            f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+
+
+def test_two_requests_on_one_keep_alive_connection(port):
+    first, second = exchange(port, b"GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n" * 2, answers=2)
+    assert first[0] == second[0] == 200 and json.loads(second[2])["status"] == "ok"
+
+
+def test_a_chunked_body_reaches_the_function(port):
+    body = b'{"username": "nobody-here", "password": "wrong-password-1"}'
+    chunked = (b"POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+               b"Transfer-Encoding: chunked\r\n\r\n" + f"{10:x}\r\n".encode() + body[:10] + b"\r\n"
+               + f"{len(body) - 10:x}\r\n".encode() + body[10:] + b"\r\n0\r\n\r\n")
+    ((status, _, answer),) = exchange(port, chunked + b"GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n", answers=1)
+    assert status == 401, answer  # the function read the credentials (wrong ones), not an empty body
+
+
+def test_a_content_length_that_is_not_a_number_is_400_and_closes(port):
+    ((status, headers, body),) = exchange(port, b"POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Length: ab\r\n\r\n{}")
+    assert status == 400 and headers.get("connection") == "close"
+    assert json.loads(body)["status"] == 400
+
+
+def test_a_body_past_every_limit_is_413_and_the_rest_is_not_read_as_a_request(port):
+    declared = MAX_BODY + 1024
+    head = (f"POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {declared}\r\n\r\n").encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
+        sock.sendall(head + b" " * (MAX_BODY + 1))
+        reader = sock.makefile("rb")
+        status = int(reader.readline().split()[1])
+        headers = {}
+        while (line := reader.readline().strip()):
+            name, _, value = line.decode("latin-1").partition(":")
+            headers[name.strip().lower()] = value.strip()
+    assert status == 413 and headers.get("connection") == "close"
+
+
+def test_head_has_the_headers_and_no_body(port):
+    ((status, headers, body),) = exchange(port, b"HEAD /api/health HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert status in (200, 404) and body == b""
