@@ -8,9 +8,15 @@ or whose name matches an existing schedule of the same type, are left out; so is
 stopped (it missed its expected date by more than the slack).
 
 Bounded work, whatever the length of the history: the SQL looks only at the caller's most recent
-MAX_ROWS transactions of the last three years and a month (three yearly payments fit in that), and
-picks at most MAX_GROUPS candidate series there (GROUP BY … HAVING COUNT(*) >= 3); only those
-candidates' rows come back to Python to check their spacing.
+MAX_ROWS transactions of the last three years and a month (three yearly payments fit in that window,
+but for someone recording more than about two transactions a day the 2,000 rows reach back less than
+the two years a yearly series needs: the price of an answer that costs the same at a million
+transactions as at a thousand), and picks at most MAX_GROUPS candidate series there. A candidate
+must pass, in SQL, what every series passes (GROUP BY … HAVING): at least 3 occurrences, largest
+amount at most 11/9 of the smallest (all within 10% of their median), and the days from first to
+last within a cadence's shortest and longest gap times the gaps (an even spacing a week, a month or
+a year apart), so groceries, taxis and other busy but irregular spending do not crowd out the
+series. Only those candidates' rows come back to Python to check each gap.
 """
 from __future__ import annotations
 
@@ -21,8 +27,10 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Integer, and_, func, literal_column, or_, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from shared.data.models import RecurringSchedule, Transaction, User
 from shared.services.calendar_rules import Rule
@@ -36,6 +44,32 @@ AMOUNT_TOLERANCE = Decimal("0.10")
 # frequency -> (shortest gap, longest gap, days late before a series counts as stopped)
 CADENCES = {"weekly": (6, 8, 3), "monthly": (26, 35, 7), "yearly": (355, 376, 21)}
 _LINKS = ("category_id", "account_id", "credit_card_id", "to_account_id", "to_credit_card_id")
+
+
+class days_between(FunctionElement):  # noqa: N801 - reads as the SQL function it renders
+    """Whole days from the first date to the second, in each dialect's own date arithmetic."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "days_between"
+
+
+@compiles(days_between)
+def _days_between_postgresql(element, compiler, **kw):  # PostgreSQL: date - date is an integer
+    first, last = element.clauses
+    return f"({compiler.process(last, **kw)} - {compiler.process(first, **kw)})"
+
+
+@compiles(days_between, "sqlite")
+def _days_between_sqlite(element, compiler, **kw):
+    first, last = element.clauses
+    return f"CAST(julianday({compiler.process(last, **kw)}) - julianday({compiler.process(first, **kw)}) AS INTEGER)"
+
+
+@compiles(days_between, "mssql")
+def _days_between_mssql(element, compiler, **kw):
+    first, last = element.clauses
+    return f"DATEDIFF(day, {compiler.process(first, **kw)}, {compiler.process(last, **kw)})"
 
 
 def _series_key():
@@ -54,10 +88,14 @@ def suggestions(session: Session, user: User, today: dt.date | None = None) -> l
     recent = (select(*columns, _series_key().label("series"))
               .where(t.user_id == user.id, t.date >= today - WINDOW, t.date <= today, t.recurring_id.is_(None))
               .order_by(t.date.desc(), t.id.desc()).limit(MAX_ROWS).cte("recent"))
+    n = func.count()
+    span = days_between(func.min(recent.c.date), func.max(recent.c.date))
+    close_amounts = func.max(recent.c.amount) * literal_column("9") <= func.min(recent.c.amount) * literal_column("11")
+    evenly_spaced = or_(*(and_(span >= low * (n - 1), span <= high * (n - 1)) for low, high, _ in CADENCES.values()))
     candidates = (select(recent.c.type, recent.c.series)
                   .where(recent.c.series.is_not(None))
                   .group_by(recent.c.type, recent.c.series)
-                  .having(func.count() >= MIN_OCCURRENCES)
+                  .having(n >= MIN_OCCURRENCES, close_amounts, evenly_spaced)
                   .order_by(func.count().desc(), recent.c.series).limit(MAX_GROUPS).subquery())
     rows = session.execute(
         select(recent).join(candidates, and_(candidates.c.type == recent.c.type,

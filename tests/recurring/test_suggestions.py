@@ -160,3 +160,34 @@ def test_a_month_end_series_keeps_to_the_31st():
     phone = _suggest(members, today=dt.date(2027, 5, 2))
     assert (phone["frequency"], phone["next_date"], phone["occurrences"]) == ("monthly", dt.date(2027, 5, 31), 4)
     assert _suggest(members, today=dt.date(2027, 6, 9)) is None  # May 31 missed by 9 days: it has stopped
+
+
+def test_series_are_found_among_busy_irregular_spending(user):
+    """A busy user: 1,900 payments in the last eight months at sixty shops (each shop dozens of times, on
+    irregular days, at irregular amounts), a weekly coffee and the monthly rent. The shops must not crowd
+    the series out of the 50 candidates (they did: each shop had more rows than the rent), and none of
+    them is a series."""
+    account = new_account(user.client, opening_balance="1000000.00")["id"]
+    rng = random.Random(11)
+    busy = [f"Shop {i}" for i in range(60)]
+    items = [expense(TODAY - dt.timedelta(days=rng.randint(0, 240)), Decimal(rng.randint(100, 9000)) / 100,
+                     rng.choice(busy), account) for _ in range(1900)]
+    items += [expense(months_back(k), "1200.00", "Rent - Oak St", account) for k in range(8)]
+    items += [expense(TODAY - dt.timedelta(days=7 * k), "4.50", "Blue Bottle coffee", account) for k in range(1, 21)]
+    seed(user, items)
+    found = suggestions(user.client)
+    assert set(found) == {"Rent - Oak St", "Blue Bottle coffee"}, sorted(found)
+    assert found["Rent - Oak St"]["occurrences"] == 8 and found["Blue Bottle coffee"]["frequency"] == "weekly"
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "sqlite", "mssql"])
+def test_the_candidate_filter_renders_in_each_dialect(dialect):
+    from sqlalchemy import column, select
+    from sqlalchemy.dialects import mssql, postgresql, sqlite
+
+    from shared.services.suggestions import days_between
+
+    chosen = {"postgresql": postgresql.dialect(), "sqlite": sqlite.dialect(), "mssql": mssql.dialect()}[dialect]
+    sql = str(select(days_between(column("a"), column("b"))).compile(dialect=chosen))
+    assert {"postgresql": "(b - a)", "sqlite": "julianday(b) - julianday(a)", "mssql": "DATEDIFF(day, a, b)"}[
+        dialect] in sql
