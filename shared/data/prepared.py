@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import namedtuple
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,13 +44,6 @@ class Prepared:
     def __init__(self, statement: ClauseElement):
         self.statement = statement
         self._compiled: weakref.WeakKeyDictionary[Dialect, _Compiled] = weakref.WeakKeyDictionary()
-
-    @property
-    def columns(self) -> Sequence[str]:
-        """The result's column names, as the statement labels them (compiled for the default dialect)."""
-        from sqlalchemy.engine.default import DefaultDialect
-
-        return self._for(DefaultDialect()).columns
 
     def _for(self, dialect: Dialect) -> _Compiled:
         found = self._compiled.get(dialect)
