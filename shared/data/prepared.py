@@ -27,14 +27,15 @@ from sqlalchemy.sql import ClauseElement
 @dataclass
 class _Compiled:
     sql: str
+    driver_sql: str | bytes  # what the driver's execute() is given
     positional: tuple[str, ...] | None  # parameter order for qmark/format drivers; None for named ones
     construct: Callable[..., dict[str, Any]]
     binds: tuple[tuple[str, Callable[[Any], Any]], ...]
     types: tuple[Any, ...]
     columns: tuple[str, ...]
-    # Each column's result processor, known once the driver has described the result (some drivers'
-    # processors depend on the column's type code there).
-    results: tuple[Callable[[Any], Any] | None, ...] | None = None
+    # (column index, result processor) of the columns that have one, known once the driver has
+    # described the result (some drivers' processors depend on the column's type code there).
+    results: tuple[tuple[int, Callable[[Any], Any]], ...] | None = None
     row_type: Any = field(default=None)  # a namedtuple of the columns, for rows read by name
 
 
@@ -55,6 +56,9 @@ class Prepared:
                           if not isinstance(key, tuple))
             found = _Compiled(
                 sql=compiled.string,
+                # psycopg takes the text as bytes: kept encoded, it is not encoded again on every call,
+                # and its parsed-query cache hashes the same bytes object (whose hash Python keeps).
+                driver_sql=compiled.string.encode() if dialect.driver == "psycopg" else compiled.string,
                 positional=tuple(compiled.positiontup) if compiled.positional else None,
                 construct=compiled.construct_params,
                 binds=binds,
@@ -82,13 +86,16 @@ class Prepared:
                 # PostgreSQL, the tests' statement counters).
                 for listener in conn.dispatch.before_cursor_execute:
                     listener(conn, cursor, compiled.sql, args, None, False)
-            conn.dialect.do_execute(cursor, compiled.sql, args, None)  # the dialect's own hook, as SQLAlchemy calls it
+            # The dialect's own hook, as SQLAlchemy calls it.
+            conn.dialect.do_execute(cursor, compiled.driver_sql, args, None)
             # Whether rows come back is known from the statement (asking the cursor's description
             # builds a column object per column on some drivers, on every call).
             fetched = cursor.fetchall() if compiled.columns else []
             if compiled.results is None:
-                compiled.results = tuple(type_._cached_result_processor(conn.dialect, described[1])
-                                         for type_, described in zip(compiled.types, cursor.description, strict=True))
+                compiled.results = tuple(
+                    (index, process) for index, (type_, described)
+                    in enumerate(zip(compiled.types, cursor.description, strict=True))
+                    if (process := type_._cached_result_processor(conn.dialect, described[1])) is not None)
         except conn.dialect.loaded_dbapi.Error as exc:
             # Raises the wrapped DBAPIError, invalidating the connection when the error means it is gone.
             conn._handle_dbapi_exception(exc, compiled.sql, args, cursor, None)
@@ -97,10 +104,17 @@ class Prepared:
             if cursor is not None:
                 cursor.close()
         processors = compiled.results
-        if not processors or not any(processors):
+        if not processors:
             return [tuple(row) for row in fetched]
-        return [tuple(value if p is None or value is None else p(value)
-                      for p, value in zip(processors, row, strict=True)) for row in fetched]
+        out = []
+        for row in fetched:  # only the columns that have a processor are touched
+            values = list(row)
+            for index, process in processors:
+                value = values[index]
+                if value is not None:
+                    values[index] = process(value)
+            out.append(tuple(values))
+        return out
 
     def first(self, session: Session | Connection, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
         rows = self.rows(session, params)
