@@ -164,16 +164,21 @@ def _apply_in_one_statement(session: Session, user_id: int, moves: list, totals:
     for i, (_, row_id, delta) in enumerate(moves):
         params.update({f"row_{i}": row_id, f"delta_{i}": delta})
     expected = [1] * len(moves)
-    models = tuple(model for model in _PERIOD_COLUMN if any(m is model for m, *_ in totals))
-    for model in models:
+    shapes = []
+    for model in _PERIOD_COLUMN:
         mine = [(key, amount, count) for m, key, amount, count in totals if m is model]
-        name = model.__tablename__
+        if not mine:
+            continue
+        name, single = model.__tablename__, len(mine) == 1
+        # One row (an everyday write: one month, one day) travels as plain values; more as arrays.
         for position, field_name in enumerate(("period", "type", "category", "currency")):
-            params[f"{name}_{field_name}"] = [key[position] for key, _, _ in mine]
-        params[f"{name}_amount"] = [amount for _, amount, _ in mine]
-        params[f"{name}_count"] = [count for _, _, count in mine]
+            column = [key[position] for key, _, _ in mine]
+            params[f"{name}_{field_name}"] = column[0] if single else column
+        params[f"{name}_amount"] = mine[0][1] if single else [amount for _, amount, _ in mine]
+        params[f"{name}_count"] = mine[0][2] if single else [count for _, _, count in mine]
         expected.append(len(mine))
-    statement = _ledger_statement(tuple(model for model, _, _ in moves), models)
+        shapes.append((model, single))
+    statement = _ledger_statement(tuple(model for model, _, _ in moves), tuple(shapes))
     changed = list(prepared.run(session, statement, params)[0])
     if changed[:len(moves)] != expected[:len(moves)]:
         raise _past_balance_limit("amount")
@@ -183,9 +188,9 @@ def _apply_in_one_statement(session: Session, user_id: int, moves: list, totals:
 
 
 @lru_cache(maxsize=64)
-def _ledger_statement(models: tuple[type, ...], totals: tuple[type, ...]):
-    """The one statement for a shape of write (which balances, which kept totals), built once with
-    bound parameters: building it costs more CPU than running it."""
+def _ledger_statement(models: tuple[type, ...], totals: tuple[tuple[type, bool], ...]):
+    """The one statement for a shape of write (which balances, which kept totals, each of one row or
+    of several), built once with bound parameters: building it costs more CPU than running it."""
     from sqlalchemy.dialects.postgresql import ARRAY, insert
 
     high, low = bindparam("high", type_=Money()), bindparam("low", type_=Money())
@@ -198,17 +203,22 @@ def _ledger_statement(models: tuple[type, ...], totals: tuple[type, ...]):
             model.balance + delta >= balance_low,
         ).values(balance=model.balance + delta, updated_at=bindparam("now", type_=UTCDateTime()))
             .returning(model.id).cte(f"balance_{i}"))
-    for model in totals:
+    kinds = (("period", Date()), ("type", Unicode()), ("category", Integer()), ("currency", Unicode()),
+             ("amount", Numeric(18, 2)), ("count", Integer()))
+    for model, single in totals:
         name, period = model.__tablename__, _PERIOD_COLUMN[model]
-        rows = sqlfunc.unnest(*(bindparam(f"{name}_{field_name}", type_=ARRAY(kind)) for field_name, kind in (
-            ("period", Date()), ("type", Unicode()), ("category", Integer()), ("currency", Unicode()),
-            ("amount", Numeric(18, 2)), ("count", Integer())))).table_valued(
-            "period", "type", "category_key", "currency", "total", "count", with_ordinality="position").render_derived()
-        # In the order given (sorted): two writers lock the rows they share in the same order.
-        row = insert(model).from_select(
-            ["user_id", period, "type", "category_key", "currency", "total", "count"],
-            select(bindparam("owner"), rows.c.period, rows.c.type, rows.c.category_key, rows.c.currency,
-                   rows.c.total, rows.c.count).order_by(rows.c.position))
+        if single:  # plain values: no arrays for the driver to inspect and the server to unnest
+            values = select(bindparam("owner"), *(bindparam(f"{name}_{field_name}", type_=kind).label(field_name)
+                                                  for field_name, kind in kinds))
+        else:
+            rows = sqlfunc.unnest(*(bindparam(f"{name}_{field_name}", type_=ARRAY(kind)) for field_name, kind in kinds)
+                                  ).table_valued("period", "type", "category_key", "currency", "total", "count",
+                                                 with_ordinality="position").render_derived()
+            # In the order given (sorted): two writers lock the rows they share in the same order.
+            values = select(bindparam("owner"), rows.c.period, rows.c.type, rows.c.category_key, rows.c.currency,
+                            rows.c.total, rows.c.count).order_by(rows.c.position)
+        row = insert(model).from_select(["user_id", period, "type", "category_key", "currency", "total", "count"],
+                                        values)
         parts.append(row.on_conflict_do_update(
             index_elements=_IDENTITY[model],
             set_={"total": model.total + row.excluded.total, "count": model.count + row.excluded.count},
