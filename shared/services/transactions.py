@@ -2,6 +2,7 @@
 shared/services/balances.py in the same database transaction, so balances and monthly totals stay exact."""
 from __future__ import annotations
 
+from collections import namedtuple
 from functools import cached_property, lru_cache
 from typing import Any
 
@@ -46,7 +47,7 @@ from shared.data.types import utcnow
 from shared.errors import Invalid, not_found
 from shared.schemas import money as s
 from shared.schemas.answers import row_serializer, values_serializer
-from shared.services import balances, tags
+from shared.services import balances, callers, tags
 from shared.services.resources import Resource, not_owned
 from shared.services.rules import apply_rules
 
@@ -169,6 +170,37 @@ def _unfiltered_page(sort: str):
             .limit(bindparam("limit", type_=Integer())).offset(bindparam("skip", type_=Integer())))
 
 
+@lru_cache(maxsize=8)
+def _unfiltered_page_checked(sort: str) -> Prepared:
+    """`_unfiltered_page` carrying the caller's check (shared/services/callers.py): the caller's columns
+    and a `found` id before each row's; one row with `found` NULL when they have no transaction; no
+    row when the check failed, or the page is past their last transaction (then the check runs alone)."""
+    order = Transactions().order_by(s.TransactionQuery.model_construct(sort=sort))
+    return Prepared(
+        select(*callers.CALLER_COLUMNS, Transaction.id.label("found"), *_answer_columns())
+        .select_from(callers.checked_from().outerjoin(Transaction, Transaction.user_id == callers.USER_ID))
+        .where(*callers.CONDITIONS).order_by(*order)
+        .limit(bindparam("limit", type_=Integer())).offset(bindparam("skip", type_=Integer())))
+
+
+@lru_cache(maxsize=1)
+def _page_row():
+    """A page row as `prepared.run` names it: the answer's columns by name."""
+    return namedtuple("Row", values_serializer(s.TransactionOut, _SUPPLIED)[0])  # noqa: PYI024
+
+
+def _checked_rows(waiting: callers.PendingCaller, rows: list[tuple[Any, ...]], *, empty_settles: bool
+                  ) -> list[tuple[Any, ...]]:
+    """The route's part of a checked statement's rows (those with a `found` id), the caller confirmed
+    by the first row. No row: the check failed (`empty_settles`), or cannot be told apart from an empty
+    page, so it runs alone."""
+    if rows or empty_settles:
+        waiting.confirmed_by(rows[0] if rows else None)
+    else:
+        waiting.confirm()
+    return [row[callers.WIDTH + 1:] for row in rows if row[callers.WIDTH] is not None]
+
+
 _COUNT_ALL = select(func.coalesce(func.sum(MonthlyTotal.count), 0)).where(MonthlyTotal.user_id == bindparam("owner"))
 # The query's filters (everything but paging and sort).
 _FILTERS = tuple(name for name in s.TransactionQuery.model_fields if name not in ("page", "page_size", "sort"))
@@ -221,9 +253,14 @@ class Transactions(Resource[Transaction]):
         if owned is None and not any(getattr(params, name) is not None for name in _FILTERS):
             # The everyday list (no filter): one statement per sort order, built once and run as a
             # Prepared one; its rows answer as a page's do.
-            page = prepared.run(session, _unfiltered_page(params.sort),
-                                {"owner": user.id, "limit": params.page_size,
-                                 "skip": (params.page - 1) * params.page_size})
+            paging = {"limit": params.page_size, "skip": (params.page - 1) * params.page_size}
+            waiting = callers.pending(user)
+            if waiting is not None:  # a read whose caller is not checked yet: the page's statement checks
+                rows = _unfiltered_page_checked(params.sort).rows(session, {**waiting.check, **paging})
+                make = _page_row()._make
+                page = [make(row) for row in _checked_rows(waiting, rows, empty_settles=False)]
+            else:
+                page = prepared.run(session, _unfiltered_page(params.sort), {"owner": user.id, **paging})
             return page, self.count(session, user, None, params)
         return super().list(session, user, params, owned)
 
@@ -413,8 +450,28 @@ class Transactions(Resource[Transaction]):
             .order_by(tt.position)
         )
 
+    @cached_property
+    def _one_answer_checked(self) -> Prepared:
+        """`_one_answer` carrying the caller's check (shared/services/callers.py): the caller's columns
+        and a `found` id first; no row when the check failed, one with `found` NULL when they have no
+        such transaction."""
+        tt = TransactionTag
+        mine = and_(Transaction.user_id == callers.USER_ID, Transaction.id == bindparam("row"))
+        return Prepared(
+            select(*callers.CALLER_COLUMNS, Transaction.id.label("found"), *self._columns, Tag.name.label("tag_name"))
+            .select_from(callers.checked_from().outerjoin(Transaction, mine)
+                         .outerjoin(tt, tt.transaction_id == Transaction.id).outerjoin(Tag, Tag.id == tt.tag_id))
+            .where(*callers.CONDITIONS)
+            .order_by(tt.position)
+        )
+
     def answer_one(self, session: Session, user: User, row_id: int) -> dict[str, Any]:
-        rows = self._one_answer.rows(session, {"owner": user.id, "row": row_id})
+        waiting = callers.pending(user)
+        if waiting is not None:  # a read whose caller is not checked yet: this statement checks
+            rows = _checked_rows(waiting, self._one_answer_checked.rows(session, {**waiting.check, "row": row_id}),
+                                 empty_settles=True)
+        else:
+            rows = self._one_answer.rows(session, {"owner": user.id, "row": row_id})
         if not rows:
             raise not_found(self.noun)
         _, serialize = values_serializer(s.TransactionOut, _SUPPLIED)

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from shared.data.config import get_settings
 from shared.data.models import AuthSession, User
-from shared.data.prepared import Prepared
 from shared.errors import Forbidden
 from shared.services import access_tokens
+from shared.services.callers import CALLER_ROW, REVOKED, Caller, PendingCaller
 from shared.services.credentials import decode_access_token, unauthorized
 from shared.web.http import handler
 
@@ -49,37 +49,9 @@ _CALLER = (
 )
 
 
-# The same check for the routes that only need who the caller is (all but the identity routes):
-# four columns, run straight on the driver (shared/data/prepared.py), no ORM object built.
-_USERS, _SESSIONS = User.__table__, AuthSession.__table__
-_CALLER_ROW = Prepared(
-    select(_USERS.c.id, _USERS.c.currency, _USERS.c.role, _USERS.c.created_at)
-    .select_from(_USERS.join(_SESSIONS, _SESSIONS.c.user_id == _USERS.c.id))
-    .where(
-        _USERS.c.id == bindparam("user_id"),
-        _SESSIONS.c.key == bindparam("session_key"),
-        _SESSIONS.c.revoked_at.is_(None),
-        _USERS.c.token_version == bindparam("version"),
-    )
-)
-
-
-class Caller:
-    """The caller as most routes use them: id, home currency, role and when they joined, from one
-    cheap statement. Any other attribute loads the whole `User` row from the same session on first
-    use, so a service that needs more still sees the real, current row."""
-
-    __slots__ = ("id", "currency", "role", "created_at", "token_scopes", "_session")
-
-    def __init__(self, session: Session, id: int, currency: str, role: str, created_at: Any):  # noqa: A002
-        self.id, self.currency, self.role, self.created_at = id, currency, role, created_at
-        self.token_scopes = None  # a login, not a personal access token
-        self._session = session
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return getattr(self._session.get(User, self.id), name)
+# The same check for the routes that only need who the caller is (all but the identity routes): four
+# columns, run straight on the driver (shared/services/callers.py), no ORM object built.
+_CALLER_ROW = CALLER_ROW
 
 
 @lru_cache(maxsize=4096)
@@ -102,7 +74,8 @@ def current_user(req: func.HttpRequest, session: Session, scope: str | None = No
     """The user behind the bearer token: its login session still open, its token version current.
 
     `scope` is what the route needs from a personal access token (None: by the method). The identity
-    routes, which change the user's row, get the ORM `User`; every other route a `Caller`."""
+    routes, which change the user's row, get the ORM `User`; the other writes a `Caller`; reads a
+    `PendingCaller`, checked by their first statement or before their answer leaves."""
     token = bearer_token(req)
     if access_tokens.is_personal_token(token):
         return _personal_token_user(req, session, token, scope)
@@ -110,11 +83,15 @@ def current_user(req: func.HttpRequest, session: Session, scope: str | None = No
     params = {"user_id": int(claims["sub"]), "session_key": claims["sid"], "version": claims["ver"]}
     if scope == IDENTITY:
         user = session.execute(_CALLER, params).scalar_one_or_none()
+    elif (req.method or "").upper() in ("GET", "HEAD"):
+        # A read: the check rides on the route's first statement where that statement carries it,
+        # else it runs on first use of the caller; either way before the answer leaves (PendingCaller).
+        return PendingCaller(session, params)
     else:
         row = _CALLER_ROW.first(session, params)
         user = None if row is None else Caller(session, *row)
     if user is None:
-        raise unauthorized("The access token has been revoked.")
+        raise unauthorized(REVOKED)
     return user
 
 

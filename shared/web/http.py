@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import azure.functions as func
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from shared.errors import (
@@ -287,12 +288,21 @@ NO_CONTENT = Reply(None, 204)
 Authenticator = Callable[[func.HttpRequest, Session], Any]
 
 
+_SECURITY_HEADERS_FOLDED = tuple((name.lower(), name, value) for name, value in SECURITY_HEADERS.items())
+
+
 def _finish(response: func.HttpResponse, *, private: bool) -> func.HttpResponse:
-    for name, value in SECURITY_HEADERS.items():
-        if name not in response.headers:
-            response.headers[name] = value
-    if private or "Cache-Control" not in response.headers:
-        response.headers["Cache-Control"] = "no-store"
+    headers = response.headers
+    # One pass over what the answer already has (the header map compares names case-insensitively by
+    # scanning, so checking each name on its own costs a scan per name).
+    present = {name.lower() for name in headers.keys()}
+    for folded, name, value in _SECURITY_HEADERS_FOLDED:
+        if folded not in present:
+            headers.add(name, value)
+    if "cache-control" not in present:
+        headers.add("Cache-Control", "no-store")
+    elif private:
+        headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -347,11 +357,7 @@ def handler(fn: Callable[[Context], Any] | None = None, *, authenticate: Authent
                 ctx = Context(req=req, session=session, max_body=max_body)
                 if authenticate is not None:
                     ctx.user = authenticate(req, session)
-                if query is not None:
-                    ctx.params = ctx.query(query)
-                if body is not None:
-                    ctx.data = _read_body(ctx, body, body_is_list)
-                return to_response(inner(ctx), status)
+                return to_response(_settled(ctx, lambda: _run(ctx, inner, query, body, body_is_list)), status)
 
             response = run_unit_of_work(work, reads_only=req.method in _READS)
         except DomainError as exc:
@@ -377,6 +383,39 @@ def handler(fn: Callable[[Context], Any] | None = None, *, authenticate: Authent
     http_function.__annotations__ = {"req": func.HttpRequest, "return": func.HttpResponse}
     http_function.spec = spec  # the endpoint's one declaration (route table, OpenAPI document)
     return http_function
+
+
+def _run(ctx: Context, inner: Callable[[Context], Any], query: type[BaseModel] | None,
+         body: type[BaseModel] | None, body_is_list: type[BaseModel] | None) -> Any:
+    if query is not None:
+        ctx.params = ctx.query(query)
+    if body is not None:
+        ctx.data = _read_body(ctx, body, body_is_list)
+    return inner(ctx)
+
+
+def _settled(ctx: Context, call: Callable[[], Any]) -> Any:
+    """`call()`'s result once the caller's check has run (a read's may still be waiting); a caller whose
+    check fails gets 401, not what the handler answered or raised."""
+    try:
+        result = call()
+    except DBAPIError:
+        raise  # the connection may be gone: the unit of work's retry rule decides
+    except BaseException:
+        _settle(ctx.user)
+        raise
+    _settle(ctx.user)
+    return result
+
+
+def _settle(user: Any) -> None:
+    """A read's caller not yet checked by one of its statements is checked now (401 when the check
+    fails), before anything the handler made or raised is answered."""
+    from shared.services.callers import pending  # not at import: indexing never loads the models
+
+    waiting = pending(user)
+    if waiting is not None:
+        waiting.confirm()
 
 
 def declared(spec: EndpointSpec) -> Callable[[Callable], Callable]:

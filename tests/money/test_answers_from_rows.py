@@ -47,7 +47,7 @@ def test_every_shape_answers_as_pydantic_would(api, db_session):
 
 
 def test_a_get_reads_the_transaction_and_its_tags_in_one_statement(api):
-    """GET one joins the tags into the row's statement: the answer equals the list's for a transaction
+    """GET one joins the tags (and the caller's check) into the row's statement: the answer equals the list's for a transaction
     with several tags (in the client's order), with one, and with none."""
     from tests.money.conftest import count_statements
 
@@ -60,7 +60,8 @@ def test_a_get_reads_the_transaction_and_its_tags_in_one_statement(api):
             got = ok(api.get(f"/api/transactions/{made['id']}"))
         assert got == listed[made["id"]] == made
         reads = [s for s in counter.statements if s.lstrip().upper().startswith("SELECT")]
-        assert len(reads) == 2, counter.statements  # the caller, then the transaction with its tags
+        # One: the transaction with its tags, carrying the caller's check (shared/services/callers.py).
+        assert len(reads) == 1, counter.statements
     assert ok(api.get(f"/api/transactions/{many['id']}"))["tags"] == ["zeta", "Alpha", "mid"]
 
 

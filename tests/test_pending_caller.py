@@ -1,0 +1,97 @@
+"""A read's caller check riding on the route's first statement (shared/services/callers.py): whatever
+the read does, a revoked, logged-out or deleted caller gets 401, never the read's answer, its 404 or
+its 422; and the reads that carry the check send one statement fewer."""
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import assert_problem, make_user
+from tests.money.conftest import count_statements, new_transaction, ok
+
+# Reads of every kind: the two that carry the check in their statement (a transaction, the unfiltered
+# list, also past its last page), filtered lists and other resources (checked on first use or after the
+# handler), reports that read the caller's currency, and reads that fail on their own (404, 422).
+READS = [
+    "/api/transactions/{txn}",
+    "/api/transactions",
+    "/api/transactions?page=50",
+    "/api/transactions?sort=amount",
+    "/api/transactions?type=expense",
+    "/api/transactions/999999999",
+    "/api/transactions?page_size=0",
+    "/api/accounts",
+    "/api/categories",
+    "/api/reports/monthly",
+    "/api/net-worth",
+    "/api/tags",
+]
+
+
+def _revocations():
+    def logout(user):
+        assert user.client.post("/api/logout", json={"refresh_token": user.refresh_token}).status == 204
+
+    def password_change(user):
+        changed = user.client.post("/api/me/password", json={"current_password": user.password,
+                                                              "new_password": "an0ther-Passw0rd!"})
+        assert changed.status in (200, 204), changed
+
+    def deletion(user):
+        deleted = user.client.delete("/api/me", json={"password": user.password})
+        if deleted.status >= 400:  # the contract's body-less form
+            deleted = user.client.delete("/api/me", headers={"X-Confirm-Password": user.password})
+        assert deleted.status == 204, deleted
+
+    return {"logout": logout, "password change": password_change, "account deleted": deletion}
+
+
+@pytest.mark.parametrize("revoke", list(_revocations()))
+def test_every_read_of_a_revoked_caller_is_401(revoke):
+    user = make_user()
+    txn = new_transaction(user.client, tags=["kept"])
+    paths = [p.format(txn=txn["id"]) for p in READS]
+    before = {path: user.client.get(path).status for path in paths}
+    assert before[paths[0]] == 200 and before["/api/transactions/999999999"] == 404
+    assert before["/api/transactions?page_size=0"] == 422
+    _revocations()[revoke](user)
+    for path in paths:
+        assert_problem(user.client.get(path), 401)
+
+
+def test_another_users_token_never_reads_through_the_checked_statement(user, other_user):
+    """The checked statements join the caller's own rows: another user's transaction is a 404 to them."""
+    mine = new_transaction(user.client, amount="7.00")
+    assert_problem(other_user.client.get(f"/api/transactions/{mine['id']}"), 404)
+    assert ok(other_user.client.get("/api/transactions"))["items"] == []
+
+
+def test_a_caller_with_no_transactions_gets_an_empty_page_and_past_the_end_too(api):
+    first = ok(api.get("/api/transactions"))
+    assert first["items"] == [] and first["total"] == 0
+    assert ok(api.get("/api/transactions?page=3"))["items"] == []
+
+
+def test_the_checked_list_answers_what_the_unchecked_one_does(api):
+    """Every sort order, a full page and the page past the end: the same rows in the same order as the
+    filtered list (which runs the check on its own), so the check changed nothing in the answer."""
+    for amount in ("5.00", "1.00", "3.00", "3.00"):
+        new_transaction(api, amount=amount, tags=["b", "a"])
+    for sort in ("-date", "date", "amount", "-amount"):
+        checked = ok(api.get(f"/api/transactions?sort={sort}&page_size=3"))
+        plain = ok(api.get(f"/api/transactions?sort={sort}&page_size=3&min_amount=0"))
+        assert checked == plain
+        assert ok(api.get(f"/api/transactions?sort={sort}&page_size=3&page=2")) == \
+            ok(api.get(f"/api/transactions?sort={sort}&page_size=3&page=2&min_amount=0"))
+
+
+def test_the_unfiltered_list_carries_the_check_in_its_page_statement(api):
+    new_transaction(api)
+    with count_statements() as counter:
+        ok(api.get("/api/transactions"))
+    reads = [s for s in counter.statements if s.lstrip().upper().startswith("SELECT")]
+    # The page (with the check), the kept count, the page's tags: no statement of the check's own.
+    assert len(reads) == 3, reads
+    assert "auth_sessions" in reads[0]
+    with count_statements() as counter:
+        ok(api.get("/api/transactions?page=9"))  # past the end: no row tells the check apart, so it runs
+    assert sum("auth_sessions" in s for s in counter.statements) == 2
