@@ -1,6 +1,6 @@
-"""A read's caller check riding on the route's first statement (shared/services/callers.py): whatever
-the read does, a revoked, logged-out or deleted caller gets 401, never the read's answer, its 404 or
-its 422; and the reads that carry the check send one statement fewer."""
+"""A read's caller check riding on the route's first statement (shared/services/callers.py) or run
+after the handler: whatever the read does, a revoked, logged-out or deleted caller gets 401, never the
+read's answer, its 404 or its 422; and a read that carries the check sends one statement fewer."""
 from __future__ import annotations
 
 import pytest
@@ -8,9 +8,9 @@ import pytest
 from tests.conftest import assert_problem, make_user
 from tests.money.conftest import count_statements, new_transaction, ok
 
-# Reads of every kind: the two that carry the check in their statement (a transaction, the unfiltered
-# list, also past its last page), filtered lists and other resources (checked on first use or after the
-# handler), reports that read the caller's currency, and reads that fail on their own (404, 422).
+# Reads of every kind: one that carries the check in its statement (a transaction), lists (checked after
+# the handler), reports that read the caller's currency (checked on that first use), and reads that fail
+# on their own (404, 422).
 READS = [
     "/api/transactions/{txn}",
     "/api/transactions",
@@ -59,7 +59,7 @@ def test_every_read_of_a_revoked_caller_is_401(revoke):
 
 
 def test_another_users_token_never_reads_through_the_checked_statement(user, other_user):
-    """The checked statements join the caller's own rows: another user's transaction is a 404 to them."""
+    """The checked statement joins the caller's own rows: another user's transaction is a 404 to them."""
     mine = new_transaction(user.client, amount="7.00")
     assert_problem(other_user.client.get(f"/api/transactions/{mine['id']}"), 404)
     assert ok(other_user.client.get("/api/transactions"))["items"] == []
@@ -71,9 +71,9 @@ def test_a_caller_with_no_transactions_gets_an_empty_page_and_past_the_end_too(a
     assert ok(api.get("/api/transactions?page=3"))["items"] == []
 
 
-def test_the_checked_list_answers_what_the_unchecked_one_does(api):
-    """Every sort order, a full page and the page past the end: the same rows in the same order as the
-    filtered list (which runs the check on its own), so the check changed nothing in the answer."""
+def test_the_unfiltered_list_answers_what_the_filtered_one_does(api):
+    """Every sort order, a full page and the next: the prebuilt unfiltered page answers the same rows in
+    the same order as the filtered list's statement does."""
     for amount in ("5.00", "1.00", "3.00", "3.00"):
         new_transaction(api, amount=amount, tags=["b", "a"])
     for sort in ("-date", "date", "amount", "-amount"):
@@ -84,14 +84,14 @@ def test_the_checked_list_answers_what_the_unchecked_one_does(api):
             ok(api.get(f"/api/transactions?sort={sort}&page_size=3&page=2&min_amount=0"))
 
 
-def test_the_unfiltered_list_carries_the_check_in_its_page_statement(api):
-    new_transaction(api)
+def test_a_get_carries_the_check_and_a_list_page_keeps_its_own(api):
+    """GET one: one statement (the check rides on it). The list's page does not carry it (joined to the
+    caller's rows its order would no longer come from the user-date index): the check, the page, the
+    kept count and the page's tags."""
+    made = new_transaction(api)
+    with count_statements() as counter:
+        ok(api.get(f"/api/transactions/{made['id']}"))
+    assert len(counter.statements) == 1 and "auth_sessions" in counter.statements[0]
     with count_statements() as counter:
         ok(api.get("/api/transactions"))
-    reads = [s for s in counter.statements if s.lstrip().upper().startswith("SELECT")]
-    # The page (with the check), the kept count, the page's tags: no statement of the check's own.
-    assert len(reads) == 3, reads
-    assert "auth_sessions" in reads[0]
-    with count_statements() as counter:
-        ok(api.get("/api/transactions?page=9"))  # past the end: no row tells the check apart, so it runs
-    assert sum("auth_sessions" in s for s in counter.statements) == 2
+    assert len(counter.statements) == 4 and sum("auth_sessions" in s for s in counter.statements) == 1

@@ -2,7 +2,6 @@
 shared/services/balances.py in the same database transaction, so balances and monthly totals stay exact."""
 from __future__ import annotations
 
-from collections import namedtuple
 from functools import cached_property, lru_cache
 from typing import Any
 
@@ -170,37 +169,6 @@ def _unfiltered_page(sort: str):
             .limit(bindparam("limit", type_=Integer())).offset(bindparam("skip", type_=Integer())))
 
 
-@lru_cache(maxsize=8)
-def _unfiltered_page_checked(sort: str) -> Prepared:
-    """`_unfiltered_page` carrying the caller's check (shared/services/callers.py): the caller's columns
-    and a `found` id before each row's; one row with `found` NULL when they have no transaction; no
-    row when the check failed, or the page is past their last transaction (then the check runs alone)."""
-    order = Transactions().order_by(s.TransactionQuery.model_construct(sort=sort))
-    return Prepared(
-        select(*callers.CALLER_COLUMNS, Transaction.id.label("found"), *_answer_columns())
-        .select_from(callers.checked_from().outerjoin(Transaction, Transaction.user_id == callers.USER_ID))
-        .where(*callers.CONDITIONS).order_by(*order)
-        .limit(bindparam("limit", type_=Integer())).offset(bindparam("skip", type_=Integer())))
-
-
-@lru_cache(maxsize=1)
-def _page_row():
-    """A page row as `prepared.run` names it: the answer's columns by name."""
-    return namedtuple("Row", values_serializer(s.TransactionOut, _SUPPLIED)[0])  # noqa: PYI024
-
-
-def _checked_rows(waiting: callers.PendingCaller, rows: list[tuple[Any, ...]], *, empty_settles: bool
-                  ) -> list[tuple[Any, ...]]:
-    """The route's part of a checked statement's rows (those with a `found` id), the caller confirmed
-    by the first row. No row: the check failed (`empty_settles`), or cannot be told apart from an empty
-    page, so it runs alone."""
-    if rows or empty_settles:
-        waiting.confirmed_by(rows[0] if rows else None)
-    else:
-        waiting.confirm()
-    return [row[callers.WIDTH + 1:] for row in rows if row[callers.WIDTH] is not None]
-
-
 _COUNT_ALL = select(func.coalesce(func.sum(MonthlyTotal.count), 0)).where(MonthlyTotal.user_id == bindparam("owner"))
 # The query's filters (everything but paging and sort).
 _FILTERS = tuple(name for name in s.TransactionQuery.model_fields if name not in ("page", "page_size", "sort"))
@@ -253,14 +221,12 @@ class Transactions(Resource[Transaction]):
         if owned is None and not any(getattr(params, name) is not None for name in _FILTERS):
             # The everyday list (no filter): one statement per sort order, built once and run as a
             # Prepared one; its rows answer as a page's do.
-            paging = {"limit": params.page_size, "skip": (params.page - 1) * params.page_size}
-            waiting = callers.pending(user)
-            if waiting is not None:  # a read whose caller is not checked yet: the page's statement checks
-                rows = _unfiltered_page_checked(params.sort).rows(session, {**waiting.check, **paging})
-                make = _page_row()._make
-                page = [make(row) for row in _checked_rows(waiting, rows, empty_settles=False)]
-            else:
-                page = prepared.run(session, _unfiltered_page(params.sort), {"owner": user.id, **paging})
+            # (It does not carry the caller's check as a get does: joined to the caller's rows, the
+            # page's order no longer comes from ix_transactions_user_date, and PostgreSQL sorts the
+            # caller's whole history for each page.)
+            page = prepared.run(session, _unfiltered_page(params.sort),
+                                {"owner": user.id, "limit": params.page_size,
+                                 "skip": (params.page - 1) * params.page_size})
             return page, self.count(session, user, None, params)
         return super().list(session, user, params, owned)
 
@@ -468,8 +434,9 @@ class Transactions(Resource[Transaction]):
     def answer_one(self, session: Session, user: User, row_id: int) -> dict[str, Any]:
         waiting = callers.pending(user)
         if waiting is not None:  # a read whose caller is not checked yet: this statement checks
-            rows = _checked_rows(waiting, self._one_answer_checked.rows(session, {**waiting.check, "row": row_id}),
-                                 empty_settles=True)
+            rows = self._one_answer_checked.rows(session, {**waiting.check, "row": row_id})
+            waiting.confirmed_by(rows[0] if rows else None)  # no row at all: the check failed (401)
+            rows = [row[callers.WIDTH + 1:] for row in rows if row[callers.WIDTH] is not None]
         else:
             rows = self._one_answer.rows(session, {"owner": user.id, "row": row_id})
         if not rows:

@@ -47,8 +47,8 @@ def test_every_shape_answers_as_pydantic_would(api, db_session):
 
 
 def test_a_get_reads_the_transaction_and_its_tags_in_one_statement(api):
-    """GET one joins the tags (and the caller's check) into the row's statement: the answer equals the list's for a transaction
-    with several tags (in the client's order), with one, and with none."""
+    """GET one joins the tags (and the caller's check) into the row's statement: the answer equals the
+    list's for a transaction with several tags (in the client's order), with one, and with none."""
     from tests.money.conftest import count_statements
 
     many = new_transaction(api, amount="3.00", tags=["zeta", "Alpha", "mid"])
