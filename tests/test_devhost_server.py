@@ -82,3 +82,57 @@ def test_a_body_past_every_limit_is_413_and_the_rest_is_not_read_as_a_request(po
 def test_head_has_the_headers_and_no_body(port):
     ((status, headers, body),) = exchange(port, b"HEAD /api/health HTTP/1.1\r\nHost: x\r\n\r\n")
     assert status in (200, 404) and body == b""
+
+
+# --- the header block (read by devhost's own loop, not the email package) ------------------------
+
+def test_header_names_are_read_in_any_case_and_repeated_ones_joined(port):
+    """The bearer token under any spelling of its name, and a repeated header reaching the function
+    as one comma-joined value (the forwarded hops: the peer is added as the last)."""
+    raw = (b"GET /api/health HTTP/1.1\r\nhOsT: x\r\nX-Forwarded-For: 203.0.113.9\r\n"
+           b"x-forwarded-for: 198.51.100.7\r\naUtHoRiZaTiOn: Bearer nope\r\n\r\n")
+    ((status, headers, _),) = exchange(port, raw)
+    assert status == 200 and headers["content-type"].startswith("application/json")
+    seen = {}
+    original = Dispatcher.handle
+
+    def spy(self, method, path, query, headers, body, url):
+        seen.update(headers)
+        return original(self, method, path, query, headers, body, url)
+
+    Dispatcher.handle = spy
+    try:
+        exchange(port, raw)
+    finally:
+        Dispatcher.handle = original
+    assert seen["x-forwarded-for"] == "203.0.113.9, 198.51.100.7, 127.0.0.1"
+    assert seen["authorization"] == "Bearer nope" and seen["host"] == "x"
+
+
+@pytest.mark.parametrize("raw, status", [
+    (b"GET /api/health HTTP/1.1\r\nHost: x\r\n" + b"X-Many: 1\r\n" * 100 + b"\r\n", 431),
+    (b"GET /api/health HTTP/1.1\r\nHost: x\r\nX-Long: " + b"a" * 70000 + b"\r\n\r\n", 431),
+    (b"GET /api/health HTTP/1.1\r\nHost: x\r\nX-Folded: one\r\n two\r\n\r\n", 400),
+    (b"GET /api/health HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n", 400),
+    (b"GET /api/health HTTP/1.1\r\nHost: x\r\nX-Space : 1\r\n\r\n", 400),
+])
+def test_a_header_block_the_host_refuses_is_answered_and_closed(port, raw, status):
+    ((answered, headers, _),) = exchange(port, raw)
+    assert answered == status
+    assert headers.get("connection") == "close"
+
+
+def test_ninety_nine_headers_and_a_long_value_are_accepted(port):
+    raw = (b"GET /api/health HTTP/1.1\r\nHost: x\r\n" + b"X-Many: 1\r\n" * 98
+           + b"X-Long: " + b"a" * 60000 + b"\r\n\r\n")
+    ((status, _, _),) = exchange(port, raw)
+    assert status == 200
+
+
+def test_connection_close_closes_after_the_answer(port):
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    assert data.startswith(b"HTTP/1.1 200") and b"Connection: close" in data
