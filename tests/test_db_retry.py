@@ -184,3 +184,59 @@ def test_waiting_too_long_for_a_pooled_connection_is_unavailable_not_an_error():
 
     with pytest.raises(DatabaseUnavailable):
         run_unit_of_work(work)
+
+
+# --- reads (a GET's unit of work: a ReadSession on PostgreSQL and SQLite) --------------------------
+
+@pytest.mark.parametrize("number", [40613, 10054])
+def test_a_transient_error_in_a_read_is_retried_on_a_new_connection(failing_execute, number):
+    failing_execute(driver_error(number), times=2)
+    calls: list[int] = []
+    assert run_unit_of_work(probing_work(calls), base_delay=0, reads_only=True) == 1
+    assert len(calls) == 3
+
+
+def test_a_permanent_error_in_a_read_is_raised_once(failing_execute):
+    failing_execute(driver_error(2627), times=1)
+    calls: list[int] = []
+    with pytest.raises(DBAPIError):
+        run_unit_of_work(probing_work(calls), base_delay=0, reads_only=True)
+    assert len(calls) == 1
+
+
+def test_a_read_failing_on_every_attempt_is_unavailable(failing_execute):
+    failing_execute(driver_error(40613), times=10)
+    with pytest.raises(DatabaseUnavailable):
+        run_unit_of_work(probing_work([]), base_delay=0, reads_only=True)
+
+
+def test_a_read_unit_of_work_refuses_a_write_and_returns_its_connection_clean():
+    """A write in a read is refused (it would not be atomic) and the pooled connection leaves the read
+    without its read-only mark: the next unit of work on it may write."""
+    from shared.data.models import User
+
+    def write(session):
+        session.execute(text("UPDATE users SET currency = currency WHERE id = 0"))
+
+    with pytest.raises(RuntimeError, match="read-only unit of work tried to write"):
+        run_unit_of_work(write, base_delay=0, reads_only=True)
+    assert run_unit_of_work(lambda s: s.query(User).filter(User.id == 0).count() + 1, reads_only=True) == 1
+    run_unit_of_work(write)  # a write unit of work on the pool's connections: not refused
+
+
+def test_a_read_whose_connection_died_closes_without_connecting_again(monkeypatch):
+    """After the read's connection was invalidated (the server went away), closing the read must not
+    reach for a new connection (during an outage that raised from close(), and the read answered 500)."""
+    from shared.data.db import ReadSession
+
+    session = ReadSession(get_engine())
+    session.connection().invalidate()
+    attempts = []
+
+    def refuse(record):
+        attempts.append(1)
+        raise get_engine().dialect.loaded_dbapi.OperationalError("connection refused (simulated)")
+
+    monkeypatch.setattr(get_engine().pool, "_invoke_creator", refuse)
+    session.close()
+    assert attempts == []

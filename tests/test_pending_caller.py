@@ -95,3 +95,22 @@ def test_a_get_carries_the_check_and_a_list_page_keeps_its_own(api):
     with count_statements() as counter:
         ok(api.get("/api/transactions"))
     assert len(counter.statements) == 4 and sum("auth_sessions" in s for s in counter.statements) == 1
+
+
+def test_the_monthly_report_carries_the_check_in_its_names_statement(api):
+    """The report's category names and budgets are read first, with the check; the ledger follows."""
+    new_transaction(api, amount="12.00")
+    with count_statements() as counter:
+        report = ok(api.get("/api/reports/monthly"))
+    assert report["total_expenses"] == "12.00"
+    checked = [i for i, s in enumerate(counter.statements) if "auth_sessions" in s]
+    assert checked == [0], counter.statements
+
+
+def test_a_caller_without_categories_still_gets_the_monthly_report(api):
+    """The checked names statement answers one row with no category for them: not a 401."""
+    for category in ok(api.get("/api/categories?page_size=100"))["items"]:
+        assert api.delete(f"/api/categories/{category['id']}").status == 204
+    assert ok(api.get("/api/categories"))["total"] == 0
+    report = ok(api.get("/api/reports/monthly"))
+    assert report["by_category"] == [] and report["budgets"] == []

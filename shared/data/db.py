@@ -201,10 +201,75 @@ def _reads_only(session: Session) -> dict[str, Any] | None:
     return conn.info  # the pooled connection's own dict: still there after the session closes
 
 
+class ReadSession:
+    """A read unit of work's session on PostgreSQL and SQLite: the pooled connection, taken as it is
+    (no transaction: each statement its own, see `_reads_only`), with an ORM `Session` on it made only
+    when the work asks for more than the connection. The hot reads run built-once statements on the
+    connection alone (shared/data/prepared.py), and a Session's own set-up and tear-down (its
+    transaction object, the connection's isolation round, the identity map) cost them more than the
+    statements did."""
+
+    def __init__(self, engine: Engine):
+        self._engine = engine
+        self._connection: Any = None
+        self._info: dict[str, Any] = {}
+        self._session: Session | None = None
+
+    def connection(self, **_: Any) -> Any:
+        if self._connection is None:
+            conn = self._engine.connect()
+            if conn.dialect.name == "postgresql":
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            else:  # SQLite: the connection's transaction begun here sends no BEGIN (see _configure_sqlite)
+                token = _NO_TRANSACTION.set(True)
+                try:
+                    conn.begin()
+                finally:
+                    _NO_TRANSACTION.reset(token)
+            # The pooled connection's own dict, kept to clear in close(): after an invalidation,
+            # `conn.info` would try to connect again just to answer.
+            self._info = conn.info
+            self._info["reads_only"] = True
+            self._connection = conn
+        return self._connection
+
+    def get_bind(self, *_: Any, **__: Any) -> Engine:
+        return self._engine
+
+    def _orm(self) -> Session:
+        if self._session is None:
+            self._session = Session(bind=self.connection(), expire_on_commit=False)
+        return self._session
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._orm(), name)
+
+    def rollback(self) -> None:
+        if self._session is not None:
+            self._session.rollback()
+
+    def close(self) -> None:
+        try:
+            if self._session is not None:
+                self._session.close()
+        finally:
+            if self._connection is not None:
+                self._info.pop("reads_only", None)
+                self._connection.close()
+            self._session = self._connection = None
+
+
+def _light_reads(engine: Engine) -> bool:
+    return engine.dialect.name in ("postgresql", "sqlite")
+
+
 def run_unit_of_work(work: Callable[[Session], T], *, attempts: int = 4, base_delay: float = 0.05,
                      reads_only: bool = False) -> T:
     """Run `work` in one session and commit; retry transient failures that happened before COMMIT.
-    `reads_only`: the work only reads (a GET), so PostgreSQL and SQLite run it without a transaction."""
+    `reads_only`: the work only reads (a GET), so PostgreSQL and SQLite run it without a transaction,
+    on a `ReadSession`."""
+    if reads_only and _light_reads(get_engine()):
+        return _run_reads(work, attempts, base_delay)
     for attempt in range(1, attempts + 1):
         committing = False
         session = _open_session(attempt, attempts, base_delay)
@@ -233,6 +298,23 @@ def run_unit_of_work(work: Callable[[Session], T], *, attempts: int = 4, base_de
         finally:
             if read_mark is not None:
                 read_mark.pop("reads_only", None)
+            session.close()
+    raise AssertionError("unreachable")
+
+
+def _run_reads(work: Callable[[Any], T], attempts: int, base_delay: float) -> T:
+    """`work` on a ReadSession: nothing to commit, so every transient failure may be retried."""
+    engine = get_engine()
+    for attempt in range(1, attempts + 1):
+        session = ReadSession(engine)
+        try:
+            return work(session)
+        except DBAPIError as exc:
+            _safe_rollback(session)
+            _retry_or_raise(exc, False, attempt, attempts, base_delay)
+        except PoolTimeout as exc:
+            raise DatabaseUnavailable("no database connection came free in time") from exc
+        finally:
             session.close()
     raise AssertionError("unreachable")
 
@@ -267,7 +349,7 @@ def _backoff(attempt: int, base: float) -> None:
     time.sleep(min(2.0, base * 2 ** (attempt - 1)) * (0.5 + random.random()))
 
 
-def _safe_rollback(session: Session) -> None:
+def _safe_rollback(session: Session | ReadSession) -> None:
     try:
         session.rollback()
     except Exception:  # the connection may be gone; the pool will discard it

@@ -27,7 +27,6 @@ from sqlalchemy.sql import ClauseElement
 @dataclass
 class _Compiled:
     sql: str
-    driver_sql: str | bytes  # what the driver's execute() is given
     positional: tuple[str, ...] | None  # parameter order for qmark/format drivers; None for named ones
     construct: Callable[..., dict[str, Any]]
     binds: tuple[tuple[str, Callable[[Any], Any]], ...]
@@ -56,9 +55,6 @@ class Prepared:
                           if not isinstance(key, tuple))
             found = _Compiled(
                 sql=compiled.string,
-                # psycopg takes the text as bytes: kept encoded, it is not encoded again on every call,
-                # and its parsed-query cache hashes the same bytes object (whose hash Python keeps).
-                driver_sql=compiled.string.encode() if dialect.driver == "psycopg" else compiled.string,
                 positional=tuple(compiled.positiontup) if compiled.positional else None,
                 construct=compiled.construct_params,
                 binds=binds,
@@ -70,7 +66,7 @@ class Prepared:
 
     def rows(self, session: Session | Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """Every row, as tuples of Python values (after the columns' result processing)."""
-        conn = session.connection() if isinstance(session, Session) else session
+        conn = session if isinstance(session, Connection) else session.connection()
         compiled = self._for(conn.dialect)
         values = compiled.construct(params)
         for key, process in compiled.binds:
@@ -87,7 +83,7 @@ class Prepared:
                 for listener in conn.dispatch.before_cursor_execute:
                     listener(conn, cursor, compiled.sql, args, None, False)
             # The dialect's own hook, as SQLAlchemy calls it.
-            conn.dialect.do_execute(cursor, compiled.driver_sql, args, None)
+            conn.dialect.do_execute(cursor, compiled.sql, args, None)
             # Whether rows come back is known from the statement (asking the cursor's description
             # builds a column object per column on some drivers, on every call).
             fetched = cursor.fetchall() if compiled.columns else []
@@ -122,7 +118,7 @@ class Prepared:
 
     def named_rows(self, session: Session | Connection, params: Mapping[str, Any]) -> list[Any]:
         """Every row as a named tuple: `row.total` as on a SQLAlchemy Row."""
-        conn = session.connection() if isinstance(session, Session) else session
+        conn = session if isinstance(session, Connection) else session.connection()
         compiled = self._for(conn.dialect)
         if compiled.row_type is None:
             compiled.row_type = namedtuple("Row", compiled.columns)  # noqa: PYI024 - built per statement
@@ -142,7 +138,7 @@ def run(session: Session | Connection, statement: ClauseElement, params: Mapping
     if kept is None or kept[0] is not statement:
         try:
             prepared: Prepared | None = Prepared(statement)
-            conn = session.connection() if isinstance(session, Session) else session
+            conn = session if isinstance(session, Connection) else session.connection()
             prepared._for(conn.dialect)
         except ValueError:  # expanding or literal-execute parameters: rendered per call
             prepared = None
@@ -151,7 +147,7 @@ def run(session: Session | Connection, statement: ClauseElement, params: Mapping
                 _BUILT_ONCE.clear()
             _BUILT_ONCE[id(statement)] = kept = (statement, prepared)  # keeps the statement alive: id stays its own
     if kept[1] is None:
-        conn = session.connection() if isinstance(session, Session) else session
+        conn = session if isinstance(session, Connection) else session.connection()
         return conn.execute(statement, params).all()
     return kept[1].named_rows(session, params)
 
