@@ -18,7 +18,7 @@ from sqlalchemy.sql import ColumnElement, FromClause
 
 from shared.data.models import AuthSession, User
 from shared.data.prepared import Prepared
-from shared.services.credentials import unauthorized
+from shared.errors import Unauthenticated
 
 _USERS, _SESSIONS = User.__table__, AuthSession.__table__
 # The caller's columns, first in every statement that checks the caller.
@@ -85,7 +85,7 @@ class PendingCaller(Caller):
     def confirmed_by(self, row: tuple[Any, ...] | None) -> None:
         """The caller columns a checked statement read (None: it read no row, so the check failed)."""
         if row is None:
-            raise unauthorized(REVOKED)
+            raise Unauthenticated(REVOKED)
         _, self.currency, self.role, self.created_at = row[:WIDTH]
         self.confirmed = True
 
