@@ -119,3 +119,12 @@ def test_the_hot_prepared_statements_render_for_azure_sql():
     for statement in (_CALLER_ROW, Transactions()._one_answer):
         compiled = statement._for(dialect)
         assert compiled.sql.startswith("SELECT") and "?" in compiled.sql
+    # The reads that carry the caller's check (shared/services/callers.py): outer joins onto the
+    # caller's user and login-session rows, every value a bound parameter.
+    from shared.services.reports import names_and_budgets_checked
+
+    for statement in (Transactions()._one_answer_checked, Prepared(names_and_budgets_checked())):
+        compiled = statement._for(dialect)
+        assert compiled.sql.startswith("SELECT users.id") and "LEFT OUTER JOIN" in compiled.sql
+        assert "auth_sessions" in compiled.sql and "revoked_at IS NULL" in compiled.sql
+        assert len(compiled.positional) == compiled.sql.count("?")
