@@ -88,7 +88,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        if _NO_TRANSACTION.get():  # a read unit of work (see _reads_only): each statement on its own
+        if _NO_TRANSACTION.get():  # a read (ReadSession): each statement on its own
             return
         # Take the write lock up front: a deferred transaction that later writes can fail with
         # "database is locked" without waiting, which would turn concurrency into errors.
@@ -180,34 +180,18 @@ def bookkeeping_write(session: Session, statement: Any, params: dict[str, Any]) 
             info["reads_only"] = lifted
 
 
-def _reads_only(session: Session) -> dict[str, Any] | None:
-    """Reads without a transaction on PostgreSQL and SQLite: no BEGIN and COMMIT. Each statement
-    already sees its own snapshot on PostgreSQL (READ COMMITTED), and SQLite's WAL gives each statement
-    outside a transaction a snapshot of its own the same way, so the two behave alike; on SQLite a
-    read also no longer takes the write lock (BEGIN IMMEDIATE) and so never waits for a writer. A
-    write in such a unit of work is refused (it would not be atomic). Azure SQL stays as it is."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        conn = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    elif dialect == "sqlite":
-        token = _NO_TRANSACTION.set(True)
-        try:
-            conn = session.connection()  # its begin event sends no BEGIN: the driver is in autocommit
-        finally:
-            _NO_TRANSACTION.reset(token)
-    else:
-        return None
-    conn.info["reads_only"] = True
-    return conn.info  # the pooled connection's own dict: still there after the session closes
-
-
 class ReadSession:
-    """A read unit of work's session on PostgreSQL and SQLite: the pooled connection, taken as it is
-    (no transaction: each statement its own, see `_reads_only`), with an ORM `Session` on it made only
-    when the work asks for more than the connection. The hot reads run built-once statements on the
-    connection alone (shared/data/prepared.py), and a Session's own set-up and tear-down (its
-    transaction object, the connection's isolation round, the identity map) cost them more than the
-    statements did."""
+    """A read unit of work's session on PostgreSQL and SQLite: the pooled connection, taken as it is,
+    with an ORM `Session` on it made only when the work asks for more than the connection. The hot
+    reads run built-once statements on the connection alone (shared/data/prepared.py), and a Session's
+    own set-up and tear-down (its transaction object, the connection's isolation round, the identity
+    map) cost them more than the statements did.
+
+    No transaction: no BEGIN and COMMIT. Each statement already sees its own snapshot on PostgreSQL
+    (READ COMMITTED), and SQLite's WAL gives each statement outside a transaction a snapshot of its own
+    the same way, so the two behave alike; on SQLite a read also never takes the write lock (BEGIN
+    IMMEDIATE) and so never waits for a writer. A write on it is refused (it would not be atomic),
+    bar `bookkeeping_write`. Azure SQL reads run as any unit of work does."""
 
     def __init__(self, engine: Engine):
         self._engine = engine
@@ -259,8 +243,7 @@ class ReadSession:
             self._session = self._connection = None
 
 
-def _light_reads(engine: Engine) -> bool:
-    return engine.dialect.name in ("postgresql", "sqlite")
+_READ_SESSION_DIALECTS = frozenset({"postgresql", "sqlite"})
 
 
 def run_unit_of_work(work: Callable[[Session], T], *, attempts: int = 4, base_delay: float = 0.05,
@@ -268,23 +251,17 @@ def run_unit_of_work(work: Callable[[Session], T], *, attempts: int = 4, base_de
     """Run `work` in one session and commit; retry transient failures that happened before COMMIT.
     `reads_only`: the work only reads (a GET), so PostgreSQL and SQLite run it without a transaction,
     on a `ReadSession`."""
-    if reads_only and _light_reads(get_engine()):
+    if reads_only and get_engine().dialect.name in _READ_SESSION_DIALECTS:
         return _run_reads(work, attempts, base_delay)
     for attempt in range(1, attempts + 1):
         committing = False
         session = _open_session(attempt, attempts, base_delay)
         if session is None:
             continue
-        read_mark = None
         try:
-            if reads_only:
-                read_mark = _reads_only(session)
             result = work(session)
             committing = True
-            if read_mark is None:
-                session.commit()
-            # else: a read ran without a transaction (each statement its own, bookkeeping included);
-            # there is nothing to commit, and closing the session skips the round of calls.
+            session.commit()
             return result
         except DBAPIError as exc:
             _safe_rollback(session)
@@ -296,8 +273,6 @@ def run_unit_of_work(work: Callable[[Session], T], *, attempts: int = 4, base_de
             _safe_rollback(session)
             raise
         finally:
-            if read_mark is not None:
-                read_mark.pop("reads_only", None)
             session.close()
     raise AssertionError("unreachable")
 
