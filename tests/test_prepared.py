@@ -107,8 +107,8 @@ def test_the_hot_prepared_statements_render_for_azure_sql():
     """Azure SQL cannot run here: the statements the hot paths run as Prepared ones must at least
     compile in the mssql dialect, with the id of a new transaction coming back through OUTPUT."""
     from shared.data.models import Category, CreditCard, IncomeSource
+    from shared.services.callers import CALLER_ROW
     from shared.services.transactions import _INSERT, Transactions, _facts_of
-    from shared.web.auth import _CALLER_ROW
 
     dialect = mssql.pyodbc.dialect(paramstyle="qmark")
     insert = Prepared(_INSERT)._for(dialect)
@@ -116,7 +116,7 @@ def test_the_hot_prepared_statements_render_for_azure_sql():
     facts = Prepared(_facts_of((("account_id", Account), ("credit_card_id", CreditCard),
                                 ("income_source_id", IncomeSource), ("category_id", Category))))._for(dialect)
     assert facts.sql.count("UNION ALL") == 3
-    for statement in (_CALLER_ROW, Transactions()._one_answer):
+    for statement in (CALLER_ROW, Transactions()._one_answer):
         compiled = statement._for(dialect)
         assert compiled.sql.startswith("SELECT") and "?" in compiled.sql
     # The reads that carry the caller's check (shared/services/callers.py): outer joins onto the

@@ -68,19 +68,14 @@ class PendingCaller(Caller):
     other attribute runs the check first (401 when it fails), as does `confirm()`. A statement that
     carried the check hands its caller columns to `confirmed_by()`."""
 
-    __slots__ = ("_check", "confirmed")
+    __slots__ = ("check", "confirmed")
 
     def __init__(self, session: Session, check: dict[str, Any]):  # noqa: D107 - no super(): nothing is known yet
         self.id = check["user_id"]
         self.token_scopes = None
         self._session = session
-        self._check = check
+        self.check = check  # the check's bound parameters, for a statement that carries it
         self.confirmed = False
-
-    @property
-    def check(self) -> dict[str, Any]:
-        """The check's bound parameters, for a statement that carries it."""
-        return self._check
 
     def confirmed_by(self, row: tuple[Any, ...] | None) -> None:
         """The caller columns a checked statement read (None: it read no row, so the check failed)."""
@@ -92,7 +87,7 @@ class PendingCaller(Caller):
     def confirm(self) -> None:
         """Run the check unless a statement already carried it; 401 when it fails."""
         if not self.confirmed:
-            self.confirmed_by(CALLER_ROW.first(self._session, self._check))
+            self.confirmed_by(CALLER_ROW.first(self._session, self.check))
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):

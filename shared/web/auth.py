@@ -49,11 +49,6 @@ _CALLER = (
 )
 
 
-# The same check for the routes that only need who the caller is (all but the identity routes): four
-# columns, run straight on the driver (shared/services/callers.py), no ORM object built.
-_CALLER_ROW = CALLER_ROW
-
-
 @lru_cache(maxsize=4096)
 def _verified_claims(token: str, secret: str, audience: str, issuer: str) -> dict[str, Any]:
     """A token's signature and claims checked once per token string (a token cannot change; refused
@@ -88,7 +83,7 @@ def current_user(req: func.HttpRequest, session: Session, scope: str | None = No
         # else it runs on first use of the caller; either way before the answer leaves (PendingCaller).
         return PendingCaller(session, params)
     else:
-        row = _CALLER_ROW.first(session, params)
+        row = CALLER_ROW.first(session, params)  # four columns, no ORM object (shared/services/callers.py)
         user = None if row is None else Caller(session, *row)
     if user is None:
         raise unauthorized(REVOKED)

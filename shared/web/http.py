@@ -357,7 +357,7 @@ def handler(fn: Callable[[Context], Any] | None = None, *, authenticate: Authent
                 ctx = Context(req=req, session=session, max_body=max_body)
                 if authenticate is not None:
                     ctx.user = authenticate(req, session)
-                return to_response(_settled(ctx, lambda: _run(ctx, inner, query, body, body_is_list)), status)
+                return to_response(_run(ctx, inner, query, body, body_is_list), status)
 
             response = run_unit_of_work(work, reads_only=req.method in _READS)
         except DomainError as exc:
@@ -387,18 +387,14 @@ def handler(fn: Callable[[Context], Any] | None = None, *, authenticate: Authent
 
 def _run(ctx: Context, inner: Callable[[Context], Any], query: type[BaseModel] | None,
          body: type[BaseModel] | None, body_is_list: type[BaseModel] | None) -> Any:
-    if query is not None:
-        ctx.params = ctx.query(query)
-    if body is not None:
-        ctx.data = _read_body(ctx, body, body_is_list)
-    return inner(ctx)
-
-
-def _settled(ctx: Context, call: Callable[[], Any]) -> Any:
-    """`call()`'s result once the caller's check has run (a read's may still be waiting); a caller whose
-    check fails gets 401, not what the handler answered or raised."""
+    """The query and body read, then the handler; its result once the caller's check has run (a read's
+    may still be waiting): a caller whose check fails gets 401, not what the handler answered or raised."""
     try:
-        result = call()
+        if query is not None:
+            ctx.params = ctx.query(query)
+        if body is not None:
+            ctx.data = _read_body(ctx, body, body_is_list)
+        result = inner(ctx)
     except DBAPIError:
         raise  # the connection may be gone: the unit of work's retry rule decides
     except BaseException:
