@@ -86,7 +86,7 @@ def test_head_has_the_headers_and_no_body(port):
 
 # --- the header block (read by devhost's own loop, not the email package) ------------------------
 
-def test_header_names_are_read_in_any_case_and_repeated_ones_joined(port):
+def test_header_names_are_read_in_any_case_and_repeated_ones_joined(port, monkeypatch):
     """The bearer token under any spelling of its name, and a repeated header reaching the function
     as one comma-joined value (the forwarded hops: the peer is added as the last)."""
     raw = (b"GET /api/health HTTP/1.1\r\nhOsT: x\r\nX-Forwarded-For: 203.0.113.9\r\n"
@@ -100,11 +100,8 @@ def test_header_names_are_read_in_any_case_and_repeated_ones_joined(port):
         seen.update(headers)
         return original(self, method, path, query, headers, body, url)
 
-    Dispatcher.handle = spy
-    try:
-        exchange(port, raw)
-    finally:
-        Dispatcher.handle = original
+    monkeypatch.setattr(Dispatcher, "handle", spy)
+    exchange(port, raw)
     assert seen["x-forwarded-for"] == "203.0.113.9, 198.51.100.7, 127.0.0.1"
     assert seen["authorization"] == "Bearer nope" and seen["host"] == "x"
 
