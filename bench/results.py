@@ -84,19 +84,24 @@ NOTES: list[str] = [
     "",
     "Why the misses are misses, and what it would take:",
     "",
-    "- **≥ 0.5 × the floor's requests/s**: the floor is one statement and no transaction; the API must also "
-    "check the caller (one statement, kept on every request by design) and, for writes, run its reference "
-    "lookups, the rules, the INSERT and the ledger in one transaction (5 statements and BEGIN/COMMIT on "
-    "PostgreSQL, against the floor's one). A get is two round trips, so 0.5 × is its ceiling when round trips "
-    "dominate. After the third pass (shared/data/prepared.py: hot statements compiled once per dialect and "
-    "run on the driver's cursor; devhost on the stdlib server) the list of 100 reaches 0.5 × in some runs "
-    "and the get 0.35–0.40 ×; the create stays near 0.3 ×. Merging the caller lookup into each route's "
-    "first statement would be the next step.",
+    "- **≥ 0.5 × the floor's requests/s**: the floor is one statement and no transaction; the API must "
+    "also check the caller (one statement, kept on every request by design) and, for writes, run its "
+    "reference lookups, the rules, the INSERT and the ledger in one transaction (5 statements and "
+    "BEGIN/COMMIT on PostgreSQL, against the floor's one). A get is two round trips, so 0.5 × is its "
+    "ceiling when round trips dominate. After the third pass (shared/data/prepared.py: hot statements "
+    "compiled once per dialect and run on the driver's cursor; devhost on the stdlib server) the list of "
+    "100 reaches 0.5 × in some runs and the get 0.35–0.40 ×; the create stays near 0.3 ×. The fourth pass "
+    "carried the caller's check on a read's own statement (GET one: one round trip, 0.69–0.91 ×; the "
+    "monthly report: two statements, 0.39–0.40 ×); the create and the list are what is left (see the "
+    "fourth pass).",
     "- **CPU ≤ 3 × the floor's**: the floor's CPU per request is 0.15–2 ms (one statement, no "
     "authentication); the app's fixed cost per request (the azure.functions HttpRequest/HttpResponse, the "
     "ORM Session, the caller lookup, security headers) is about 0.5 ms before any work. After the third "
     "pass the PostgreSQL get and list are at 2.4–3.2 ×, the creates at 3.4–5.3 ×; the SQLite get and "
-    "monthly report, whose floor is a 20 µs in-process read, stay at 5–8 ×.",
+    "monthly report, whose floor is a 20 µs in-process read, stay at 5–8 ×. After the fourth pass "
+    "(devhost's own header reading, reads without an ORM Session unless they need one, the caller's check "
+    "on a read's statement) both gets are within 3 ×, both monthly reports and the PostgreSQL list at "
+    "about 3 ×, and the creates and the SQLite list still over (3.1–5.4 ×).",
     "- **Cold start ≤ 1.25 ×**: `-X importtime` had put the app's own modules (models, schemas, services, "
     "blueprints) at about 0.7 s of a 1.75 s import and no single one stood out, so they are all deferred: "
     "each blueprint package declares its functions (name, trigger, route, bindings) beside its handlers, and "
