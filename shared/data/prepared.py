@@ -36,6 +36,11 @@ class _Compiled:
     # described the result (some drivers' processors depend on the column's type code there).
     results: tuple[tuple[int, Callable[[Any], Any]], ...] | None = None
     row_type: Any = field(default=None)  # a namedtuple of the columns, for rows read by name
+    mappers: dict[Any, Callable[[Any], Any]] = field(default_factory=dict)  # `Prepared.mapped`'s, by factory
+
+
+# (dialect, column types, result processors) -> a function of one raw row (`Prepared.mapped`).
+RowMapperFactory = Callable[[Dialect, tuple[Any, ...], tuple[Callable[[Any], Any] | None, ...]], Callable[[Any], Any]]
 
 
 class Prepared:
@@ -64,9 +69,8 @@ class Prepared:
             self._compiled[dialect] = found
         return found
 
-    def rows(self, session: Session | Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        """Every row, as tuples of Python values (after the columns' result processing)."""
-        conn = session if isinstance(session, Connection) else session.connection()
+    def _fetch(self, conn: Connection, params: Mapping[str, Any]) -> tuple[list[Any], _Compiled]:
+        """The driver's rows as it gave them (no result processing), and the compiled form."""
         compiled = self._for(conn.dialect)
         values = compiled.construct(params)
         for key, process in compiled.binds:
@@ -99,6 +103,11 @@ class Prepared:
         finally:
             if cursor is not None:
                 cursor.close()
+        return fetched, compiled
+
+    def rows(self, session: Session | Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Every row, as tuples of Python values (after the columns' result processing)."""
+        fetched, compiled = self._fetch(session if isinstance(session, Connection) else session.connection(), params)
         processors = compiled.results
         if not processors:
             return [tuple(row) for row in fetched]
@@ -111,6 +120,22 @@ class Prepared:
                     values[index] = process(value)
             out.append(tuple(values))
         return out
+
+    def mapped(self, session: Session | Connection, params: Mapping[str, Any], factory: RowMapperFactory
+               ) -> list[Any]:
+        """Every row through one function that `factory(dialect, column types, result processors)`
+        makes, once per dialect (the processors: SQLAlchemy's for each column, None where it has
+        none). For rows turned straight from the driver's values into something else, such as an
+        answer (shared/services/answer_rows.py), without building the processed row in between."""
+        conn = session if isinstance(session, Connection) else session.connection()
+        fetched, compiled = self._fetch(conn, params)
+        mapper = compiled.mappers.get(factory)
+        if mapper is None:
+            processors: list[Callable[[Any], Any] | None] = [None] * len(compiled.columns)
+            for index, process in compiled.results or ():
+                processors[index] = process
+            mapper = compiled.mappers[factory] = factory(conn.dialect, compiled.types, tuple(processors))
+        return [mapper(row) for row in fetched]
 
     def first(self, session: Session | Connection, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
         rows = self.rows(session, params)

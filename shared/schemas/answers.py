@@ -24,7 +24,7 @@ def _identity(value: Any) -> Any:
     return value
 
 
-def _date(value: dt.date) -> str:
+def iso_date(value: dt.date) -> str:
     return value.isoformat()
 
 
@@ -46,13 +46,16 @@ def _converter(annotation: Any, metadata: list[Any]) -> Converter | None:
         inner = _converter(members[0], [])
         if inner is None or inner is _identity:
             return inner
-        return lambda value: None if value is None else inner(value)
+        def optional(value: Any) -> Any:
+            return None if value is None else inner(value)
+        optional.skips_none = inner  # type: ignore[attr-defined]  # what it does to a value (answer_rows.py)
+        return optional
     if origin is Literal or annotation in _PLAIN:
         return _identity
     if origin is list and all(a in _PLAIN for a in typing.get_args(annotation)):
         return list  # a list of plain values (tag names): a copy, as pydantic answers one
     if annotation is dt.date:
-        return _date
+        return iso_date
     return None
 
 
@@ -77,6 +80,15 @@ def _plan(model: type[BaseModel], supplied: frozenset[str]) -> tuple[list[str], 
             return None
         fields.append((name, convert))
     return [name for name, _ in fields], [(name, convert) for name, convert in fields if convert is not _identity]
+
+
+def answer_plan(model: type[BaseModel], supplied: frozenset[str] = frozenset()
+                ) -> tuple[list[str], dict[str, Converter]] | None:
+    """(the answer's field names in order, {name: converter} of the fields not sent as they are), or
+    None when the model needs pydantic: what the serializers below do, for code that fuses each
+    converter with the step before it (shared/services/answer_rows.py)."""
+    plan = _plan(model, supplied)
+    return None if plan is None else (plan[0], dict(plan[1]))
 
 
 @cache
@@ -112,13 +124,18 @@ def values_serializer(model: type[BaseModel], supplied: frozenset[str] = frozens
     if plan is None:
         return None
     names, converted = plan
+    return names, answer_from_values(names, converted)
 
+
+def answer_from_values(names: list[str], steps: list[tuple[str, Converter]]) -> Callable[[Any], dict[str, Any]]:
+    """values in `names`' order -> the answer dict, each (name, step) applied to that field's value
+    when it is not None."""
     def serialize(values: Any) -> dict[str, Any]:
         out = dict(zip(names, values, strict=True))
-        for name, convert in converted:
+        for name, step in steps:
             value = out[name]
             if value is not None:
-                out[name] = convert(value)
+                out[name] = step(value)
         return out
 
-    return names, serialize
+    return serialize

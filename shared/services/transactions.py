@@ -47,6 +47,7 @@ from shared.errors import Invalid, not_found
 from shared.schemas import money as s
 from shared.schemas.answers import row_serializer, values_serializer
 from shared.services import balances, callers, tags
+from shared.services.answer_rows import answer_rows
 from shared.services.resources import Resource, not_owned
 from shared.services.rules import apply_rules
 
@@ -161,15 +162,41 @@ def _answer_columns() -> list[Any]:
     return [null().label(name) if name in _SUPPLIED else getattr(Transaction, name) for name in fields]
 
 
+def _ordering(sort: str, columns: Any) -> list[Any]:
+    """ORDER BY for a sort ("date", "-date", "amount", "-amount") on `columns` (the model, or a
+    subquery's `.c`): the sort's column, then the id, both the same way."""
+    column = columns.amount if sort.endswith("amount") else columns.date
+    if sort.startswith("-"):
+        return [column.desc(), columns.id.desc()]
+    return [column.asc(), columns.id.asc()]
+
+
 @lru_cache(maxsize=8)
-def _unfiltered_page(sort: str):
-    """The unfiltered list's page for one sort order, built once: bound owner, limit and offset."""
-    order = Transactions().order_by(s.TransactionQuery.model_construct(sort=sort))
-    return (select(*_answer_columns()).where(Transaction.user_id == bindparam("owner")).order_by(*order)
-            .limit(bindparam("limit", type_=Integer())).offset(bindparam("skip", type_=Integer())))
+def _unfiltered_page(sort: str) -> Prepared:
+    """The unfiltered list's page for one sort order and its tags, built once (bound owner, limit and
+    offset): the page of transactions is chosen first (in index order, a subquery with its LIMIT),
+    then each row outer-joined to its tag names, the name in the answer's `tags` place: one row per
+    tag in the client's order, or one with NULL there."""
+    fields = values_serializer(s.TransactionOut, _SUPPLIED)[0]
+    page = (select(*[c for c in _answer_columns() if c.key not in _SUPPLIED])
+            .where(Transaction.user_id == bindparam("owner")).order_by(*_ordering(sort, Transaction))
+            .limit(bindparam("limit", type_=Integer())).offset(bindparam("skip", type_=Integer()))
+            .subquery("page"))
+    tt = TransactionTag
+    return Prepared(
+        select(*[Tag.name.label(name) if name in _SUPPLIED else page.c[name] for name in fields])
+        .select_from(page.outerjoin(tt, tt.transaction_id == page.c.id).outerjoin(Tag, Tag.id == tt.tag_id))
+        .order_by(*_ordering(sort, page.c), tt.position))
 
 
 _COUNT_ALL = select(func.coalesce(func.sum(MonthlyTotal.count), 0)).where(MonthlyTotal.user_id == bindparam("owner"))
+# The same count carrying the caller's check (shared/services/callers.py): the caller's columns, then
+# the count; no row when the check failed.
+_COUNT_ALL_CHECKED = Prepared(
+    select(*callers.CALLER_COLUMNS,
+           select(func.coalesce(func.sum(MonthlyTotal.count), 0))
+           .where(MonthlyTotal.user_id == bindparam("user_id")).scalar_subquery())
+    .select_from(callers.checked_from()).where(*callers.CONDITIONS))
 # The query's filters (everything but paging and sort).
 _FILTERS = tuple(name for name in s.TransactionQuery.model_fields if name not in ("page", "page_size", "sort"))
 
@@ -220,13 +247,13 @@ class Transactions(Resource[Transaction]):
             owned = select(Transaction).where(literal_column("+transactions.user_id") == user.id)
         if owned is None and not any(getattr(params, name) is not None for name in _FILTERS):
             # The everyday list (no filter): one statement per sort order, built once and run as a
-            # Prepared one; its rows answer as a page's do.
+            # Prepared one, its rows answered straight from the driver's values (answer_rows.py).
             # (It does not carry the caller's check as a get does: joined to the caller's rows, the
             # page's order no longer comes from ix_transactions_user_date, and PostgreSQL sorts the
             # caller's whole history for each page.)
-            page = prepared.run(session, _unfiltered_page(params.sort),
-                                {"owner": user.id, "limit": params.page_size,
-                                 "skip": (params.page - 1) * params.page_size})
+            page = _unfiltered_page(params.sort).mapped(
+                session, {"owner": user.id, "limit": params.page_size, "skip": (params.page - 1) * params.page_size},
+                answer_rows(s.TransactionOut, _SUPPLIED))
             return page, self.count(session, user, None, params)
         return super().list(session, user, params, owned)
 
@@ -234,14 +261,17 @@ class Transactions(Resource[Transaction]):
     def count(self, session: Session, user: User, stmt, params: s.TransactionQuery) -> int:
         if any(getattr(params, name) is not None for name in _FILTERS):
             return super().count(session, user, stmt, params)
-        # Unfiltered: the kept monthly counts (one row a month), not a scan of the whole history.
-        return prepared.scalar(session, _COUNT_ALL, {"owner": user.id})
+        # Unfiltered: the kept monthly counts (one row a month), not a scan of the whole history; the
+        # caller's check rides on it when it has not run yet.
+        waiting = callers.pending(user)
+        if waiting is None:
+            return prepared.scalar(session, _COUNT_ALL, {"owner": user.id})
+        row = _COUNT_ALL_CHECKED.first(session, waiting.check)
+        waiting.confirmed_by(row)  # no row: the check failed (401)
+        return row[callers.WIDTH]
 
     def order_by(self, params: s.TransactionQuery) -> list[Any]:
-        column = Transaction.amount if params.sort.endswith("amount") else Transaction.date
-        if params.sort.startswith("-"):
-            return [column.desc(), Transaction.id.desc()]
-        return [column.asc(), Transaction.id.asc()]
+        return _ordering(params.sort, Transaction)
 
     def validate_row(self, session: Session, user: User, values: dict[str, Any], row) -> None:
         kind = values["type"]
@@ -447,6 +477,16 @@ class Transactions(Resource[Transaction]):
         return item
 
     def answers(self, session: Session, user: User, rows: list[Any]) -> list[dict[str, Any]]:
+        if rows and isinstance(rows[0], dict):  # the unfiltered page: a row per tag, the name in `tags`
+            out: list[dict[str, Any]] = []
+            for item in rows:
+                name = item["tags"]
+                if out and out[-1]["id"] == item["id"]:
+                    out[-1]["tags"].append(name)
+                else:
+                    item["tags"] = [] if name is None else [name]
+                    out.append(item)
+            return out
         if rows and isinstance(rows[0], (Row, tuple)):  # a page, selected as `_columns`
             _, serialize = values_serializer(s.TransactionOut, _SUPPLIED)
             tagged = [r.id for r in rows]

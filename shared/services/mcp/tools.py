@@ -115,7 +115,7 @@ def search_transactions(session: Session, user: User, args: TransactionQuery) ->
 
     service = Transactions()
     rows, total = service.list(session, user, args)
-    return {"items": _dump(service.to_out(session, user, rows)), "page": args.page, "page_size": args.page_size,
+    return {"items": service.answers(session, user, rows), "page": args.page, "page_size": args.page_size,
             "total": total}
 
 
