@@ -488,16 +488,24 @@ class _Connection(BaseHTTPRequestHandler):
         self._send(status, out_headers, out_body, head=self.command == "HEAD")
 
     def _send(self, status: int, headers: dict[str, str], body: bytes, head: bool = False) -> None:
-        self.send_response(status, _REASONS.get(status, "Status"))
+        """The status line, the headers and the body in one write (the stdlib's send_response and
+        send_header write the same bytes, the body in a second send): one system call per answer."""
+        lines = [f"{self.protocol_version} {status} {_REASONS.get(status, 'Status')}\r\n"
+                 f"Server: {self.version_string()}\r\nDate: {self.date_time_string()}\r\n"]
         for name, value in headers.items():
-            if name.lower() != "content-length":
-                self.send_header(name, value)
-        self.send_header("Content-Length", headers.get("Content-Length", str(len(body))))
+            folded = name.lower()
+            if folded == "content-length":
+                continue
+            if folded == "connection" and value.lower() == "close":  # as send_header reads it
+                self.close_connection = True
+            lines.append(f"{name}: {value}\r\n")
+        lines.append(f"Content-Length: {headers.get('Content-Length', len(body))}\r\n")
         if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        if body and not head:
-            self.wfile.write(body)
+            lines.append("Connection: close\r\n")
+        lines.append("\r\n")
+        # An HTTP/0.9 request gets the body alone, as the stdlib answers it.
+        head_bytes = b"" if self.request_version == "HTTP/0.9" else "".join(lines).encode("latin-1", "strict")
+        self.wfile.write(head_bytes + body if body and not head else head_bytes)
 
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve
 

@@ -133,3 +133,37 @@ def test_connection_close_closes_after_the_answer(port):
         while chunk := sock.recv(65536):
             data += chunk
     assert data.startswith(b"HTTP/1.1 200") and b"Connection: close" in data
+
+
+def test_an_answer_is_one_write_with_the_stdlib_head(port, monkeypatch):
+    """The status line, Server and Date first, the function's headers, Content-Length, then the body:
+    the bytes the stdlib's send_response and send_header wrote, now sent in one write."""
+    import devhost
+
+    writes: list[bytes] = []
+    real = devhost._Connection._send
+
+    def spy(self, *args, **kwargs):
+        write = self.wfile.write
+        self.wfile.write = lambda data: (writes.append(bytes(data)), write(data))[1]
+        try:
+            return real(self, *args, **kwargs)
+        finally:
+            self.wfile.write = write
+
+    monkeypatch.setattr(devhost._Connection, "_send", spy)
+    ((status, headers, body),) = exchange(port, b"GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert status == 200 and json.loads(body)["status"] == "ok"
+    assert len(writes) == 1, writes
+    head, _, sent = writes[0].partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    assert lines[0] == "HTTP/1.1 200 OK" and lines[1].rstrip() == "Server: devhost" and lines[2].startswith("Date: ")
+    assert lines[-1] == f"Content-Length: {len(body)}" and sent == body
+    assert headers["content-type"].startswith("application/json")
+
+
+def test_an_http_0_9_request_gets_the_body_alone_as_from_the_stdlib(port):
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"GET /api/health\r\n\r\n")  # the stdlib reads a header block after it too
+        answer = b"".join(iter(lambda: sock.recv(65536), b""))
+    assert json.loads(answer)["status"] == "ok"
