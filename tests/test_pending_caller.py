@@ -98,14 +98,15 @@ def test_a_get_carries_the_check_and_a_list_carries_it_on_its_count(api):
     assert "transaction_tags" in counter.statements[0] and "auth_sessions" in counter.statements[1]
 
 
-def test_the_monthly_report_carries_the_check_in_its_names_statement(api):
-    """The report's category names and budgets are read first, with the check; the ledger follows."""
+def test_the_monthly_report_is_one_statement_carrying_the_check(api):
+    """The report's category names and budgets (with the check) and its ledger in one statement: the
+    home currency read from the caller's row in it."""
     new_transaction(api, amount="12.00")
     with count_statements() as counter:
         report = ok(api.get("/api/reports/monthly"))
-    assert report["total_expenses"] == "12.00"
-    checked = [i for i, s in enumerate(counter.statements) if "auth_sessions" in s]
-    assert checked == [0], counter.statements
+    assert report["total_expenses"] == "12.00" and report["currency"] == "USD"
+    assert len(counter.statements) == 1 and "auth_sessions" in counter.statements[0], counter.statements
+    assert "monthly_totals" in counter.statements[0]
 
 
 def test_a_caller_without_categories_still_gets_the_monthly_report(api):

@@ -121,10 +121,16 @@ def test_the_hot_prepared_statements_render_for_azure_sql():
         assert compiled.sql.startswith("SELECT") and "?" in compiled.sql
     # The reads that carry the caller's check (shared/services/callers.py): outer joins onto the
     # caller's user and login-session rows, every value a bound parameter.
-    from shared.services.reports import names_and_budgets_checked
+    from shared.services.reports import monthly_checked
+    from shared.services.transactions import _COUNT_ALL_CHECKED
 
-    for statement in (Transactions()._one_answer_checked, Prepared(names_and_budgets_checked())):
+    for statement in (Transactions()._one_answer_checked, Prepared(monthly_checked(True)),
+                      Prepared(monthly_checked(False)), _COUNT_ALL_CHECKED):
         compiled = statement._for(dialect)
-        assert compiled.sql.startswith("SELECT users.id") and "LEFT OUTER JOIN" in compiled.sql
-        assert "auth_sessions" in compiled.sql and "revoked_at IS NULL" in compiled.sql
+        assert compiled.sql.startswith("SELECT") and "users.id" in compiled.sql.split("FROM", 1)[0]
+        assert "JOIN auth_sessions" in compiled.sql and "revoked_at IS NULL" in compiled.sql
         assert len(compiled.positional) == compiled.sql.count("?")
+    # The monthly report's one statement: names with the check, then the ledger's parts, the home
+    # currency read from the caller's row.
+    monthly = Prepared(monthly_checked(True))._for(dialect).sql
+    assert monthly.count("UNION ALL") == 2 and "SELECT users.currency" in monthly and "ORDER BY part" in monthly

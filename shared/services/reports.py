@@ -50,11 +50,24 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
 from typing import Any, Literal
 
-from sqlalchemy import Date, and_, bindparam, case, func, or_, select, union_all
+from sqlalchemy import (
+    Date,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from shared.data import prepared
-from shared.data.models import Budget, Category, DailyTotal, MonthlyTotal, Transaction
+from shared.data.models import Budget, Category, DailyTotal, MonthlyTotal, Transaction, User
 from shared.services import callers, fx
 from shared.services.months import (
     CalendarPeriod,
@@ -117,22 +130,30 @@ def ledger_statement(user_id: int, home: str, start: dt.date, end: dt.date, cate
                      kinds: tuple[str, ...] | None = None) -> tuple[Any, dict[str, Any]]:
     """`ledger_query` as (the statement built once for its shape, its parameters): executed as it is,
     with no per-request copy of the statement (`.params()` would clone it and key it again)."""
-    whole = whole_months(start, end)
-    first_whole, last_whole_end = whole or (None, None)
-    stmt = _ledger_statement(whole is not None, category_id is not None, kinds is not None)
+    stmt = _ledger_statement(whole_months(start, end) is not None, category_id is not None, kinds is not None)
+    return stmt, _ledger_values(stmt, user_id, home, start, end, category_id, kinds)
+
+
+def _ledger_values(stmt: Any, user_id: int, home: str | None, start: dt.date, end: dt.date,
+                   category_id: int | None = None, kinds: tuple[str, ...] | None = None) -> dict[str, Any]:
+    first_whole, last_whole_end = whole_months(start, end) or (None, None)
     values = {"user_id": user_id, "home": home, "start": start, "end": end, "first_whole": first_whole,
               "last_whole_end": last_whole_end, "category_id": category_id, "kinds": list(kinds or ())}
-    return stmt, {k: v for k, v in values.items() if k in _LEDGER_PARAMS[stmt]}
+    return {k: v for k, v in values.items() if k in _LEDGER_PARAMS[stmt]}
 
 
 _LEDGER_PARAMS: dict = {}
 
 
 @lru_cache(maxsize=16)
-def _ledger_statement(whole_months_inside: bool, by_category: bool, by_kind: bool):
-    """The ledger's statement for one shape of request, built once (values are bound parameters)."""
+def _ledger_statement(whole_months_inside: bool, by_category: bool, by_kind: bool, home_of_user: bool = False):
+    """The ledger's statement for one shape of request, built once (values are bound parameters).
+    `home_of_user`: the user's currency read from their row in the statement, not bound (for a
+    statement that runs before the caller's row has been read)."""
     m, d = MonthlyTotal, DailyTotal
     p = {name: bindparam(name) for name in ("user_id", "home", "category_id")}
+    if home_of_user:
+        p["home"] = select(User.currency).where(User.id == p["user_id"]).scalar_subquery()
     start, end = bindparam("start", type_=Date), bindparam("end", type_=Date)
     first_whole, last_end = bindparam("first_whole", type_=Date), bindparam("last_whole_end", type_=Date)
     daily = select(d.day.label("date"), d.type.label("type"), d.category_key.label("category_key"),
@@ -201,6 +222,14 @@ def ledger(session: Session, user, start: dt.date, end: dt.date, category_id: in
         rows = prepared.run(session, *ledger_statement(user.id, home, start, end, category_id, kinds))
     else:
         rows = session.execute(tagged_query(user.id, start, end, tag, category_id)).all()
+    return _book(session, user, rows, start, end)
+
+
+def _book(session: Session, user, rows: Iterable[Any], start: dt.date, end: dt.date) -> Ledger:
+    """The ledger of rows of (date, type, category_key, currency, total, n): converted to the user's
+    currency at each day's rate (one statement for the rates of the foreign currencies found)."""
+    home = user.currency
+    rows = list(rows)
     foreign = {r.currency for r in rows if r.currency != home and r.type != "transfer"}
     convert = fx.Converter(fx.load_rates(session, user.id, home, foreign, start, end))
     entries = []
@@ -361,29 +390,52 @@ def names_and_budgets_query():
             .order_by(Category.name, Category.id))
 
 
-@lru_cache(maxsize=1)
-def names_and_budgets_checked():
-    """`names_and_budgets_query` carrying the caller's check (shared/services/callers.py): the caller's
-    columns first; no row when the check failed, one with the category's columns NULL when the caller
-    has no category. (A few dozen rows sorted: the order never came from an index.)"""
+_LEDGER_COLUMNS = ("date", "type", "category_key", "currency", "total", "n")
+
+
+@lru_cache(maxsize=2)
+def monthly_checked(whole_months_inside: bool = True):
+    """The monthly report in one statement for a caller not checked yet (shared/services/callers.py):
+    `names_and_budgets_query` carrying the caller's check (the caller's columns first; no such row
+    when the check failed, one with the category's columns NULL when the caller has no category),
+    then the ledger's rows (`_ledger_statement`, the home currency read from the caller's row), in
+    one UNION ALL told apart by `part` (0, then 1). Each part's columns are NULL in the other's rows,
+    typed as the columns they stand for. (A few dozen names sorted: their order never came from an
+    index.)"""
     budgeted = and_(Budget.category_id == Category.id, Budget.user_id == Category.user_id,
                     Budget.month == bindparam("month"))
-    return (select(*callers.CALLER_COLUMNS, Category.id.label("category_id"), Category.name, Budget.amount)
-            .select_from(callers.checked_from().outerjoin(Category, Category.user_id == callers.USER_ID)
-                         .outerjoin(Budget, budgeted))
-            .where(*callers.CONDITIONS)
-            .order_by(Category.name, Category.id))
+    ledger_part = _ledger_statement(whole_months_inside, False, False, home_of_user=True)
+    ledger_selects = list(ledger_part.selects) if hasattr(ledger_part, "selects") else [ledger_part]
+    typed = {name: ledger_selects[0].selected_columns[name].type for name in _LEDGER_COLUMNS}
+    names = (select(literal(0).label("part"), *(c.label(f"caller_{c.name}") for c in callers.CALLER_COLUMNS),
+                    Category.id.label("category_id"),
+                    Category.name, Budget.amount,
+                    *(type_coerce(null(), typed[name]).label(name) for name in _LEDGER_COLUMNS))
+             .select_from(callers.checked_from().outerjoin(Category, Category.user_id == callers.USER_ID)
+                          .outerjoin(Budget, budgeted))
+             .where(*callers.CONDITIONS))
+    blanks = [type_coerce(null(), c.type).label(c.name) for c in names.selected_columns[1:callers.WIDTH + 4]]
+    parts = [names] + [part.with_only_columns(literal(1).label("part"), *blanks, *part.selected_columns)
+                       for part in ledger_selects]
+    stmt = union_all(*parts).order_by(literal_column("part"), literal_column("name"), literal_column("category_id"))
+    _LEDGER_PARAMS[stmt] = set(stmt.compile().params)
+    return stmt
 
 
-def _names_and_budgets(session: Session, user, month_key: str) -> list[Any]:
-    """The user's categories with their budgets of the month; the statement carries the caller's check
-    when a read has not run it yet (one round trip fewer)."""
+def _monthly_rows(session: Session, user, period) -> tuple[list[Any], Ledger]:
+    """The user's categories with their budgets of the month, and the month's ledger; one statement
+    carrying the caller's check when a read has not run it yet (one round trip instead of three)."""
     waiting = callers.pending(user)
     if waiting is None:
-        return prepared.run(session, names_and_budgets_query(), {"user_id": user.id, "month": month_key})
-    rows = prepared.run(session, names_and_budgets_checked(), {**waiting.check, "month": month_key})
-    waiting.confirmed_by(rows[0] if rows else None)  # no row at all: the check failed (401)
-    return [row for row in rows if row.category_id is not None]
+        names = prepared.run(session, names_and_budgets_query(), {"user_id": user.id, "month": period.key})
+        return names, ledger(session, user, period.start, period.end)
+    stmt = monthly_checked(whole_months(period.start, period.end) is not None)
+    values = {**_ledger_values(stmt, user.id, None, period.start, period.end), **waiting.check, "month": period.key}
+    rows = prepared.run(session, stmt, values)
+    names = [row for row in rows if row.part == 0]
+    waiting.confirmed_by(names[0][1:] if names else None)  # no names row at all: the check failed (401)
+    book = _book(session, user, (row for row in rows if row.part == 1), period.start, period.end)
+    return [row for row in names if row.category_id is not None], book
 
 
 def budget_status(session: Session, user, month: str) -> list[BudgetLine]:
@@ -411,8 +463,7 @@ class MonthlyReport:
 def monthly_report(session: Session, user, month: str) -> MonthlyReport:
     """One ledger read (plus rates, names, budgets): a fixed number of statements."""
     period = parse_month(month)
-    categories = _names_and_budgets(session, user, period.key)  # first: it may carry the caller's check
-    book = ledger(session, user, period.start, period.end)
+    categories, book = _monthly_rows(session, user, period)
     t = totals_of(book)
     names = {None: UNCATEGORIZED, **{r.category_id: r.name for r in categories}}
     return MonthlyReport(
