@@ -424,7 +424,7 @@ def monthly_checked(whole_months_inside: bool = True):
 
 def _monthly_rows(session: Session, user, period) -> tuple[list[Any], Ledger]:
     """The user's categories with their budgets of the month, and the month's ledger; one statement
-    carrying the caller's check when a read has not run it yet (one round trip instead of three)."""
+    carrying the caller's check when a read has not run it yet (one round trip instead of two)."""
     waiting = callers.pending(user)
     if waiting is None:
         names = prepared.run(session, names_and_budgets_query(), {"user_id": user.id, "month": period.key})

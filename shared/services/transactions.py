@@ -247,10 +247,11 @@ class Transactions(Resource[Transaction]):
             owned = select(Transaction).where(literal_column("+transactions.user_id") == user.id)
         if owned is None and not any(getattr(params, name) is not None for name in _FILTERS):
             # The everyday list (no filter): one statement per sort order, built once and run as a
-            # Prepared one, its rows answered straight from the driver's values (answer_rows.py).
-            # (It does not carry the caller's check as a get does: joined to the caller's rows, the
-            # page's order no longer comes from ix_transactions_user_date, and PostgreSQL sorts the
-            # caller's whole history for each page.)
+            # Prepared one, its rows answered straight from the driver's values (answer_rows.py): a
+            # row per tag, folded by `answers`. (The page does not carry the caller's check as a get
+            # does: joined to the caller's rows, the page's order no longer comes from
+            # ix_transactions_user_date, and PostgreSQL sorts the caller's whole history for each
+            # page. The count that follows carries it.)
             page = _unfiltered_page(params.sort).mapped(
                 session, {"owner": user.id, "limit": params.page_size, "skip": (params.page - 1) * params.page_size},
                 answer_rows(s.TransactionOut, _SUPPLIED))
@@ -482,7 +483,8 @@ class Transactions(Resource[Transaction]):
             for item in rows:
                 name = item["tags"]
                 if out and out[-1]["id"] == item["id"]:
-                    out[-1]["tags"].append(name)
+                    if name is not None:
+                        out[-1]["tags"].append(name)
                 else:
                     item["tags"] = [] if name is None else [name]
                     out.append(item)
