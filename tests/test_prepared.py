@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.dialects import mssql, postgresql, sqlite
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import CompileError, DBAPIError
 
 from shared.data.db import get_engine, is_transient, new_session, run_unit_of_work
 from shared.data.models import Account, Transaction
@@ -130,6 +130,21 @@ def test_the_hot_prepared_statements_render_for_azure_sql():
         assert compiled.sql.startswith("SELECT") and "users.id" in compiled.sql.split("FROM", 1)[0]
         assert "JOIN auth_sessions" in compiled.sql and "revoked_at IS NULL" in compiled.sql
         assert len(compiled.positional) == compiled.sql.count("?")
+    # The unfiltered page with its tags: the page picked in a subquery (ORDER BY with OFFSET/FETCH on
+    # SQL Server 2012 and later, as Azure SQL is), its tags outer-joined, every value bound.
+    from shared.services.transactions import _unfiltered_page
+
+    # On Azure SQL the page is read alone (its tags by their own statement): SQLAlchemy's SQL Server
+    # compiler refuses a bound OFFSET inside a subquery once the dialect knows the server has
+    # OFFSET/FETCH, which it learns on connecting to Azure SQL.
+    modern = mssql.pyodbc.dialect(paramstyle="qmark")
+    modern._supports_offset_fetch = True  # what the dialect sets on connecting to SQL Server 2012+
+    for sort in ("-date", "date", "amount", "-amount"):
+        page = _unfiltered_page(sort, False)._for(modern)
+        assert "OFFSET ? ROWS" in page.sql and "FETCH FIRST ? ROWS ONLY" in page.sql, page.sql
+        assert "transaction_tags" not in page.sql and len(page.positional) == page.sql.count("?") == 3
+        with pytest.raises(CompileError, match="simple integer value for offset"):
+            _unfiltered_page(sort, True)._for(modern)  # why: the day SQLAlchemy renders it, join them there too
     # The monthly report's one statement: names with the check, then the ledger's parts, the home
     # currency read from the caller's row.
     monthly = Prepared(monthly_checked(True))._for(dialect).sql

@@ -162,6 +162,21 @@ def _answer_columns() -> list[Any]:
     return [null().label(name) if name in _SUPPLIED else getattr(Transaction, name) for name in fields]
 
 
+def _fold_tags(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A page read a row per tag (the tag's name in `tags`, NULL for none) as one answer per
+    transaction, its tag names in the rows' order."""
+    out: list[dict[str, Any]] = []
+    for item in rows:
+        name = item["tags"]
+        if out and out[-1]["id"] == item["id"]:
+            if name is not None:
+                out[-1]["tags"].append(name)
+        else:
+            item["tags"] = [] if name is None else [name]
+            out.append(item)
+    return out
+
+
 def _ordering(sort: str, columns: Any) -> list[Any]:
     """ORDER BY for a sort ("date", "-date", "amount", "-amount") on `columns` (the model, or a
     subquery's `.c`): the sort's column, then the id, both the same way."""
@@ -171,17 +186,22 @@ def _ordering(sort: str, columns: Any) -> list[Any]:
     return [column.asc(), columns.id.asc()]
 
 
-@lru_cache(maxsize=8)
-def _unfiltered_page(sort: str) -> Prepared:
+@lru_cache(maxsize=16)
+def _unfiltered_page(sort: str, joined_tags: bool = True) -> Prepared:
     """The unfiltered list's page for one sort order and its tags, built once (bound owner, limit and
     offset): the page of transactions is chosen first (in index order, a subquery with its LIMIT),
     then each row outer-joined to its tag names, the name in the answer's `tags` place: one row per
-    tag in the client's order, or one with NULL there."""
+    tag in the client's order, or one with NULL there. Without `joined_tags`, the page alone (NULL in
+    the `tags` place): SQLAlchemy's SQL Server compiler cannot render a bound OFFSET inside a subquery
+    once it knows the server has OFFSET/FETCH, as Azure SQL has."""
     fields = values_serializer(s.TransactionOut, _SUPPLIED)[0]
-    page = (select(*[c for c in _answer_columns() if c.key not in _SUPPLIED])
-            .where(Transaction.user_id == bindparam("owner")).order_by(*_ordering(sort, Transaction))
-            .limit(bindparam("limit", type_=Integer())).offset(bindparam("skip", type_=Integer()))
-            .subquery("page"))
+    page = (select(*_answer_columns()) if not joined_tags
+            else select(*[c for c in _answer_columns() if c.key not in _SUPPLIED]))
+    page = (page.where(Transaction.user_id == bindparam("owner")).order_by(*_ordering(sort, Transaction))
+            .limit(bindparam("limit", type_=Integer())).offset(bindparam("skip", type_=Integer())))
+    if not joined_tags:
+        return Prepared(page)
+    page = page.subquery("page")
     tt = TransactionTag
     return Prepared(
         select(*[Tag.name.label(name) if name in _SUPPLIED else page.c[name] for name in fields])
@@ -248,13 +268,20 @@ class Transactions(Resource[Transaction]):
         if owned is None and not any(getattr(params, name) is not None for name in _FILTERS):
             # The everyday list (no filter): one statement per sort order, built once and run as a
             # Prepared one, its rows answered straight from the driver's values (answer_rows.py): a
-            # row per tag, folded by `answers`. (The page does not carry the caller's check as a get
+            # row per tag, folded here. (The page does not carry the caller's check as a get
             # does: joined to the caller's rows, the page's order no longer comes from
             # ix_transactions_user_date, and PostgreSQL sorts the caller's whole history for each
             # page. The count that follows carries it.)
-            page = _unfiltered_page(params.sort).mapped(
+            joined = session.get_bind().dialect.name != "mssql"
+            page = _unfiltered_page(params.sort, joined).mapped(
                 session, {"owner": user.id, "limit": params.page_size, "skip": (params.page - 1) * params.page_size},
                 answer_rows(s.TransactionOut, _SUPPLIED))
+            if joined:
+                page = _fold_tags(page)
+            else:  # Azure SQL: the page's tags by their own statement
+                names = tags.of(session, [item["id"] for item in page]) if page else {}
+                for item in page:
+                    item["tags"] = names.get(item["id"], [])
             return page, self.count(session, user, None, params)
         return super().list(session, user, params, owned)
 
@@ -478,17 +505,8 @@ class Transactions(Resource[Transaction]):
         return item
 
     def answers(self, session: Session, user: User, rows: list[Any]) -> list[dict[str, Any]]:
-        if rows and isinstance(rows[0], dict):  # the unfiltered page: a row per tag, the name in `tags`
-            out: list[dict[str, Any]] = []
-            for item in rows:
-                name = item["tags"]
-                if out and out[-1]["id"] == item["id"]:
-                    if name is not None:
-                        out[-1]["tags"].append(name)
-                else:
-                    item["tags"] = [] if name is None else [name]
-                    out.append(item)
-            return out
+        if rows and isinstance(rows[0], dict):  # the unfiltered page, answered by `list`
+            return rows
         if rows and isinstance(rows[0], (Row, tuple)):  # a page, selected as `_columns`
             _, serialize = values_serializer(s.TransactionOut, _SUPPLIED)
             tagged = [r.id for r in rows]
