@@ -263,3 +263,17 @@ def test_setup_refuses_a_name_that_could_break_out_of_the_brackets(name):
 
     with pytest.raises(ValueError):
         grant_statements(name)
+
+
+def test_no_boolean_column_is_compared_with_is_true_or_false():
+    """`column.is_(True)` renders `IS 1` in the mssql dialect, which T-SQL refuses (a syntax error on
+    Azure SQL); `column == true()` renders `= 1` there and `= true` on PostgreSQL. Found in the rules,
+    the recurring posting and the asset trades on 2026-11-30."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    offenders = [f"{path.relative_to(root)}:{number}" for path in sorted((root / "shared").rglob("*.py"))
+                 for number, line in enumerate(path.read_text().splitlines(), 1)
+                 if re.search(r"\.(is_|is_not|isnot)\((True|False)\)", line)]
+    assert offenders == []

@@ -145,6 +145,17 @@ def test_the_hot_prepared_statements_render_for_azure_sql():
         assert "transaction_tags" not in page.sql and len(page.positional) == page.sql.count("?") == 3
         with pytest.raises(CompileError, match="simple integer value for offset"):
             _unfiltered_page(sort, True)._for(modern)  # why: the day SQLAlchemy renders it, join them there too
+    # A write's check with whether the caller has an active rule, and the rules themselves: T-SQL has
+    # no IS 1 and no bare EXISTS in a select list (both rendered so before 2026-11-30, which would
+    # have failed every create on Azure SQL).
+    from shared.services.callers import WRITER_ROW
+    from shared.services.rules import _ACTIVE_RULES
+
+    writer, rules = WRITER_ROW._for(dialect).sql, Prepared(_ACTIVE_RULES)._for(dialect).sql
+    assert "CASE WHEN (EXISTS (SELECT" in writer and "rules.active = 1" in writer
+    assert "rules.active = 1" in rules
+    for sql in (writer, rules, CALLER_ROW._for(dialect).sql, Transactions()._one_answer._for(dialect).sql):
+        assert " IS 1" not in sql and " IS 0" not in sql and " IS true" not in sql.lower()
     # The monthly report's one statement: names with the check, then the ledger's parts, the home
     # currency read from the caller's row.
     monthly = Prepared(monthly_checked(True))._for(dialect).sql

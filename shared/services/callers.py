@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, case, exists, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, FromClause
 
-from shared.data.models import AuthSession, User
+from shared.data.models import AuthSession, Rule, User
 from shared.data.prepared import Prepared
 from shared.errors import Unauthenticated
 
@@ -42,6 +42,11 @@ def checked_from() -> FromClause:
 
 
 CALLER_ROW = Prepared(select(*CALLER_COLUMNS).select_from(checked_from()).where(*CONDITIONS))
+# A write's check: the caller's columns and whether they have an active rule (a create that finds none
+# skips reading the rules; shared/services/rules.py).
+# (CASE WHEN EXISTS: T-SQL takes no bare EXISTS in a select list.)
+_HAS_RULES = case((exists().where(Rule.user_id == USER_ID, Rule.active == true()), 1), else_=0)
+WRITER_ROW = Prepared(select(*CALLER_COLUMNS, _HAS_RULES).select_from(checked_from()).where(*CONDITIONS))
 REVOKED = "The access token has been revoked."
 
 
@@ -50,10 +55,12 @@ class Caller:
     cheap statement. Any other attribute loads the whole `User` row from the same session on first
     use, so a service that needs more still sees the real, current row."""
 
-    __slots__ = ("id", "currency", "role", "created_at", "token_scopes", "_session")
+    __slots__ = ("id", "currency", "role", "created_at", "has_rules", "token_scopes", "_session")
 
-    def __init__(self, session: Session, id: int, currency: str, role: str, created_at: Any):  # noqa: A002
+    def __init__(self, session: Session, id: int, currency: str, role: str, created_at: Any,  # noqa: A002
+                 has_rules: bool | None = None):
         self.id, self.currency, self.role, self.created_at = id, currency, role, created_at
+        self.has_rules = has_rules  # whether they have an active rule (None: not read)
         self.token_scopes = None  # a login, not a personal access token
         self._session = session
 
@@ -72,6 +79,7 @@ class PendingCaller(Caller):
 
     def __init__(self, session: Session, check: dict[str, Any]):  # noqa: D107 - no super(): nothing is known yet
         self.id = check["user_id"]
+        self.has_rules = None
         self.token_scopes = None
         self._session = session
         self.check = check  # the check's bound parameters, for a statement that carries it

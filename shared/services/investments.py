@@ -37,7 +37,7 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Numeric, and_, bindparam, delete, func, select, text, type_coerce, union_all, update
+from sqlalchemy import Numeric, and_, bindparam, delete, false, func, select, text, type_coerce, union_all, update
 from sqlalchemy.orm import Session, aliased
 
 from shared.data.models import Asset, AssetPrice, AssetTrade, Portfolio, User
@@ -93,7 +93,7 @@ class Assets(CurrencyHolder, Resource[Asset]):
         """Prices and trades other than the first buy are recorded in the asset's currency."""
         prices = session.execute(select(func.count()).where(AssetPrice.asset_id == row.id)).scalar_one()
         trades = session.execute(select(func.count()).where(AssetTrade.asset_id == row.id,
-                                                            AssetTrade.initial.is_(False))).scalar_one()
+                                                            AssetTrade.initial == false())).scalar_one()
         return prices + trades
     create_schema, update_schema, out_schema = s.AssetIn, s.AssetPatch, s.AssetOut
 

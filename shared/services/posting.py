@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -56,7 +56,7 @@ class PostingRun:
 def due_sources(session: Session, today: dt.date, user_id: int | None = None) -> list[tuple[str, int]]:
     """(kind, id) of every schedule and income source whose next date has come (of one user, if given)."""
     found = []
-    for kind, model, posts in ((RECURRING, RecurringSchedule, RecurringSchedule.auto_post.is_(True)),
+    for kind, model, posts in ((RECURRING, RecurringSchedule, RecurringSchedule.auto_post == true()),
                                (INCOME_SOURCE, IncomeSource, IncomeSource.account_id.is_not(None))):
         due = select(model.id).where(or_(
             and_(posts, model.next_date <= today),

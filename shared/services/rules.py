@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 import re2
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select, true, update
 from sqlalchemy.orm import Session
 
 from shared.data import prepared
@@ -83,7 +83,7 @@ class CompiledRule:
 
 # What a CompiledRule reads of a rule, and the kinds of the caller's categories.
 _ACTIVE_RULES = (select(Rule.id, Rule.stop, Rule.actions, Rule.conditions)
-                 .where(Rule.user_id == bindparam("user_id"), Rule.active.is_(True)).order_by(Rule.priority, Rule.id))
+                 .where(Rule.user_id == bindparam("user_id"), Rule.active == true()).order_by(Rule.priority, Rule.id))
 _CATEGORY_KINDS = select(Category.id, Category.kind).where(Category.user_id == bindparam("user_id"))
 
 
@@ -137,6 +137,8 @@ def apply_rules(session: Session, user: User, values: dict[str, Any], sent_field
     /api/transactions path, and any service that posts transactions on the caller's behalf).
     `values` holds the transaction's fields (type, amount, date, description, payee, category_id,
     account_id, credit_card_id, tags ...); the fields in `sent_fields` are kept as they are."""
+    if getattr(user, "has_rules", None) is False:  # the write's caller check read that they have none
+        return values
     return RuleSet.load(session, user.id).apply(values, sent_fields)
 
 

@@ -18,7 +18,7 @@ from shared.data.config import get_settings
 from shared.data.models import AuthSession, User
 from shared.errors import Forbidden
 from shared.services import access_tokens
-from shared.services.callers import CALLER_ROW, REVOKED, Caller, PendingCaller
+from shared.services.callers import REVOKED, WIDTH, WRITER_ROW, Caller, PendingCaller
 from shared.services.credentials import decode_access_token, unauthorized
 from shared.web.http import handler
 
@@ -83,8 +83,9 @@ def current_user(req: func.HttpRequest, session: Session, scope: str | None = No
         # else it runs on first use of the caller; either way before the answer leaves (PendingCaller).
         return PendingCaller(session, params)
     else:
-        row = CALLER_ROW.first(session, params)  # four columns, no ORM object (shared/services/callers.py)
-        user = None if row is None else Caller(session, *row)
+        # Four columns and whether they have an active rule, no ORM object (shared/services/callers.py).
+        row = WRITER_ROW.first(session, params)
+        user = None if row is None else Caller(session, *row[:WIDTH], has_rules=bool(row[WIDTH]))
     if user is None:
         raise unauthorized(REVOKED)
     return user

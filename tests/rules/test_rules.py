@@ -195,3 +195,26 @@ def test_run_refuses_a_reversed_range(api):
     rule = new_rule(api, contains("a"), [{"add_tag": "a"}])
     assert_problem(api.post(f"/api/rules/{rule['id']}/run", json={"date_from": "2026-10-02",
                                                                   "date_to": "2026-10-01"}), 422)
+
+
+def test_a_create_reads_the_rules_only_when_the_caller_has_an_active_one(api):
+    """A write's caller check also reads whether the caller has an active rule: with none (or only
+    inactive ones) a create sends no statement for the rules; with one, the rule applies."""
+    from tests.money.conftest import count_statements
+
+    def rules_read(**fields):
+        with count_statements() as counter:
+            made = new_transaction(api, **fields)
+        return made, [s for s in counter.statements if "rules.conditions" in s]
+
+    made, read = rules_read(description="coffee beans")
+    assert read == [] and made["tags"] == []
+    rule = new_rule(api, contains("coffee"), [{"add_tag": "coffee"}], active=False)
+    made, read = rules_read(description="coffee beans")
+    assert read == [] and made["tags"] == []
+    ok(api.patch(f"/api/rules/{rule['id']}", json={"active": True}))
+    made, read = rules_read(description="coffee beans")
+    assert len(read) == 1 and made["tags"] == ["coffee"]
+    assert api.delete(f"/api/rules/{rule['id']}").status == 204
+    made, read = rules_read(description="coffee beans")
+    assert read == [] and made["tags"] == []
