@@ -14,7 +14,7 @@ import azure.functions as func
 from shared.errors import Forbidden, Invalid, Malformed
 from shared.services import mcp
 from shared.web.auth import READ, authenticated, granted_scopes
-from shared.web.http import Context, dumps, problem_response
+from shared.web.http import Context, json_bytes, problem_response
 from shared.web.openapi import Raw, problem_doc
 
 _JSON_RPC = {"type": ["object", "array"], "description": "a JSON-RPC 2.0 message (or, under protocol revision "
@@ -79,7 +79,7 @@ def mcp_endpoint(ctx: Context) -> func.HttpResponse:
                              ctx.req.headers.get("mcp-protocol-version"))
     if outcome.body is None:
         return func.HttpResponse(status_code=202)
-    return func.HttpResponse(dumps(outcome.body), status_code=outcome.status, mimetype="application/json",
+    return func.HttpResponse(json_bytes(outcome.body), status_code=outcome.status, mimetype="application/json",
                              charset="utf-8")
 
 
