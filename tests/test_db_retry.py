@@ -240,3 +240,122 @@ def test_a_read_whose_connection_died_closes_without_connecting_again(monkeypatc
     monkeypatch.setattr(get_engine().pool, "_invoke_creator", refuse)
     session.close()
     assert attempts == []
+
+
+# --- reads on the driver path: built-once statements on the read's pooled DBAPI connection ----------
+
+def _probe_statement():
+    from sqlalchemy import literal, select
+
+    from shared.data.prepared import Prepared
+
+    return Prepared(select(literal(1).label("retry_probe")))
+
+
+def driver_probing_work(calls: list[int], probe=None):
+    probe = probe or _probe_statement()
+
+    def work(session):
+        calls.append(1)
+        assert session.prepared_target() is session  # no SQLAlchemy Connection made: the driver path
+        return probe.rows(session, {})[0][0]
+    return work
+
+
+@pytest.mark.parametrize("number", [40613, 10054])
+def test_a_transient_error_on_the_driver_path_is_retried(failing_execute, number):
+    failing_execute(driver_error(number), times=2)
+    calls: list[int] = []
+    assert run_unit_of_work(driver_probing_work(calls), base_delay=0, reads_only=True) == 1
+    assert len(calls) == 3
+
+
+def test_a_permanent_error_on_the_driver_path_is_raised_once_as_sqlalchemys(failing_execute):
+    failing_execute(driver_error(2627), times=1)
+    calls: list[int] = []
+    with pytest.raises(DBAPIError) as raised:
+        run_unit_of_work(driver_probing_work(calls), base_delay=0, reads_only=True)
+    assert len(calls) == 1 and "retry_probe" in raised.value.statement
+
+
+def test_a_read_whose_pooled_connection_died_is_retried_on_a_new_one():
+    """The driver under a read closed (the server went away): the error is seen as a disconnect, the
+    pooled connection is invalidated rather than handed to the next request, and the read is retried."""
+    probe, calls, seen = _probe_statement(), [], []
+
+    def work(session):
+        calls.append(1)
+        driver = session.driver()
+        seen.append(driver.dbapi_connection)
+        if len(calls) == 1:
+            driver.dbapi_connection.close()
+        return probe.rows(session, {})[0][0]
+
+    assert run_unit_of_work(work, base_delay=0, reads_only=True) == 1
+    assert len(calls) == 2 and seen[0] is not seen[1]
+    assert run_unit_of_work(driver_probing_work([]), base_delay=0, reads_only=True) == 1  # the pool is sound
+
+
+def test_the_driver_path_refuses_a_write_and_listeners_see_its_statements():
+    from sqlalchemy import event, update
+
+    from shared.data.models import User
+    from shared.data.prepared import Prepared
+
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    write = Prepared(update(User).where(User.id == 0).values(currency="EUR"))
+    event.listen(get_engine(), "before_cursor_execute", record)
+    try:
+        assert run_unit_of_work(driver_probing_work([]), base_delay=0, reads_only=True) == 1
+        with pytest.raises(RuntimeError, match="read-only unit of work tried to write"):
+            run_unit_of_work(lambda s: write.rows(s, {}), base_delay=0, reads_only=True)
+    finally:
+        event.remove(get_engine(), "before_cursor_execute", record)
+    assert any("retry_probe" in s for s in seen)
+    run_unit_of_work(lambda s: write.rows(s, {}))  # the same connections write in a write unit of work
+
+
+def test_a_read_returns_its_connection_to_the_pool_as_it_took_it():
+    """On PostgreSQL the driver is in autocommit only for the read; the connection goes back to the pool
+    out of it (the next write unit of work must get its transaction), and with no read-only mark."""
+    from shared.data.db import ReadSession
+
+    engine = get_engine()
+    session = ReadSession(engine)
+    driver = session.driver()
+    raw = driver.dbapi_connection
+    if engine.dialect.name == "postgresql":
+        assert raw.autocommit is True
+    assert _probe_statement().rows(session, {}) == [(1,)]
+    session.close()
+    if engine.dialect.name == "postgresql":
+        assert raw.autocommit is False
+    again = engine.raw_connection()
+    try:
+        assert "reads_only" not in again.info
+    finally:
+        again.close()
+
+
+def test_a_read_that_needs_a_connection_after_the_driver_path_keeps_one_pooled_connection():
+    """Built-once statements first, then ORM work: the Connection is made on the same pooled connection."""
+    from shared.data.db import ReadSession
+    from shared.data.models import User
+
+    engine = get_engine()
+    checked_out = engine.pool.checkedout()
+    session = ReadSession(engine)
+    try:
+        assert _probe_statement().rows(session, {}) == [(1,)]
+        assert session.query(User).filter(User.id == 0).count() == 0
+        assert session.connection().connection.dbapi_connection is session.driver().dbapi_connection
+        assert session.prepared_target() is session.connection()
+        assert _probe_statement().rows(session, {}) == [(1,)]
+        assert engine.pool.checkedout() == checked_out + 1
+    finally:
+        session.close()
+    assert engine.pool.checkedout() == checked_out

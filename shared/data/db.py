@@ -15,7 +15,7 @@ from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
@@ -195,25 +195,72 @@ class ReadSession:
 
     def __init__(self, engine: Engine):
         self._engine = engine
-        self._connection: Any = None
+        self.dialect = engine.dialect
+        self._driver: Any = None  # the pooled DBAPI connection (a PoolProxiedConnection)
+        self._connection: Any = None  # a SQLAlchemy Connection on it, made when asked for
         self._info: dict[str, Any] = {}
         self._session: Session | None = None
+        self._view: _DriverView | None = None
+
+    def driver(self) -> Any:
+        """The pooled DBAPI connection, checked out on first use: the built-once statements
+        (shared/data/prepared.py) run on it directly, without a SQLAlchemy `Connection` around it
+        (whose set-up, transaction marker and tear-down cost a one-row read about as much as its own
+        statement did). On PostgreSQL the driver is in autocommit for the read, and back out of it
+        before the connection returns to the pool."""
+        if self._driver is None:
+            try:
+                driver = self._engine.raw_connection()
+            except self.dialect.loaded_dbapi.Error as err:
+                # Raises the wrapped error, as Engine.connect() does: transient, so the read is retried.
+                Connection._handle_dbapi_exception_noconnection(err, self.dialect, self._engine)
+                raise
+            if self.dialect.name == "postgresql":
+                driver.dbapi_connection.autocommit = True
+            # The pooled connection's own dict, kept to clear in close(): after an invalidation,
+            # asking the connection for it would try to connect again just to answer.
+            self._info = driver.info
+            self._info["reads_only"] = True
+            self._driver = driver
+        return self._driver
+
+    def prepared_target(self) -> Any:
+        """What a built-once statement runs on: the `Connection` when one was made, else this session
+        (its `driver()`)."""
+        return self._connection if self._connection is not None else self
+
+    def listener_view(self) -> _DriverView:
+        """What the engine's statement listeners get as the connection on the driver path (its `info`)."""
+        if self._view is None:
+            self._view = _DriverView(self._info, self.dialect, self._engine)
+        return self._view
+
+    def driver_failed(self, exc: Exception, cursor: Any, statement: str, params: Any) -> None:
+        """Raise the driver's error as SQLAlchemy would on a Connection: wrapped in its DBAPIError
+        class, with the pooled connection invalidated when the error means it is gone (the retry rule
+        reads `connection_invalidated`)."""
+        from sqlalchemy.exc import DBAPIError as Wrapped
+
+        gone = self._driver is not None and self.dialect.is_disconnect(exc, self._driver.dbapi_connection, cursor)
+        if gone:
+            self._driver.invalidate(exc)
+        raise Wrapped.instance(statement, params, exc, self.dialect.loaded_dbapi.Error,
+                               hide_parameters=self._engine.hide_parameters, dialect=self.dialect,
+                               connection_invalidated=gone) from exc
 
     def connection(self, **_: Any) -> Any:
+        """A SQLAlchemy `Connection` on the read's pooled connection, for work beyond the built-once
+        statements (made once; it owns the pooled connection from then on)."""
         if self._connection is None:
-            conn = self._engine.connect()
-            if conn.dialect.name == "postgresql":
-                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-            else:  # SQLite: the connection's transaction begun here sends no BEGIN (see _configure_sqlite)
+            conn = Connection(self._engine, connection=self.driver())
+            if self.dialect.name != "postgresql":
+                # SQLite: the Connection's transaction begun here sends no BEGIN (see _configure_sqlite),
+                # so each statement runs on its own; PostgreSQL's driver is in autocommit already.
                 token = _NO_TRANSACTION.set(True)
                 try:
                     conn.begin()
                 finally:
                     _NO_TRANSACTION.reset(token)
-            # The pooled connection's own dict, kept to clear in close(): after an invalidation,
-            # `conn.info` would try to connect again just to answer.
-            self._info = conn.info
-            self._info["reads_only"] = True
             self._connection = conn
         return self._connection
 
@@ -237,10 +284,28 @@ class ReadSession:
             if self._session is not None:
                 self._session.close()
         finally:
-            if self._connection is not None:
+            driver, connection = self._driver, self._connection
+            self._session = self._connection = self._driver = self._view = None
+            if driver is not None:
                 self._info.pop("reads_only", None)
-                self._connection.close()
-            self._session = self._connection = None
+                if self.dialect.name == "postgresql" and driver.is_valid:
+                    try:
+                        driver.dbapi_connection.autocommit = False
+                    except Exception:  # a connection in an unknown state does not go back to the pool
+                        driver.invalidate()
+                if connection is not None:
+                    connection.close()  # returns the pooled connection it owns
+                else:
+                    driver.close()
+
+
+class _DriverView:
+    """The connection as the engine's `before_cursor_execute` listeners see it on a read's driver path."""
+
+    __slots__ = ("info", "dialect", "engine")
+
+    def __init__(self, info: dict[str, Any], dialect: Any, engine: Engine):
+        self.info, self.dialect, self.engine = info, dialect, engine
 
 
 _READ_SESSION_DIALECTS = frozenset({"postgresql", "sqlite"})

@@ -69,14 +69,14 @@ class Prepared:
             self._compiled[dialect] = found
         return found
 
-    def _fetch(self, conn: Connection, params: Mapping[str, Any]) -> tuple[list[Any], _Compiled]:
-        """The driver's rows as it gave them (no result processing), and the compiled form."""
+    def _fetch(self, conn: Any, params: Mapping[str, Any]) -> tuple[list[Any], _Compiled]:
+        """The driver's rows as it gave them (no result processing), and the compiled form. `conn`: a
+        `Connection`, or a read's session without one (shared/data/db.py's ReadSession: its pooled
+        DBAPI connection is used directly)."""
+        if not isinstance(conn, Connection):
+            return self._fetch_on_driver(conn, params)
         compiled = self._for(conn.dialect)
-        values = compiled.construct(params)
-        for key, process in compiled.binds:
-            if key in values:
-                values[key] = process(values[key])
-        args: Any = values if compiled.positional is None else tuple(values[k] for k in compiled.positional)
+        args = self._args(compiled, params)
         driver = conn.connection.dbapi_connection
         cursor = None
         try:
@@ -88,14 +88,7 @@ class Prepared:
                     listener(conn, cursor, compiled.sql, args, None, False)
             # The dialect's own hook, as SQLAlchemy calls it.
             conn.dialect.do_execute(cursor, compiled.sql, args, None)
-            # Whether rows come back is known from the statement (asking the cursor's description
-            # builds a column object per column on some drivers, on every call).
-            fetched = cursor.fetchall() if compiled.columns else []
-            if compiled.results is None:
-                compiled.results = tuple(
-                    (index, process) for index, (type_, described)
-                    in enumerate(zip(compiled.types, cursor.description, strict=True))
-                    if (process := type_._cached_result_processor(conn.dialect, described[1])) is not None)
+            fetched = self._rows_of(cursor, compiled, conn.dialect)
         except conn.dialect.loaded_dbapi.Error as exc:
             # Raises the wrapped DBAPIError, invalidating the connection when the error means it is gone.
             conn._handle_dbapi_exception(exc, compiled.sql, args, cursor, None)
@@ -105,9 +98,60 @@ class Prepared:
                 cursor.close()
         return fetched, compiled
 
+    def _fetch_on_driver(self, read: Any, params: Mapping[str, Any]) -> tuple[list[Any], _Compiled]:
+        """`_fetch` on a read session's pooled DBAPI connection: the same listeners, dialect hook and
+        error wrapping, without a `Connection` (shared/data/db.py's ReadSession.driver)."""
+        dialect = read.dialect
+        compiled = self._for(dialect)
+        args = self._args(compiled, params)
+        driver = read.driver()
+        cursor = None
+        try:
+            cursor = driver.dbapi_connection.cursor()
+            engine = read.get_bind()
+            if engine._has_events:
+                view = read.listener_view()
+                for listener in engine.dispatch.before_cursor_execute:
+                    listener(view, cursor, compiled.sql, args, None, False)
+            dialect.do_execute(cursor, compiled.sql, args, None)
+            fetched = self._rows_of(cursor, compiled, dialect)
+        except dialect.loaded_dbapi.Error as exc:
+            read.driver_failed(exc, cursor, compiled.sql, args)  # raises the wrapped DBAPIError
+            raise  # not reached
+        finally:
+            if cursor is not None:
+                try:
+                    cursor.close()
+                except dialect.loaded_dbapi.Error:  # the connection is gone: the error above says so
+                    pass
+        return fetched, compiled
+
+    @staticmethod
+    def _args(compiled: _Compiled, params: Mapping[str, Any]) -> Any:
+        values = compiled.construct(params)
+        for key, process in compiled.binds:
+            if key in values:
+                values[key] = process(values[key])
+        return values if compiled.positional is None else tuple(values[k] for k in compiled.positional)
+
+    @staticmethod
+    def _rows_of(cursor: Any, compiled: _Compiled, dialect: Dialect) -> list[Any]:
+        # Whether rows come back is known from the statement (asking the cursor's description
+        # builds a column object per column on some drivers, on every call).
+        if not compiled.columns:  # a statement that answers no rows (an UPDATE without RETURNING)
+            compiled.results = ()
+            return []
+        fetched = cursor.fetchall()
+        if compiled.results is None:
+            compiled.results = tuple(
+                (index, process) for index, (type_, described)
+                in enumerate(zip(compiled.types, cursor.description, strict=True))
+                if (process := type_._cached_result_processor(dialect, described[1])) is not None)
+        return fetched
+
     def rows(self, session: Session | Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """Every row, as tuples of Python values (after the columns' result processing)."""
-        fetched, compiled = self._fetch(session if isinstance(session, Connection) else session.connection(), params)
+        fetched, compiled = self._fetch(_target(session), params)
         processors = compiled.results
         if not processors:
             return [tuple(row) for row in fetched]
@@ -127,7 +171,7 @@ class Prepared:
         makes, once per dialect (the processors: SQLAlchemy's for each column, None where it has
         none). For rows turned straight from the driver's values into something else, such as an
         answer (shared/services/answer_rows.py), without building the processed row in between."""
-        conn = session if isinstance(session, Connection) else session.connection()
+        conn = _target(session)
         fetched, compiled = self._fetch(conn, params)
         mapper = compiled.mappers.get(factory)
         if mapper is None:
@@ -143,12 +187,21 @@ class Prepared:
 
     def named_rows(self, session: Session | Connection, params: Mapping[str, Any]) -> list[Any]:
         """Every row as a named tuple: `row.total` as on a SQLAlchemy Row."""
-        conn = session if isinstance(session, Connection) else session.connection()
+        conn = _target(session)
         compiled = self._for(conn.dialect)
         if compiled.row_type is None:
             compiled.row_type = namedtuple("Row", compiled.columns)  # noqa: PYI024 - built per statement
         make = compiled.row_type._make
         return [make(row) for row in self.rows(conn, params)]
+
+
+def _target(session: Any) -> Any:
+    """What a statement runs on: a Connection as it is, a read session's own target (its pooled
+    connection, or the Connection made on it), a Session's connection."""
+    if isinstance(session, Connection):
+        return session
+    target = getattr(session, "prepared_target", None)
+    return target() if target is not None else session.connection()
 
 
 _BUILT_ONCE: dict[int, tuple[ClauseElement, Prepared]] = {}
@@ -163,7 +216,7 @@ def run(session: Session | Connection, statement: ClauseElement, params: Mapping
     if kept is None or kept[0] is not statement:
         try:
             prepared: Prepared | None = Prepared(statement)
-            conn = session if isinstance(session, Connection) else session.connection()
+            conn = _target(session)
             prepared._for(conn.dialect)
         except ValueError:  # expanding or literal-execute parameters: rendered per call
             prepared = None

@@ -65,7 +65,7 @@ def unlink(session: Session, transaction_ids: list[int]) -> None:
 def of(session: Session, transaction_ids: list[int]) -> dict[int, list[str]]:
     """{transaction id: its tag names in the client's order} for a page of transactions."""
     out: dict[int, list[str]] = defaultdict(list)
-    dialect = session.connection().dialect.name
+    dialect = session.get_bind().dialect.name
     stmt = _names_of(dialect)
     for start in range(0, len(transaction_ids), 500):
         ids: Any = transaction_ids[start:start + 500]
