@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import assert_problem, make_user
-from tests.money.conftest import count_statements, new_transaction, ok
+from tests.money.conftest import count_statements, created, new_transaction, ok
 
 # Reads of every kind: one that carries the check in its statement (a transaction), lists (checked after
 # the handler), reports that read the caller's currency (checked on that first use), and reads that fail
@@ -116,3 +116,76 @@ def test_a_caller_without_categories_still_gets_the_monthly_report(api):
     assert ok(api.get("/api/categories"))["total"] == 0
     report = ok(api.get("/api/reports/monthly"))
     assert report["by_category"] == [] and report["budgets"] == []
+
+
+# --- a write that carries the check: creating a transaction (shared/services/callers.PendingWriter) ---------
+
+def _stored_transactions(user_id: int) -> int:
+    from sqlalchemy import func, select
+
+    from shared.data.db import new_session
+    from shared.data.models import Transaction
+
+    with new_session() as session:
+        return session.execute(select(func.count()).select_from(Transaction)
+                               .where(Transaction.user_id == user_id)).scalar_one()
+
+
+@pytest.mark.parametrize("revoke", list(_revocations()))
+def test_every_create_of_a_revoked_caller_is_401_and_writes_nothing(revoke, other_user):
+    """Whatever the body names (the caller's own rows, another user's, nothing, nonsense), a revoked
+    caller's create is a 401, never the create's 201, 422 or 404, and nothing is stored."""
+    from tests.money.conftest import new_account, new_category
+
+    user = make_user()
+    mine, food = new_account(user.client), new_category(user.client, "expense")
+    theirs = new_account(other_user.client)
+    user_id = user.client.get("/api/me").json()["id"]
+    today = "2026-01-05"
+    bodies = [
+        {"type": "expense", "amount": "1.00", "date": today, "account_id": mine["id"], "category_id": food["id"]},
+        {"type": "expense", "amount": "1.00", "date": today, "account_id": theirs["id"]},
+        {"type": "expense", "amount": "1.00", "date": today},  # names no row: the check runs on its own
+        {"type": "expense", "amount": "1.00", "date": today, "account_id": 999999999},
+        {"type": "transfer", "amount": "1.00", "date": today, "account_id": mine["id"]},  # 422 when allowed
+    ]
+    assert user.client.post("/api/transactions", json=bodies[0]).status == 201
+    stored = _stored_transactions(user_id)
+    _revocations()[revoke](user)
+    for body in bodies:
+        assert_problem(user.client.post("/api/transactions", json=body), 401)
+    keyed = user.client.post("/api/transactions", json=bodies[0], headers={"Idempotency-Key": "k-1"})
+    assert_problem(keyed, 401)
+    assert _stored_transactions(user_id) == (0 if revoke == "account deleted" else stored)
+
+
+def test_a_create_carries_the_check_on_its_reference_lookup(api):
+    """The caller's check (with whether they have an active rule) and the rows the body names are read
+    by one statement: no separate check, and no rules statement for a caller without rules."""
+    from tests.money.conftest import new_account, new_category
+
+    account, food = new_account(api), new_category(api, "expense")
+    body = {"type": "expense", "amount": "2.50", "date": "2026-01-05", "account_id": account["id"],
+            "category_id": food["id"]}
+    with count_statements() as counter:
+        made = api.post("/api/transactions", json=body)
+    assert made.status == 201, made
+    checks = [s for s in counter.statements if "auth_sessions" in s]
+    assert len(checks) == 1, counter.statements
+    assert "FROM accounts" in checks[0] and "FROM categories" in checks[0] and "rules" in checks[0]
+    assert not [s for s in counter.statements if "FROM rules" in s and "auth_sessions" not in s]
+    assert ok(api.get(f"/api/accounts/{account['id']}"))["balance"] == "-2.50"
+
+
+def test_a_carried_check_still_applies_the_callers_rules(api):
+    """has_rules comes from the carried check: a caller with an active rule has it applied on create."""
+    from tests.money.conftest import new_account, new_category
+
+    account, food = new_account(api), new_category(api, "expense")
+    rule = api.post("/api/rules", json={"name": "coffee", "conditions": [
+        {"field": "description", "op": "contains", "value": "coffee"}],
+        "actions": [{"set": "category_id", "value": food["id"]}]})
+    assert rule.status == 201, rule
+    made = created(api.post("/api/transactions", json={"type": "expense", "amount": "3.00", "date": "2026-01-05",
+                                                  "account_id": account["id"], "description": "Coffee bar"}))
+    assert made["category_id"] == food["id"]

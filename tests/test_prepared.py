@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import sqlglot
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.dialects import mssql, postgresql, sqlite
 from sqlalchemy.exc import CompileError, DBAPIError
@@ -122,14 +123,24 @@ def test_the_hot_prepared_statements_render_for_azure_sql():
     # The reads that carry the caller's check (shared/services/callers.py): outer joins onto the
     # caller's user and login-session rows, every value a bound parameter.
     from shared.services.reports import monthly_checked
-    from shared.services.transactions import _COUNT_ALL_CHECKED
+    from shared.services.transactions import _COUNT_ALL_CHECKED, _checked_facts_of
 
+    every_reference = (("account_id", Account), ("credit_card_id", CreditCard), ("income_source_id", IncomeSource),
+                       ("category_id", Category))
+    create_checks = (Prepared(_checked_facts_of(every_reference)),
+                     Prepared(_checked_facts_of((("account_id", Account),))))
     for statement in (Transactions()._one_answer_checked, Prepared(monthly_checked(True)),
-                      Prepared(monthly_checked(False)), _COUNT_ALL_CHECKED):
+                      Prepared(monthly_checked(False)), _COUNT_ALL_CHECKED, *create_checks):
         compiled = statement._for(dialect)
         assert compiled.sql.startswith("SELECT") and "users.id" in compiled.sql.split("FROM", 1)[0]
         assert "JOIN auth_sessions" in compiled.sql and "revoked_at IS NULL" in compiled.sql
         assert len(compiled.positional) == compiled.sql.count("?")
+    # A create's check rides on its references' lookup: the caller's row (with CASE WHEN EXISTS for
+    # their rules: T-SQL takes no bare EXISTS in a select list), then one part per row named.
+    for statement, parts in zip(create_checks, (5, 2), strict=True):
+        sql = statement._for(dialect).sql
+        assert sql.count("UNION ALL") == parts - 1 and "CASE WHEN (EXISTS" in sql
+        sqlglot.parse_one(sql.replace("?", "1"), read="tsql")
     # The unfiltered page with its tags: the page picked in a subquery (ORDER BY with OFFSET/FETCH on
     # SQL Server 2012 and later, as Azure SQL is), its tags outer-joined, every value bound.
     from shared.services.transactions import _unfiltered_page

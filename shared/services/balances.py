@@ -105,7 +105,10 @@ class Change:
             entry[1] += sign
         return self
 
-    def apply(self, session: Session, user_id: int) -> None:
+    def apply(self, session: Session, user_id: int, inserting: tuple[Any, dict[str, Any]] | None = None) -> Any:
+        """Move the balances and kept totals. `inserting`: (an INSERT built once, returning the new row's
+        id; its values) to run with the change, on PostgreSQL as part of the ledger's one statement (one
+        round trip for the row and its ledger); the new id is returned."""
         # Sorted, so two concurrent writes take row locks in the same order (no deadlock).
         moves = [(model, row_id, delta) for (model, row_id), delta
                  in sorted(self.balances.items(), key=lambda kv: (kv[0][0].__name__, kv[0][1])) if delta]
@@ -114,11 +117,13 @@ class Change:
         totals += [(DailyTotal, key, amount, count) for key, (amount, count) in sorted(self.daily.items())
                    if amount or count]
         if (moves or totals) and session.get_bind().dialect.name == "postgresql":
-            return _apply_in_one_statement(session, user_id, moves, totals)
+            return _apply_in_one_statement(session, user_id, moves, totals, inserting)
+        new_id = prepared.scalar(session, *inserting) if inserting is not None else None
         for model, row_id, delta in moves:
             move_balance(session, model, row_id, delta)
         for model, key, amount, count in totals:
             add_to_total(session, user_id, key, amount, count, model)
+        return new_id
 
 
 def move_balance(session: Session, model: type, row_id: int, delta: Decimal, field_name: str = "amount") -> None:
@@ -152,7 +157,8 @@ def _forget_balances(session: Session, moved: Iterable[tuple[type, int]]) -> Non
             session.expire(loaded, ["balance", "updated_at"])
 
 
-def _apply_in_one_statement(session: Session, user_id: int, moves: list, totals: list) -> None:
+def _apply_in_one_statement(session: Session, user_id: int, moves: list, totals: list,
+                            inserting: tuple[Any, dict[str, Any]] | None = None) -> Any:
     """PostgreSQL: every balance UPDATE and kept-total upsert of a write in one statement (data-
     modifying CTEs, read in the sorted order), one round trip instead of one per row; each part
     reports the rows it changed, so a refused one is still told apart. The totals travel as arrays
@@ -178,19 +184,39 @@ def _apply_in_one_statement(session: Session, user_id: int, moves: list, totals:
         params[f"{name}_count"] = mine[0][2] if single else [count for _, _, count in mine]
         expected.append(len(mine))
         shapes.append((model, single))
-    statement = _ledger_statement(tuple(model for model, _, _ in moves), tuple(shapes))
+    insert = None
+    if inserting is not None:
+        insert, values = inserting
+        params.update({f"{_NEW}{name}": value for name, value in values.items()})
+    statement = _ledger_statement(tuple(model for model, _, _ in moves), tuple(shapes), insert)
     changed = list(prepared.run(session, statement, params)[0])
+    new_id = changed.pop(0) if insert is not None else None
     if changed[:len(moves)] != expected[:len(moves)]:
         raise _past_balance_limit("amount")
     _forget_balances(session, [(model, row_id) for model, row_id, _ in moves])
     if changed[len(moves):] != expected[len(moves):]:
         raise _past_limit("monthly or daily total")
+    return new_id
+
+
+_NEW = "new_"  # the prefix of a row's values inserted by the ledger's statement (no clash with its own)
 
 
 @lru_cache(maxsize=64)
-def _ledger_statement(models: tuple[type, ...], totals: tuple[tuple[type, bool], ...]):
+def _inserted(insert: Any):
+    """`insert` (an INSERT of bound parameters named as its columns, RETURNING the new id) as a part of
+    the ledger's statement: its parameters renamed with the _NEW prefix."""
+    columns = [c.key for c in insert.table.columns if c.key != "id"]
+    return (insert.table.insert().values({name: bindparam(_NEW + name, type_=insert.table.c[name].type)
+                                          for name in columns})
+            .returning(insert.table.c.id).cte("inserted"))
+
+
+@lru_cache(maxsize=64)
+def _ledger_statement(models: tuple[type, ...], totals: tuple[tuple[type, bool], ...], new_row: Any = None):
     """The one statement for a shape of write (which balances, which kept totals, each of one row or
-    of several), built once with bound parameters: building it costs more CPU than running it."""
+    of several; with `new_row`, an INSERT, the new row too, its id first), built once with bound parameters:
+    building it costs more CPU than running it."""
     from sqlalchemy.dialects.postgresql import ARRAY, insert
 
     high, low = bindparam("high", type_=Money()), bindparam("low", type_=Money())
@@ -224,7 +250,11 @@ def _ledger_statement(models: tuple[type, ...], totals: tuple[tuple[type, bool],
             set_={"total": model.total + row.excluded.total, "count": model.count + row.excluded.count},
             where=(model.total + row.excluded.total).between(low, high),
         ).returning(model.id).cte(f"upsert_{name}"))
-    return select(*[select(sqlfunc.count()).select_from(part).scalar_subquery() for part in parts])
+    counts = [select(sqlfunc.count()).select_from(part).scalar_subquery() for part in parts]
+    if new_row is not None:
+        row = _inserted(new_row)
+        counts.insert(0, select(row.c.id).scalar_subquery())
+    return select(*counts)
 
 
 def _past_balance_limit(field_name: str) -> Invalid:

@@ -7,7 +7,8 @@ instead of costing a round trip of its own: the route gets a `PendingCaller`, wh
 and a statement built with `checked_from()` reads the caller's columns beside its rows (no row at all:
 the check failed). Whatever the route does, the check has run before its answer leaves
 (`PendingCaller.confirm`, called by the web edge after the handler, and before any error it raised
-is answered)."""
+is answered). Creating a transaction does the same on a write (`PendingWriter`): its references'
+lookup, the first statement it sends, carries the check, before anything is written."""
 from __future__ import annotations
 
 from typing import Any
@@ -46,7 +47,9 @@ CALLER_ROW = Prepared(select(*CALLER_COLUMNS).select_from(checked_from()).where(
 # skips reading the rules; shared/services/rules.py).
 # (CASE WHEN EXISTS: T-SQL takes no bare EXISTS in a select list.)
 _HAS_RULES = case((exists().where(Rule.user_id == USER_ID, Rule.active == true()), 1), else_=0)
-WRITER_ROW = Prepared(select(*CALLER_COLUMNS, _HAS_RULES).select_from(checked_from()).where(*CONDITIONS))
+# A write's caller columns: CALLER_COLUMNS and whether they have an active rule.
+WRITER_COLUMNS = (*CALLER_COLUMNS, _HAS_RULES.label("has_rules"))
+WRITER_ROW = Prepared(select(*WRITER_COLUMNS).select_from(checked_from()).where(*CONDITIONS))
 REVOKED = "The access token has been revoked."
 
 
@@ -102,6 +105,38 @@ class PendingCaller(Caller):
             raise AttributeError(name)
         self.confirm()  # the unset slots (currency, role, created_at) come here too
         if name in ("currency", "role", "created_at"):
+            return object.__getattribute__(self, name)
+        return super().__getattr__(name)
+
+
+class PendingWriter(PendingCaller):
+    """A login's caller on a write route whose first statement carries the check (creating a
+    transaction: the check rides on its references' lookup, shared/services/transactions.py): as a
+    `PendingCaller`, with `has_rules` read by the check as well (WRITER_COLUMNS). The route confirms
+    before its first write; the web edge confirms in any case before anything is answered, and a
+    failed check rolls the unit of work back (401)."""
+
+    __slots__ = ()
+
+    def __init__(self, session: Session, check: dict[str, Any]):
+        super().__init__(session, check)
+        del self.has_rules  # unknown until the check has run: reading it runs the check
+
+    def confirmed_by(self, row: tuple[Any, ...] | None) -> None:
+        """The WRITER_COLUMNS a checked statement read (None: it read no row, so the check failed)."""
+        if row is None:
+            raise Unauthenticated(REVOKED)
+        _, self.currency, self.role, self.created_at = row[:WIDTH]
+        self.has_rules = bool(row[WIDTH])
+        self.confirmed = True
+
+    def confirm(self) -> None:
+        if not self.confirmed:
+            self.confirmed_by(WRITER_ROW.first(self._session, self.check))
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "has_rules":
+            self.confirm()
             return object.__getattribute__(self, name)
         return super().__getattr__(name)
 

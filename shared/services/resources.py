@@ -57,6 +57,9 @@ class Resource(Generic[R]):
     references: ClassVar[dict[str, type[Base]]] = {}
     # POST honours Idempotency-Key (money must not double when a client or the host retries).
     idempotent_create: ClassVar[bool] = False
+    # The create's first statement carries the caller's check (its `create` confirms a
+    # shared.services.callers.PendingWriter before it writes anything).
+    create_carries_check: ClassVar[bool] = False
 
     # --- queries -------------------------------------------------------------------------------
     def owned(self, user: User) -> Select:
@@ -155,6 +158,11 @@ class Resource(Generic[R]):
     # --- hooks ---------------------------------------------------------------------------------
     def to_columns(self, values: dict[str, Any]) -> dict[str, Any]:
         return values
+
+    def create_answer(self, session: Session, user: User, data) -> Any:
+        """A create's answer (POST): the row `create` made, answered (a resource may answer without
+        building the ORM row, as transactions do)."""
+        return self.answers(session, user, [self.create(session, user, data)])[0]
 
     def new_row(self, user: User, values: dict[str, Any]) -> R:
         """The row a create inserts (override to set derived columns in the same INSERT)."""

@@ -21,6 +21,7 @@ from sqlalchemy import (
     or_,
     select,
     table,
+    type_coerce,
     union_all,
 )
 from sqlalchemy.engine import Row
@@ -151,6 +152,31 @@ def _facts_of(wanted: tuple[tuple[str, type], ...]):
     return parts[0] if len(parts) == 1 else union_all(*parts)
 
 
+class _NewRow:
+    """A transaction just written, read by attribute as its ORM row would be (its columns)."""
+
+    def __init__(self, columns: dict[str, Any]):
+        self.__dict__.update(columns)
+
+
+_CALLER_FIELD = ""  # the `field` of the caller's row in `_checked_facts_of`: no body field is named so
+
+
+@lru_cache(maxsize=64)
+def _checked_facts_of(wanted: tuple[tuple[str, type], ...]):
+    """`_facts_of` carrying a write's caller check (shared/services/callers.py): first the caller's row
+    (field "", then WRITER_COLUMNS; no such row when the check failed), then each named row's facts
+    with the caller's columns NULL. One round trip where the check and the lookup took two."""
+    writer = [c.label(f"caller_{c.name}") for c in callers.WRITER_COLUMNS]
+    caller = (select(literal(_CALLER_FIELD, Unicode()).label("field"), type_coerce(null(), Integer()).label("owner"),
+                     type_coerce(null(), Unicode()).label("fact"), *writer)
+              .select_from(callers.checked_from()).where(*callers.CONDITIONS))
+    blanks = [type_coerce(null(), c.type).label(c.name) for c in writer]
+    facts = _facts_of(wanted)
+    parts = list(facts.selects) if hasattr(facts, "selects") else [facts]
+    return union_all(caller, *(part.add_columns(*blanks) for part in parts))
+
+
 # Every column of a new transaction but its id, as bound parameters; the id comes back (RETURNING,
 # OUTPUT on Azure SQL).
 _INSERTED = tuple(c.key for c in Transaction.__table__.columns if c.key != "id")
@@ -226,6 +252,7 @@ class Transactions(Resource[Transaction]):
     create_schema, update_schema, out_schema = s.TransactionIn, s.TransactionPatch, s.TransactionOut
     list_query = s.TransactionQuery
     idempotent_create = True
+    create_carries_check = True  # check_references, its first statement, carries the caller's check
     references = {
         "account_id": Account,
         "to_account_id": Account,
@@ -360,9 +387,19 @@ class Transactions(Resource[Transaction]):
         one statement that also reads the currencies and the category's kind `validate_row` needs."""
         wanted = tuple((name, model) for name, model in (*self.references.items(), ("category_id", Category))
                        if values.get(name) is not None)
+        waiting = callers.pending(user)  # a create's caller: this lookup carries the check
         if not wanted:
+            if waiting is not None:
+                waiting.confirm()
             return
-        rows = prepared.run(session, _facts_of(wanted), {name: values[name] for name, _ in wanted})
+        params = {name: values[name] for name, _ in wanted}
+        if waiting is not None:
+            rows = prepared.run(session, _checked_facts_of(wanted), {**params, **waiting.check})
+            mine = next((row for row in rows if row[0] == _CALLER_FIELD), None)
+            waiting.confirmed_by(None if mine is None else mine[3:])  # no caller row: the check failed (401)
+            rows = [row[:3] for row in rows if row[0] != _CALLER_FIELD]
+        else:
+            rows = prepared.run(session, _facts_of(wanted), params)
         models = dict(wanted)
         facts = session.info.setdefault(_FACTS, {})
         for name, owner, fact in rows:
@@ -378,22 +415,6 @@ class Transactions(Resource[Transaction]):
             return False, None
         owner, fact = known
         return True, (fact if owner == user.id else None)
-
-    def _insert(self, session: Session, row: Transaction) -> Transaction:
-        """INSERT the new row as one Prepared statement (the ORM's flush costs several times the round
-        trip), then attach it to the session as the persistent row it now is: later changes to it
-        (a posting's recurring_id, say) flush as UPDATEs as usual."""
-        now = utcnow()
-        row.created_at = row.updated_at = now
-        values = {name: getattr(row, name) for name in _INSERTED}
-        if values["currency"] is None:
-            values["currency"] = row.currency = Transaction.__table__.c.currency.default.arg
-        row.id = prepared.scalar(session, _INSERT, values)
-        for name, value in values.items():  # every column set: none is left expired (a SELECT on first read)
-            setattr(row, name, value)
-        make_transient_to_detached(row)
-        session.add(row)
-        return row
 
     def holder_currency(self, session: Session, user: User, model, holder_id: int) -> str | None:
         found, currency = self._known(session, user, model, holder_id)
@@ -414,19 +435,48 @@ class Transactions(Resource[Transaction]):
     def to_columns(self, values: dict[str, Any]) -> dict[str, Any]:
         return {name: value for name, value in values.items() if name != "tags"}  # tags live in their own table
 
-    def create(self, session: Session, user: User, data) -> Transaction:
+    def _checked_values(self, session: Session, user: User, data) -> dict[str, Any]:
+        """A new transaction's values, its references checked, the caller's rules applied, validated."""
         values = dict(data)
         self.check_references(session, user, values)
         # The caller's rules fill in what the client did not send (category, payee, description, tags).
         apply_rules(session, user, values, data.model_fields_set)
         self.validate_row(session, user, values, None)
-        row = self._insert(session, self.new_row(user, values))
+        return values
+
+    def _write_new(self, session: Session, user: User, values: dict[str, Any]) -> dict[str, Any]:
+        """INSERT the new row and apply its ledger change, in one statement on PostgreSQL (each a built-
+        once Prepared one elsewhere: the ORM's flush costs several times the round trip). Its columns,
+        the new id among them."""
+        columns = dict.fromkeys(_INSERTED)
+        columns.update(self.to_columns(values), user_id=user.id)
+        if columns["currency"] is None:  # the column's default, as the INSERT would store it
+            columns["currency"] = Transaction.__table__.c.currency.default.arg
+        columns["created_at"] = columns["updated_at"] = utcnow()
+        change = balances.Change().add(self.current_values(_NewRow(columns)))
+        columns["id"] = change.apply(session, user.id, inserting=(_INSERT, columns))
         if values.get("tags"):
-            tags.link(session, user.id, {row.id: values["tags"]})
-        else:
-            row.known_untagged = True  # its answer needs no tag query
-        balances.apply_change(session, user.id, None, self.current_values(row))
+            tags.link(session, user.id, {columns["id"]: values["tags"]})
+        return columns
+
+    def create(self, session: Session, user: User, data) -> Transaction:
+        """The new transaction as a persistent ORM row of the session: later changes to it (a posting's
+        recurring_id, say) flush as UPDATEs as usual."""
+        values = self._checked_values(session, user, data)
+        columns = self._write_new(session, user, values)
+        row = Transaction(**columns)  # every column set: none is left expired (a SELECT on first read)
+        make_transient_to_detached(row)
+        session.add(row)
+        row.known_untagged = not values.get("tags")  # its answer needs no tag query
         return row
+
+    def create_answer(self, session: Session, user: User, data) -> dict[str, Any]:
+        """POST /api/transactions: the same checks and writes as `create`, answered from the columns
+        written, with no ORM row built, attached and flushed for an answer that only reads it."""
+        values = self._checked_values(session, user, data)
+        row = _NewRow(self._write_new(session, user, values))
+        row.known_untagged = not values.get("tags")
+        return self.answers(session, user, [row])[0]
 
     def update(self, session: Session, user: User, row: Transaction, changes: dict[str, Any]) -> Transaction:
         before = self.current_values(row)

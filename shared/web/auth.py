@@ -18,7 +18,7 @@ from shared.data.config import get_settings
 from shared.data.models import AuthSession, User
 from shared.errors import Forbidden
 from shared.services import access_tokens
-from shared.services.callers import REVOKED, WIDTH, WRITER_ROW, Caller, PendingCaller
+from shared.services.callers import REVOKED, WIDTH, WRITER_ROW, Caller, PendingCaller, PendingWriter
 from shared.services.credentials import decode_access_token, unauthorized
 from shared.web.http import handler
 
@@ -65,11 +65,13 @@ def _claims(token: str) -> dict[str, Any]:
     return claims
 
 
-def current_user(req: func.HttpRequest, session: Session, scope: str | None = None) -> User | Caller:
+def current_user(req: func.HttpRequest, session: Session, scope: str | None = None,
+                 carried: bool = False) -> User | Caller:
     """The user behind the bearer token: its login session still open, its token version current.
 
     `scope` is what the route needs from a personal access token (None: by the method). The identity
-    routes, which change the user's row, get the ORM `User`; the other writes a `Caller`; reads a
+    routes, which change the user's row, get the ORM `User`; the other writes a `Caller` (a
+    `PendingWriter` where the route's first statement carries the check: `carried`); reads a
     `PendingCaller`, checked by their first statement or before their answer leaves."""
     token = bearer_token(req)
     if access_tokens.is_personal_token(token):
@@ -82,6 +84,8 @@ def current_user(req: func.HttpRequest, session: Session, scope: str | None = No
         # A read: the check rides on the route's first statement where that statement carries it,
         # else it runs on first use of the caller; either way before the answer leaves (PendingCaller).
         return PendingCaller(session, params)
+    elif carried:
+        return PendingWriter(session, params)
     else:
         # Four columns and whether they have an active rule, no ORM object (shared/services/callers.py).
         row = WRITER_ROW.first(session, params)
@@ -114,16 +118,18 @@ def granted_scopes(user: User | Caller) -> frozenset[str]:
     return user.token_scopes if user.token_scopes is not None else frozenset({READ, WRITE, IDENTITY})
 
 
-def authenticated(fn=None, *, scope: str | None = None, **options):
+def authenticated(fn=None, *, scope: str | None = None, carried_check: bool = False, **options):
     """Protect a handler: it runs only with a valid access token and receives `ctx.user`.
 
     `scope` declares what a personal access token needs here ("read", "write" or "identity"; by default
-    read for GET and write for every other method). Takes the same options as `shared.web.http.handler`
-    (body, query, response, status, ...).
+    read for GET and write for every other method). `carried_check`: a write whose handler's first
+    statement carries the caller's check (it gets a `PendingWriter`). Takes the same options as
+    `shared.web.http.handler` (body, query, response, status, ...).
     """
     if fn is None:
-        return lambda f: authenticated(f, scope=scope, **options)
-    return handler(fn, authenticate=partial(current_user, scope=scope), scope=scope, **options)
+        return lambda f: authenticated(f, scope=scope, carried_check=carried_check, **options)
+    return handler(fn, authenticate=partial(current_user, scope=scope, carried=carried_check), scope=scope,
+                   **options)
 
 
 def client_address(req: func.HttpRequest) -> str:

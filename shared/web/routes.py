@@ -32,8 +32,7 @@ def resource_handlers(resource: Resource, path: str, *, prefix: str | None = Non
         return page_of(resource.answers(ctx.session, ctx.user, rows), ctx.params.page, ctx.params.page_size, total)
 
     def create_row(ctx: Context):
-        row = resource.create(ctx.session, ctx.user, ctx.data)
-        return resource.answers(ctx.session, ctx.user, [row])[0]
+        return resource.create_answer(ctx.session, ctx.user, ctx.data)
 
     def get_row(ctx: Context):
         return resource.answer_one(ctx.session, ctx.user, ctx.route_int())
@@ -59,7 +58,8 @@ def resource_handlers(resource: Resource, path: str, *, prefix: str | None = Non
         "list": (list_rows, dict(query=resource.list_query, response=ListOf(resource.out_schema)),
                  f"List your {nouns}, a page at a time."),
         "create": (create_row, dict(body=resource.create_schema, response=resource.out_schema, status=201,
-                                    extra_statuses=conflict_statuses, **create_options),
+                                    extra_statuses=conflict_statuses, carried_check=resource.create_carries_check,
+                                    **create_options),
                    f"Create {a_noun}." + _kinds(resource.create_schema)),
         "get": (get_row, dict(response=resource.out_schema), f"One of your {nouns}."),
         "update": (patch_row, dict(body=resource.update_schema, response=resource.out_schema,

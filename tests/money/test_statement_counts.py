@@ -179,3 +179,18 @@ def test_a_create_checks_every_row_it_names_in_one_statement(api, other_user):
         answer = api.post("/api/transactions", json={"type": "expense", "amount": "1.00", "date": "2026-01-05",
                                                     field: value})
         assert_problem(answer, 422, field)
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="a row and its ledger in one statement: PostgreSQL only")
+def test_a_create_on_postgresql_is_two_statements(api):
+    """The caller's check riding on the lookup of the rows named, then the new row with its ledger (the
+    balance and the kept totals) in one statement: two round trips besides BEGIN and COMMIT."""
+    account, food = new_account(api), new_category(api, "expense")
+    with count_statements() as counter:
+        made = new_transaction(api, account_id=account["id"], category_id=food["id"], amount="4.25")
+    assert len(counter.statements) == 2, counter.statements
+    check, write = counter.statements
+    assert "auth_sessions" in check and "FROM accounts" in check and "FROM categories" in check
+    assert "INSERT INTO transactions" in write and "UPDATE accounts" in write and "monthly_totals" in write
+    assert ok(api.get(f"/api/transactions/{made['id']}"))["amount"] == "4.25"
+    assert ok(api.get(f"/api/accounts/{account['id']}"))["balance"] == "-4.25"

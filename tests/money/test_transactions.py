@@ -375,3 +375,23 @@ def test_a_balance_that_would_pass_the_balance_limit_is_422_and_changes_nothing(
     assert ok(api.get("/api/transactions"))["total"] == 0
     new_transaction(api, type="income", amount="0.99", account_id=account["id"])
     assert fetch(api, f"/api/accounts/{account['id']}")["balance"] == "999999999999.99"
+
+
+@pytest.mark.parametrize("tagged", [False, True])
+def test_a_create_answers_what_a_get_of_it_answers(api, tagged):
+    """POST answers from the columns it wrote (no ORM row): the same answer, field for field, as the
+    row read back; and the ledger moved once."""
+    from tests.money.conftest import new_account, new_category
+
+    account, food = new_account(api), new_category(api, "expense")
+    body = {"type": "expense", "amount": "19.99", "date": "2026-02-03", "account_id": account["id"],
+            "category_id": food["id"], "description": "Groceries ☕", "payee": "Corner shop"}
+    if tagged:
+        body["tags"] = ["weekly", "food"]
+    made = api.post("/api/transactions", json=body)
+    assert made.status == 201, made
+    answer = made.json()
+    assert answer == api.get(f"/api/transactions/{answer['id']}").json()
+    assert answer["tags"] == (["weekly", "food"] if tagged else [])
+    assert answer["currency"] == account["currency"] and answer["amount"] == "19.99"
+    assert api.get(f"/api/accounts/{account['id']}").json()["balance"] == "-19.99"
