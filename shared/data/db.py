@@ -14,13 +14,14 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.data.config import get_settings
+from shared.data.prepared import Prepared
 from shared.data.urls import normalize as normalize_database_url
 
 log = logging.getLogger(__name__)
@@ -91,8 +92,13 @@ def _configure_sqlite(engine: Engine) -> None:
         if _NO_TRANSACTION.get():  # a read (ReadSession): each statement on its own
             return
         # Take the write lock up front: a deferred transaction that later writes can fail with
-        # "database is locked" without waiting, which would turn concurrency into errors.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # "database is locked" without waiting, which would turn concurrency into errors. Sent as a
+        # built-once statement (listeners, the dialect's hook and error wrapping as exec_driver_sql's,
+        # without an execution context built for one fixed word).
+        _BEGIN_IMMEDIATE.rows(conn, {})
+
+
+_BEGIN_IMMEDIATE = Prepared(text("BEGIN IMMEDIATE"))
 
 
 def _unicode_lower(value):
