@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.util import identity_key as orm_identity_key
 
 from shared.data.config import get_settings
 from shared.data.prepared import Prepared
@@ -90,6 +91,8 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         if _NO_TRANSACTION.get():  # a read (ReadSession): each statement on its own
+            return
+        if conn.info.pop("began", False):  # a WriteSession's driver path sent it already
             return
         # Take the write lock up front: a deferred transaction that later writes can fail with
         # "database is locked" without waiting, which would turn concurrency into errors. Sent as a
@@ -214,21 +217,28 @@ class ReadSession:
         (whose set-up, transaction marker and tear-down cost a one-row read about as much as its own
         statement did). On PostgreSQL the driver is in autocommit for the read, and back out of it
         before the connection returns to the pool."""
+        return self._checkout()
+
+    def _checkout(self) -> Any:
         if self._driver is None:
             try:
                 driver = self._engine.raw_connection()
             except self.dialect.loaded_dbapi.Error as err:
-                # Raises the wrapped error, as Engine.connect() does: transient, so the read is retried.
+                # Raises the wrapped error, as Engine.connect() does: transient, so the work is retried.
                 Connection._handle_dbapi_exception_noconnection(err, self.dialect, self._engine)
                 raise
-            if self.dialect.name == "postgresql":
-                driver.dbapi_connection.autocommit = True
             # The pooled connection's own dict, kept to clear in close(): after an invalidation,
             # asking the connection for it would try to connect again just to answer.
             self._info = driver.info
-            self._info["reads_only"] = True
             self._driver = driver
+            self._checked_out(driver)
         return self._driver
+
+    def _checked_out(self, driver: Any) -> None:
+        """A read's set-up of the pooled connection (undone by `_before_return`)."""
+        if self.dialect.name == "postgresql":
+            driver.dbapi_connection.autocommit = True
+        self._info["reads_only"] = True
 
     def prepared_target(self) -> Any:
         """What a built-once statement runs on: the `Connection` when one was made, else this session
@@ -293,16 +303,124 @@ class ReadSession:
             driver, connection = self._driver, self._connection
             self._session = self._connection = self._driver = self._view = None
             if driver is not None:
-                self._info.pop("reads_only", None)
-                if self.dialect.name == "postgresql" and driver.is_valid:
-                    try:
-                        driver.dbapi_connection.autocommit = False
-                    except Exception:  # a connection in an unknown state does not go back to the pool
-                        driver.invalidate()
+                self._before_return(driver)
                 if connection is not None:
-                    connection.close()  # returns the pooled connection it owns
+                    connection.close()  # returns the pooled connection it owns (rolled back if still open)
                 else:
-                    driver.close()
+                    driver.close()  # back to the pool, which rolls back what is still open
+
+    def _before_return(self, driver: Any) -> None:
+        """Undo what this read did to the pooled connection: its read-only mark, PostgreSQL's autocommit."""
+        self._info.pop("reads_only", None)
+        if self.dialect.name == "postgresql" and driver.is_valid:
+            try:
+                driver.dbapi_connection.autocommit = False
+            except Exception:  # a connection in an unknown state does not go back to the pool
+                driver.invalidate()
+
+
+class WriteSession(ReadSession):
+    """A write unit of work's session on PostgreSQL and SQLite: one transaction on the pooled
+    connection. The built-once statements (shared/data/prepared.py) run on the driver itself, and an
+    ORM `Session` is made (on a `Connection` over the same pooled connection, in the same transaction)
+    only when the work asks for more: a create that only runs built-once statements never pays for the
+    Session's set-up, its transaction state machine, its flush and its tear-down.
+
+    The transaction: on SQLite the driver path sends BEGIN IMMEDIATE before its first statement (the
+    write lock up front, as every write unit of work takes it); on PostgreSQL the driver begins it
+    itself. A `Connection` made later joins it (no second BEGIN), and an ORM Session on that Connection
+    joins the Connection's. `commit()` and `rollback()` end all three layers together; after either,
+    the next statement begins a new transaction as the first did."""
+
+    def __init__(self, engine: Engine):
+        super().__init__(engine)
+        self.info: dict[str, Any] = {}  # the unit of work's own notes (as Session.info)
+        self._began = False  # the transaction is open on the driver path
+
+    def _checked_out(self, driver: Any) -> None:
+        pass  # as the pool gives it: in the driver's own transaction mode
+
+    def driver(self) -> Any:
+        """The pooled DBAPI connection, in this unit of work's transaction."""
+        driver = self._checkout()
+        if not self._began:
+            self._began = True
+            if self.dialect.name == "sqlite":
+                try:
+                    _BEGIN_IMMEDIATE.rows(self, {})
+                except BaseException:
+                    self._began = False
+                    raise
+        return driver
+
+    def prepared_target(self) -> Any:
+        if self._session is not None:
+            return self._session.connection()  # the Session's transaction (begun again after a rollback)
+        if self._connection is not None:
+            self._connection_in_transaction()
+            return self._connection
+        return self
+
+    def _connection_in_transaction(self) -> None:
+        conn = self._connection
+        if not conn.in_transaction():
+            if self._began:
+                self._info["began"] = True  # SQLite: the driver sent BEGIN IMMEDIATE already (_on_begin)
+            conn.begin()
+            self._began = True
+
+    def connection(self, **_: Any) -> Any:
+        """A SQLAlchemy `Connection` on the unit of work's pooled connection, in its transaction."""
+        if self._connection is None:
+            self._connection = Connection(self._engine, connection=self._checkout())
+        self._connection_in_transaction()
+        return self._connection
+
+    def _orm(self) -> Session:
+        if self._session is None:
+            # The Connection's transaction is the unit of work's: the Session joins it, and a rollback
+            # in the Session rolls it back (commit() below commits it).
+            self._session = Session(bind=self.connection(), expire_on_commit=False,
+                                    join_transaction_mode="rollback_only")
+        return self._session
+
+    @property
+    def identity_map(self) -> Any:
+        """The ORM rows loaded (none until an ORM Session is made)."""
+        return self._session.identity_map if self._session is not None else {}
+
+    def identity_key(self, *args: Any, **kwargs: Any) -> Any:
+        return orm_identity_key(*args, **kwargs)
+
+    def _driver_end(self, end: Callable[[Any], None]) -> None:
+        if self._driver is not None and self._driver.is_valid:
+            try:
+                end(self._driver.dbapi_connection)
+            except self.dialect.loaded_dbapi.Error as exc:  # no statement: the commit itself failed
+                self.driver_failed(exc, None, None, None)
+
+    def commit(self) -> None:
+        self._end(commit=True)
+
+    def rollback(self) -> None:
+        self._end(commit=False)
+
+    def _end(self, *, commit: bool) -> None:
+        """Commit or roll back every layer: the Session (a commit flushes; the transaction is the
+        Connection's), the Connection, and what the driver path began (a no-op when nothing is open)."""
+        try:
+            if self._session is not None:
+                (self._session.commit if commit else self._session.rollback)()
+            if self._connection is not None and self._connection.in_transaction():
+                (self._connection.commit if commit else self._connection.rollback)()
+            self._driver_end(self.dialect.do_commit if commit else self.dialect.do_rollback)
+        finally:
+            self._began = False
+            self._info.pop("began", None)
+
+    def _before_return(self, driver: Any) -> None:
+        self._began = False
+        self._info.pop("began", None)
 
 
 class _DriverView:
@@ -322,11 +440,13 @@ def run_unit_of_work(work: Callable[[Session], T], *, attempts: int = 4, base_de
     """Run `work` in one session and commit; retry transient failures that happened before COMMIT.
     `reads_only`: the work only reads (a GET), so PostgreSQL and SQLite run it without a transaction,
     on a `ReadSession`."""
-    if reads_only and get_engine().dialect.name in _READ_SESSION_DIALECTS:
+    engine = get_engine()
+    pooled = engine.dialect.name in _READ_SESSION_DIALECTS
+    if reads_only and pooled:
         return _run_reads(work, attempts, base_delay)
     for attempt in range(1, attempts + 1):
         committing = False
-        session = _open_session(attempt, attempts, base_delay)
+        session = WriteSession(engine) if pooled else _open_session(attempt, attempts, base_delay)
         if session is None:
             continue
         try:
