@@ -71,8 +71,8 @@ class Prepared:
 
     def _fetch(self, conn: Any, params: Mapping[str, Any]) -> tuple[list[Any], _Compiled]:
         """The driver's rows as it gave them (no result processing), and the compiled form. `conn`: a
-        `Connection`, or a read's session without one (shared/data/db.py's ReadSession: its pooled
-        DBAPI connection is used directly)."""
+        `Connection`, or a unit of work's session without one (shared/data/db.py's ReadSession or
+        WriteSession: its pooled DBAPI connection is used directly)."""
         if not isinstance(conn, Connection):
             return self._fetch_on_driver(conn, params)
         compiled = self._for(conn.dialect)
@@ -99,8 +99,9 @@ class Prepared:
         return fetched, compiled
 
     def _fetch_on_driver(self, read: Any, params: Mapping[str, Any]) -> tuple[list[Any], _Compiled]:
-        """`_fetch` on a read session's pooled DBAPI connection: the same listeners, dialect hook and
-        error wrapping, without a `Connection` (shared/data/db.py's ReadSession.driver)."""
+        """`_fetch` on a unit of work's pooled DBAPI connection: the same listeners, dialect hook and
+        error wrapping, without a `Connection` (shared/data/db.py's ReadSession.driver and
+        WriteSession.driver, the latter in the unit of work's transaction)."""
         dialect = read.dialect
         compiled = self._for(dialect)
         args = self._args(compiled, params)
@@ -196,8 +197,8 @@ class Prepared:
 
 
 def _target(session: Any) -> Any:
-    """What a statement runs on: a Connection as it is, a read session's own target (its pooled
-    connection, or the Connection made on it), a Session's connection."""
+    """What a statement runs on: a Connection as it is, a ReadSession's or WriteSession's own target
+    (its pooled connection, or the Connection made on it), a Session's connection."""
     if isinstance(session, Connection):
         return session
     target = getattr(session, "prepared_target", None)

@@ -188,7 +188,8 @@ def _apply_in_one_statement(session: Session, user_id: int, moves: list, totals:
     if inserting is not None:
         insert, values = inserting
         params.update({f"{_NEW}{name}": value for name, value in values.items()})
-    statement = _ledger_statement(tuple(model for model, _, _ in moves), tuple(shapes), insert)
+    statement = _ledger_statement(tuple(model for model, _, _ in moves), tuple(shapes),
+                                  None if insert is None else insert.table)
     changed = list(prepared.run(session, statement, params)[0])
     new_id = changed.pop(0) if insert is not None else None
     if changed[:len(moves)] != expected[:len(moves)]:
@@ -203,20 +204,19 @@ _NEW = "new_"  # the prefix of a row's values inserted by the ledger's statement
 
 
 @lru_cache(maxsize=64)
-def _inserted(insert: Any):
-    """`insert` (an INSERT of bound parameters named as its columns, RETURNING the new id) as a part of
-    the ledger's statement: its parameters renamed with the _NEW prefix."""
-    columns = [c.key for c in insert.table.columns if c.key != "id"]
-    return (insert.table.insert().values({name: bindparam(_NEW + name, type_=insert.table.c[name].type)
-                                          for name in columns})
-            .returning(insert.table.c.id).cte("inserted"))
+def _inserted(table: Any):
+    """A new row of `table` (every column but its id, each a bound parameter named with the _NEW
+    prefix), RETURNING its id: a part of the ledger's statement."""
+    columns = [c.key for c in table.columns if c.key != "id"]
+    return (table.insert().values({name: bindparam(_NEW + name, type_=table.c[name].type) for name in columns})
+            .returning(table.c.id).cte("inserted"))
 
 
 @lru_cache(maxsize=64)
 def _ledger_statement(models: tuple[type, ...], totals: tuple[tuple[type, bool], ...], new_row: Any = None):
     """The one statement for a shape of write (which balances, which kept totals, each of one row or
-    of several; with `new_row`, an INSERT, the new row too, its id first), built once with bound parameters:
-    building it costs more CPU than running it."""
+    of several; with `new_row`, a table, a new row of it too, its id first), built once with bound
+    parameters: building it costs more CPU than running it."""
     from sqlalchemy.dialects.postgresql import ARRAY, insert
 
     high, low = bindparam("high", type_=Money()), bindparam("low", type_=Money())
