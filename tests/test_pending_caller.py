@@ -150,12 +150,17 @@ def test_every_create_of_a_revoked_caller_is_401_and_writes_nothing(revoke, othe
         {"type": "transfer", "amount": "1.00", "date": today, "account_id": mine["id"]},  # 422 when allowed
     ]
     assert user.client.post("/api/transactions", json=bodies[0]).status == 201
+    # A key used before the revocation: its stored answer is found before the check runs, and must
+    # still not be replayed to the revoked caller.
+    used = user.client.post("/api/transactions", json=bodies[0], headers={"Idempotency-Key": "k-used"})
+    assert used.status == 201, used
     stored = _stored_transactions(user_id)
     _revocations()[revoke](user)
     for body in bodies:
         assert_problem(user.client.post("/api/transactions", json=body), 401)
-    keyed = user.client.post("/api/transactions", json=bodies[0], headers={"Idempotency-Key": "k-1"})
-    assert_problem(keyed, 401)
+    for key in ("k-1", "k-used"):
+        keyed = user.client.post("/api/transactions", json=bodies[0], headers={"Idempotency-Key": key})
+        assert_problem(keyed, 401)
     assert _stored_transactions(user_id) == (0 if revoke == "account deleted" else stored)
 
 
