@@ -219,6 +219,13 @@ class ReadSession:
         before the connection returns to the pool."""
         return self._checkout()
 
+    def driver_for(self, statement: Any, last_write: bool = False) -> Any:
+        """The pooled DBAPI connection for one built-once statement (`statement`: its `Prepared`)."""
+        return self._checkout()
+
+    def statement_done(self) -> None:
+        """A built-once statement sent on the driver path has answered (see WriteSession)."""
+
     def _checkout(self) -> Any:
         if self._driver is None:
             try:
@@ -327,31 +334,87 @@ class WriteSession(ReadSession):
     Session's set-up, its transaction state machine, its flush and its tear-down.
 
     The transaction: on SQLite the driver path sends BEGIN IMMEDIATE before its first statement (the
-    write lock up front, as every write unit of work takes it); on PostgreSQL the driver begins it
-    itself. A `Connection` made later joins it (no second BEGIN), and an ORM Session on that Connection
-    joins the Connection's. `commit()` and `rollback()` end all three layers together; after either,
-    the next statement begins a new transaction as the first did."""
+    write lock up front, as every write unit of work takes it). On PostgreSQL the connection stays in
+    autocommit until the work first needs the transaction: the plain reads before it (`plain_read`,
+    each its own snapshot at READ COMMITTED, inside a transaction or out of one) cost no BEGIN; the
+    first write or row lock, or a `Connection` asked for, begins it (the driver sends BEGIN with that
+    statement). And a statement that is the unit of work's only write (`last_write`, nothing begun,
+    none to follow by `WRITES_FOLLOW`) is sent alone and committed as it runs: one round trip where
+    BEGIN, the statement and COMMIT were three. Such a statement must be all or nothing on its own
+    (the ledger's refuses in SQL); after it the unit of work may still read, but any write raises
+    (it could not be part of the same transaction). A lost connection during it leaves its outcome
+    unknown, as a failed COMMIT does (`outcome_unknown`).
+
+    A `Connection` made later joins the transaction (no second BEGIN), and an ORM Session on that
+    Connection joins the Connection's. `commit()` and `rollback()` end all three layers together;
+    after either, the next statement begins a new transaction as the first did."""
 
     def __init__(self, engine: Engine):
         super().__init__(engine)
         self.info: dict[str, Any] = {}  # the unit of work's own notes (as Session.info)
         self._began = False  # the transaction is open on the driver path
+        self._lazy = engine.dialect.name == "postgresql"  # reads before the transaction run in autocommit
+        self._autocommit = False  # the driver is in autocommit now (PostgreSQL, nothing begun)
+        self._alone: str | None = None  # the self-committing statement: "sent", then "committed"
 
     def _checked_out(self, driver: Any) -> None:
-        pass  # as the pool gives it: in the driver's own transaction mode
+        if self._lazy:
+            self._set_autocommit(driver, True)  # until the work needs its transaction
+
+    def _set_autocommit(self, driver: Any, on: bool) -> None:
+        try:
+            driver.dbapi_connection.autocommit = on
+        except Exception:  # a connection in an unknown state does not go back to the pool
+            driver.invalidate()
+            raise
+        self._autocommit = on
 
     def driver(self) -> Any:
         """The pooled DBAPI connection, in this unit of work's transaction."""
         driver = self._checkout()
         if not self._began:
+            self._refuse_after_alone()
             self._began = True
-            if self.dialect.name == "sqlite":
+            if self._autocommit:
+                self._set_autocommit(driver, False)  # the driver sends BEGIN with the next statement
+            elif self.dialect.name == "sqlite":
                 try:
                     _BEGIN_IMMEDIATE.rows(self, {})
                 except BaseException:
                     self._began = False
                     raise
         return driver
+
+    def driver_for(self, statement: Any, last_write: bool = False) -> Any:
+        """The pooled DBAPI connection for one built-once statement: in the transaction, except on
+        PostgreSQL before it has begun, for a plain read (autocommit) or the unit of work's only write
+        (sent alone: it commits as it runs)."""
+        self._checkout()
+        if not self._autocommit:
+            return self.driver()
+        if statement.reads:
+            return self._checkout()
+        if last_write and not self.info.get(WRITES_FOLLOW):
+            self._refuse_after_alone()
+            driver = self._checkout()
+            self._alone = "sent"
+            return driver
+        return self.driver()
+
+    def _refuse_after_alone(self) -> None:
+        if self._alone is not None:
+            raise RuntimeError("a write after the unit of work's last write, which committed as it ran")
+
+    def statement_done(self) -> None:
+        """The built-once statement just sent has answered (the driver path calls this)."""
+        if self._alone == "sent":
+            self._alone = "committed"
+
+    def outcome_unknown(self, exc: DBAPIError) -> bool:
+        """Whether the work's write may be committed although `exc` ended the work: its self-committing
+        statement had answered, or the connection was lost while it ran (any other error of that
+        statement undid it). Such a failure is not retried, as a failed COMMIT is not."""
+        return self._alone == "committed" or (self._alone == "sent" and bool(exc.connection_invalidated))
 
     def prepared_target(self) -> Any:
         if self._session is not None:
@@ -366,6 +429,10 @@ class WriteSession(ReadSession):
         if not conn.in_transaction():
             if self._began:
                 self._info["began"] = True  # SQLite: the driver sent BEGIN IMMEDIATE already (_on_begin)
+            else:
+                self._refuse_after_alone()
+                if self._autocommit:
+                    self._set_autocommit(self._driver, False)
             conn.begin()
             self._began = True
 
@@ -413,14 +480,27 @@ class WriteSession(ReadSession):
                 (self._session.commit if commit else self._session.rollback)()
             if self._connection is not None and self._connection.in_transaction():
                 (self._connection.commit if commit else self._connection.rollback)()
-            self._driver_end(self.dialect.do_commit if commit else self.dialect.do_rollback)
+            if not self._autocommit:  # (in autocommit nothing is open: PostgreSQL before its BEGIN)
+                self._driver_end(self.dialect.do_commit if commit else self.dialect.do_rollback)
         finally:
             self._began = False
             self._info.pop("began", None)
+        if self._lazy and self._connection is None and self._driver is not None and self._driver.is_valid:
+            # Back to reads without a transaction; with a Connection made, its own begin() starts the
+            # next transaction (an ORM Session begins through it), so the driver stays out of autocommit.
+            self._set_autocommit(self._driver, True)
 
     def _before_return(self, driver: Any) -> None:
         self._began = False
         self._info.pop("began", None)
+        if self._autocommit:
+            super()._before_return(driver)  # out of autocommit, as the pool lends connections
+            self._autocommit = False
+
+
+# In a unit of work's `info`: something will still write after the work's own writes (a stored
+# Idempotency-Key answer), so none of them may commit as it runs (WriteSession).
+WRITES_FOLLOW = "writes_follow"
 
 
 class _DriverView:
@@ -456,7 +536,9 @@ def run_unit_of_work(work: Callable[[Session], T], *, attempts: int = 4, base_de
             return result
         except DBAPIError as exc:
             _safe_rollback(session)
-            _retry_or_raise(exc, committing, attempt, attempts, base_delay)
+            # A write the work sent to commit as it ran (WriteSession) counts as a COMMIT sent.
+            unknown = committing or (pooled and session.outcome_unknown(exc))
+            _retry_or_raise(exc, unknown, attempt, attempts, base_delay)
         except PoolTimeout as exc:  # every pooled connection busy for pool_timeout: overloaded, not broken
             _safe_rollback(session)
             raise DatabaseUnavailable("no database connection came free in time") from exc

@@ -21,7 +21,9 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql import ClauseElement, visitors
+from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.selectable import CompoundSelect, Select
 
 
 @dataclass
@@ -48,6 +50,7 @@ class Prepared:
 
     def __init__(self, statement: ClauseElement):
         self.statement = statement
+        self.reads = plain_read(statement)
         self._compiled: weakref.WeakKeyDictionary[Dialect, _Compiled] = weakref.WeakKeyDictionary()
 
     def _for(self, dialect: Dialect) -> _Compiled:
@@ -69,12 +72,14 @@ class Prepared:
             self._compiled[dialect] = found
         return found
 
-    def _fetch(self, conn: Any, params: Mapping[str, Any]) -> tuple[list[Any], _Compiled]:
+    def _fetch(self, conn: Any, params: Mapping[str, Any], last_write: bool = False
+               ) -> tuple[list[Any], _Compiled]:
         """The driver's rows as it gave them (no result processing), and the compiled form. `conn`: a
         `Connection`, or a unit of work's session without one (shared/data/db.py's ReadSession or
-        WriteSession: its pooled DBAPI connection is used directly)."""
+        WriteSession: its pooled DBAPI connection is used directly). `last_write`: nothing is written
+        after this statement in its unit of work (a WriteSession may then commit it as it runs)."""
         if not isinstance(conn, Connection):
-            return self._fetch_on_driver(conn, params)
+            return self._fetch_on_driver(conn, params, last_write)
         compiled = self._for(conn.dialect)
         args = self._args(compiled, params)
         driver = conn.connection.dbapi_connection
@@ -98,14 +103,15 @@ class Prepared:
                 cursor.close()
         return fetched, compiled
 
-    def _fetch_on_driver(self, read: Any, params: Mapping[str, Any]) -> tuple[list[Any], _Compiled]:
+    def _fetch_on_driver(self, read: Any, params: Mapping[str, Any], last_write: bool = False
+                         ) -> tuple[list[Any], _Compiled]:
         """`_fetch` on a unit of work's pooled DBAPI connection: the same listeners, dialect hook and
         error wrapping, without a `Connection` (shared/data/db.py's ReadSession.driver and
         WriteSession.driver, the latter in the unit of work's transaction)."""
         dialect = read.dialect
         compiled = self._for(dialect)
         args = self._args(compiled, params)
-        driver = read.driver()
+        driver = read.driver_for(self, last_write)
         cursor = None
         try:
             cursor = driver.dbapi_connection.cursor()
@@ -116,6 +122,7 @@ class Prepared:
                     listener(view, cursor, compiled.sql, args, None, False)
             dialect.do_execute(cursor, compiled.sql, args, None)
             fetched = self._rows_of(cursor, compiled, dialect)
+            read.statement_done()
         except dialect.loaded_dbapi.Error as exc:
             read.driver_failed(exc, cursor, compiled.sql, args)  # raises the wrapped DBAPIError
             raise  # not reached
@@ -150,9 +157,10 @@ class Prepared:
                 if (process := type_._cached_result_processor(dialect, described[1])) is not None)
         return fetched
 
-    def rows(self, session: Session | Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    def rows(self, session: Session | Connection, params: Mapping[str, Any], last_write: bool = False
+             ) -> list[tuple[Any, ...]]:
         """Every row, as tuples of Python values (after the columns' result processing)."""
-        fetched, compiled = self._fetch(_target(session), params)
+        fetched, compiled = self._fetch(_target(session), params, last_write)
         processors = compiled.results
         if not processors:
             return [tuple(row) for row in fetched]
@@ -186,14 +194,31 @@ class Prepared:
         rows = self.rows(session, params)
         return rows[0] if rows else None
 
-    def named_rows(self, session: Session | Connection, params: Mapping[str, Any]) -> list[Any]:
+    def named_rows(self, session: Session | Connection, params: Mapping[str, Any], last_write: bool = False
+                   ) -> list[Any]:
         """Every row as a named tuple: `row.total` as on a SQLAlchemy Row."""
         conn = _target(session)
         compiled = self._for(conn.dialect)
         if compiled.row_type is None:
             compiled.row_type = namedtuple("Row", compiled.columns)  # noqa: PYI024 - built per statement
         make = compiled.row_type._make
-        return [make(row) for row in self.rows(conn, params)]
+        return [make(row) for row in self.rows(conn, params, last_write)]
+
+
+def plain_read(statement: ClauseElement) -> bool:
+    """Whether `statement` only reads: a SELECT (or a UNION of them) with no data-modifying CTE
+    anywhere in it and no row lock (FOR UPDATE / SHARE). A PostgreSQL write unit of work may run such
+    a statement before it has begun its transaction (shared/data/db.py's WriteSession): at READ
+    COMMITTED each statement sees its own snapshot inside a transaction or out of one alike, and only a
+    write or a lock needs the transaction. Anything else (text, DML) counts as a write."""
+    if not isinstance(statement, (Select, CompoundSelect)):
+        return False
+    for element in visitors.iterate(statement):
+        if isinstance(element, UpdateBase):
+            return False
+        if isinstance(element, (Select, CompoundSelect)) and element._for_update_arg is not None:
+            return False
+    return True
 
 
 def _target(session: Any) -> Any:
@@ -210,9 +235,11 @@ _BUILT_ONCE_LOCK = threading.Lock()
 _KEEP_AT_MOST = 512
 
 
-def run(session: Session | Connection, statement: ClauseElement, params: Mapping[str, Any]) -> list[Any]:
+def run(session: Session | Connection, statement: ClauseElement, params: Mapping[str, Any], *,
+        last_write: bool = False) -> list[Any]:
     """Named rows of a statement built once and kept (an lru_cache'd builder's, a module constant's),
-    run as a `Prepared` one; a statement with expanding parameters goes through SQLAlchemy as usual."""
+    run as a `Prepared` one; a statement with expanding parameters goes through SQLAlchemy as usual.
+    `last_write`: the unit of work writes nothing after this statement (see `Prepared._fetch`)."""
     kept = _BUILT_ONCE.get(id(statement))
     if kept is None or kept[0] is not statement:
         try:
@@ -228,7 +255,7 @@ def run(session: Session | Connection, statement: ClauseElement, params: Mapping
     if kept[1] is None:
         conn = session if isinstance(session, Connection) else session.connection()
         return conn.execute(statement, params).all()
-    return kept[1].named_rows(session, params)
+    return kept[1].named_rows(session, params, last_write)
 
 
 def scalar(session: Session | Connection, statement: ClauseElement, params: Mapping[str, Any]) -> Any:

@@ -20,9 +20,9 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Date, Integer, Numeric, Unicode, bindparam, delete, select, update
+from sqlalchemy import BigInteger, Date, Integer, Numeric, Unicode, bindparam, case, delete, literal, select, update
 from sqlalchemy import func as sqlfunc
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from shared.data import prepared
@@ -105,10 +105,13 @@ class Change:
             entry[1] += sign
         return self
 
-    def apply(self, session: Session, user_id: int, inserting: tuple[Any, dict[str, Any]] | None = None) -> Any:
+    def apply(self, session: Session, user_id: int, inserting: tuple[Any, dict[str, Any]] | None = None,
+              *, last_write: bool = False) -> Any:
         """Move the balances and kept totals. `inserting`: (an INSERT built once, returning the new row's
         id; its values) to run with the change, on PostgreSQL as part of the ledger's one statement (one
-        round trip for the row and its ledger); the new id is returned."""
+        round trip for the row and its ledger); the new id is returned. `last_write`: the caller writes
+        nothing after this, so where the unit of work has written nothing before either, PostgreSQL may
+        commit the statement as it runs (shared/data/db.py's WriteSession)."""
         # Sorted, so two concurrent writes take row locks in the same order (no deadlock).
         moves = [(model, row_id, delta) for (model, row_id), delta
                  in sorted(self.balances.items(), key=lambda kv: (kv[0][0].__name__, kv[0][1])) if delta]
@@ -117,7 +120,7 @@ class Change:
         totals += [(DailyTotal, key, amount, count) for key, (amount, count) in sorted(self.daily.items())
                    if amount or count]
         if (moves or totals) and session.get_bind().dialect.name == "postgresql":
-            return _apply_in_one_statement(session, user_id, moves, totals, inserting)
+            return _apply_in_one_statement(session, user_id, moves, totals, inserting, last_write)
         new_id = prepared.scalar(session, *inserting) if inserting is not None else None
         for model, row_id, delta in moves:
             move_balance(session, model, row_id, delta)
@@ -158,18 +161,19 @@ def _forget_balances(session: Session, moved: Iterable[tuple[type, int]]) -> Non
 
 
 def _apply_in_one_statement(session: Session, user_id: int, moves: list, totals: list,
-                            inserting: tuple[Any, dict[str, Any]] | None = None) -> Any:
+                            inserting: tuple[Any, dict[str, Any]] | None = None, last_write: bool = False) -> Any:
     """PostgreSQL: every balance UPDATE and kept-total upsert of a write in one statement (data-
-    modifying CTEs, read in the sorted order), one round trip instead of one per row; each part
-    reports the rows it changed, so a refused one is still told apart. The totals travel as arrays
-    (one upsert per table over unnest(...)), so the statement's shape, and the CPU to build it, does
-    not grow with the number of days and categories a bulk write touches."""
+    modifying CTEs, read in the sorted order), one round trip instead of one per row. A part that
+    would take a row past its limit moves nothing, and the statement itself then fails with the
+    refusal (`ledger_refused`, migration 0012), undoing every part: so it is all or nothing even when
+    it is committed as it runs (`last_write`). The totals travel as arrays (one upsert per table over
+    unnest(...)), so the statement's shape, and the CPU to build it, does not grow with the number of
+    days and categories a bulk write touches."""
     # No parameter is named like a column: an UPDATE would take it as one more column to SET.
     params: dict[str, Any] = {"owner": user_id, "now": utcnow(), "high": COLUMN_LIMIT, "low": -COLUMN_LIMIT,
                               "balance_high": BALANCE_LIMIT, "balance_low": -BALANCE_LIMIT}
     for i, (_, row_id, delta) in enumerate(moves):
         params.update({f"row_{i}": row_id, f"delta_{i}": delta})
-    expected = [1] * len(moves)
     shapes = []
     for model in _PERIOD_COLUMN:
         mine = [(key, amount, count) for m, key, amount, count in totals if m is model]
@@ -182,7 +186,7 @@ def _apply_in_one_statement(session: Session, user_id: int, moves: list, totals:
             params[f"{name}_{field_name}"] = column[0] if single else column
         params[f"{name}_amount"] = mine[0][1] if single else [amount for _, amount, _ in mine]
         params[f"{name}_count"] = mine[0][2] if single else [count for _, _, count in mine]
-        expected.append(len(mine))
+        params[f"{name}_rows"] = len(mine)
         shapes.append((model, single))
     insert = None
     if inserting is not None:
@@ -190,14 +194,32 @@ def _apply_in_one_statement(session: Session, user_id: int, moves: list, totals:
         params.update({f"{_NEW}{name}": value for name, value in values.items()})
     statement = _ledger_statement(tuple(model for model, _, _ in moves), tuple(shapes),
                                   None if insert is None else insert.table)
-    changed = list(prepared.run(session, statement, params)[0])
-    new_id = changed.pop(0) if insert is not None else None
-    if changed[:len(moves)] != expected[:len(moves)]:
-        raise _past_balance_limit("amount")
+    try:
+        new_id = prepared.run(session, statement, params, last_write=last_write)[0][0]
+    except DBAPIError as exc:
+        refused = ledger_refusal(exc)
+        if refused is None:
+            raise
+        raise (_past_balance_limit("amount") if refused == "balance" else _past_limit(refused)) from None
     _forget_balances(session, [(model, row_id) for model, row_id, _ in moves])
-    if changed[len(moves):] != expected[len(moves):]:
-        raise _past_limit("monthly or daily total")
     return new_id
+
+
+REFUSED = "FL001"  # ledger_refused's SQLSTATE (migration 0012_ledger_refusal)
+
+
+def _refused_parts(models: tuple[type, ...], totals: tuple[tuple[type, bool], ...]) -> list[str]:
+    """What each part of the ledger's statement names when it refuses: as the statement-per-row path
+    words it (`_total_name`)."""
+    return ["balance"] * len(models) + [_total_name(model) for model, _ in totals]
+
+
+def ledger_refusal(exc: DBAPIError) -> str | None:
+    """The part ("balance" or "total") a PostgreSQL ledger statement refused, or None for any other error."""
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) != REFUSED:
+        return None
+    return str(getattr(orig.diag, "message_primary", None) or orig).rpartition(": ")[2].strip()
 
 
 _NEW = "new_"  # the prefix of a row's values inserted by the ledger's statement (no clash with its own)
@@ -250,11 +272,22 @@ def _ledger_statement(models: tuple[type, ...], totals: tuple[tuple[type, bool],
             set_={"total": model.total + row.excluded.total, "count": model.count + row.excluded.count},
             where=(model.total + row.excluded.total).between(low, high),
         ).returning(model.id).cte(f"upsert_{name}"))
-    counts = [select(sqlfunc.count()).select_from(part).scalar_subquery() for part in parts]
+    # Each part must move every row it was given (a balance part its one row; an upsert one per
+    # (period, type, category, currency) sent): a part that moved fewer refused, and the statement
+    # fails with it (ledger_refused raises), so none of its parts is kept.
+    expected = [literal(1)] * len(models) + [bindparam(f"{model.__tablename__}_rows", type_=Integer())
+                                             for model, _ in totals]
+    checks = [case((select(sqlfunc.count()).select_from(part).scalar_subquery() == wanted, literal(0, BigInteger())),
+                   else_=sqlfunc.ledger_refused(literal(what), type_=BigInteger()))
+              for part, wanted, what in zip(parts, expected, _refused_parts(models, totals), strict=True)]
     if new_row is not None:
         row = _inserted(new_row)
-        counts.insert(0, select(row.c.id).scalar_subquery())
-    return select(*counts)
+        return select(select(row.c.id).scalar_subquery(), *checks)
+    return select(literal(None).label("new_id"), *checks)
+
+
+def _total_name(model: type) -> str:
+    return "monthly total" if model is MonthlyTotal else "daily total"
 
 
 def _past_balance_limit(field_name: str) -> Invalid:
@@ -286,7 +319,7 @@ def add_to_total(session: Session, user_id: int, key: TotalKey, amount: Decimal,
     DO UPDATE where the database has it (PostgreSQL, SQLite); elsewhere UPDATE, else INSERT, and a
     racing INSERT falls back to UPDATE."""
     period, kind, category_key, currency = key
-    what = "monthly total" if model is MonthlyTotal else "daily total"
+    what = _total_name(model)
     identity = {"user_id": user_id, _PERIOD_COLUMN[model]: period, "type": kind, "category_key": category_key,
                 "currency": currency}
     dialect = session.get_bind().dialect.name

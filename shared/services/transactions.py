@@ -444,17 +444,20 @@ class Transactions(Resource[Transaction]):
         self.validate_row(session, user, values, None)
         return values
 
-    def _write_new(self, session: Session, user: User, values: dict[str, Any]) -> dict[str, Any]:
+    def _write_new(self, session: Session, user: User, values: dict[str, Any], last_write: bool = False
+                   ) -> dict[str, Any]:
         """INSERT the new row and apply its ledger change, in one statement on PostgreSQL (each a built-
         once Prepared one elsewhere: the ORM's flush costs several times the round trip). Its columns,
-        the new id among them."""
+        the new id among them. `last_write`: the caller writes nothing more in this unit of work (its
+        tags, linked after the row, are written here)."""
         columns = dict.fromkeys(_INSERTED)
         columns.update(self.to_columns(values), user_id=user.id)
         if columns["currency"] is None:  # the column's default, as the INSERT would store it
             columns["currency"] = Transaction.__table__.c.currency.default.arg
         columns["created_at"] = columns["updated_at"] = utcnow()
         change = balances.Change().add(self.current_values(_NewRow(columns)))
-        columns["id"] = change.apply(session, user.id, inserting=(_INSERT, columns))
+        columns["id"] = change.apply(session, user.id, inserting=(_INSERT, columns),
+                                     last_write=last_write and not values.get("tags"))
         if values.get("tags"):
             tags.link(session, user.id, {columns["id"]: values["tags"]})
         return columns
@@ -474,7 +477,7 @@ class Transactions(Resource[Transaction]):
         """POST /api/transactions: the same checks and writes as `create`, answered from the columns
         written, with no ORM row built, attached and flushed for an answer that only reads it."""
         values = self._checked_values(session, user, data)
-        row = _NewRow(self._write_new(session, user, values))
+        row = _NewRow(self._write_new(session, user, values, last_write=True))
         row.known_untagged = not values.get("tags")
         return self.answers(session, user, [row])[0]
 

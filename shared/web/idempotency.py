@@ -13,6 +13,7 @@ from typing import Any
 import azure.functions as func
 from sqlalchemy.exc import IntegrityError
 
+from shared.data.db import WRITES_FOLLOW
 from shared.data.models import IdempotencyRecord
 from shared.errors import DomainError, Invalid
 from shared.services import idempotency as records
@@ -50,6 +51,7 @@ def idempotent(inner: Callable[[Context], Any], status: int = 201) -> Callable[[
         existing = records.find_live(ctx.session, ctx.user.id, scope, key)
         if existing is not None:
             return _replay(existing, request_hash)
+        ctx.session.info[WRITES_FOLLOW] = True  # the answer is stored after the work's own writes
         response = to_response(inner(ctx), status)
         if not 200 <= response.status_code < 300:
             return response

@@ -64,3 +64,30 @@ def test_an_opening_balance_change_that_would_pass_the_maximum_is_422(api, openi
     assert_problem(api.patch(f"/api/accounts/{main}", json={"opening_balance": sign + "1.01"}), 422,
                    "opening_balance")
     assert balance(api, f"/api/accounts/{main}") == sign + MAX
+
+
+def test_a_create_past_the_kept_monthly_total_is_422_and_changes_nothing(api):
+    """The kept totals have a limit of their own (their column's): reached only after some ten
+    thousand maximal expenses, so the month's total is set near it here. The create that would pass
+    it is refused whole: no row, no daily total, no balance moved (on PostgreSQL the refusal comes
+    from inside the ledger's one statement, which may be committing as it runs)."""
+    from sqlalchemy import update
+
+    from shared.data.db import run_unit_of_work
+    from shared.data.models import DailyTotal, MonthlyTotal
+    from shared.services.balances import COLUMN_LIMIT
+
+    main = account(api, "100.00")
+    assert spend(api, "1.00", account_id=main).status == 201
+    me = api.get("/api/me").json()["id"]
+    run_unit_of_work(lambda s: s.execute(update(MonthlyTotal).where(MonthlyTotal.user_id == me)
+                                         .values(total=COLUMN_LIMIT - 1)))
+    answer = spend(api, "1.01", account_id=main)
+    assert_problem(answer, 422, "amount")
+    assert "would take a monthly total past" in answer.json()["detail"]  # the same words on every database
+    assert api.get("/api/transactions").json()["total"] == 1
+    assert balance(api, f"/api/accounts/{main}") == "99.00"
+    days = run_unit_of_work(lambda s: [(t.total, t.count) for t in s.query(DailyTotal).filter_by(user_id=me)],
+                            reads_only=True)
+    assert [(str(total), count) for total, count in days] == [("1.00", 1)]
+    assert spend(api, "1.00", account_id=main).status == 201  # exactly up to the limit is kept
