@@ -3,10 +3,12 @@ after the handler: whatever the read does, a revoked, logged-out or deleted call
 read's answer, its 404 or its 422; and a read that carries the check sends one statement fewer."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from tests.conftest import assert_problem, make_user
-from tests.money.conftest import count_statements, created, new_transaction, ok
+from tests.money.conftest import count_statements, created, new_account, new_budget, new_category, new_transaction, ok
 
 # Reads of every kind: one that carries the check in its statement (a transaction), lists (checked after
 # the handler), reports that read the caller's currency (checked on that first use), and reads that fail
@@ -117,6 +119,50 @@ def test_a_caller_without_categories_still_gets_the_monthly_report(api):
     report = ok(api.get("/api/reports/monthly"))
     assert report["by_category"] == [] and report["budgets"] == []
 
+
+
+def test_the_checked_monthly_report_answers_what_the_unchecked_one_does():
+    """The report carrying the caller's check reads only the names it shows (the budgeted categories,
+    and each ledger row's own); the one for a caller already checked reads every category with its
+    budget. Both answer the same, on a month with budgets spent and unspent, income, an uncategorized
+    expense, a foreign-currency account (its amounts come from the daily totals) and another user's
+    categories and spending beside it."""
+    from sqlalchemy import select
+
+    from shared.data.db import run_unit_of_work
+    from shared.data.models import User
+    from shared.schemas.reports import MonthlyReportOut
+    from shared.services import reports
+    from shared.services.callers import Caller
+
+    user, other = make_user(currency="USD"), make_user(currency="USD")
+    c = user.client
+    month = dt.date.today().strftime("%Y-%m")
+    ok(c.post("/api/fx-rates", json={"date": "2000-01-01", "base": "EUR", "quote": "USD", "rate": "1.5"}), 201)
+    home, euros = new_account(c, opening_balance="1000"), new_account(c, name="Euro", currency="EUR")
+    food, rent, pay = new_category(c, "expense"), new_category(c, "expense"), new_category(c, "income")
+    idle = new_category(c, "expense")
+    new_budget(c, category_id=food["id"], amount="100.00")
+    new_budget(c, category_id=idle["id"], amount="50.00")
+    new_transaction(c, account_id=home["id"], category_id=food["id"], amount="30.10")
+    new_transaction(c, account_id=euros["id"], category_id=rent["id"], amount="20.00")  # 30.00 USD
+    new_transaction(c, account_id=euros["id"], category_id=food["id"], amount="1.00")
+    new_transaction(c, account_id=home["id"], amount="7.77")  # uncategorized
+    new_transaction(c, type="income", account_id=home["id"], category_id=pay["id"], amount="2000.00")
+    theirs = new_category(other.client, "expense")
+    new_transaction(other.client, category_id=theirs["id"], amount="99.00")
+
+    checked = ok(c.get(f"/api/reports/monthly?month={month}"))
+
+    def unchecked(session):
+        row = session.execute(select(User).where(User.username == user.username)).scalar_one()
+        caller = Caller(session, row.id, row.currency, row.role, row.created_at)
+        return MonthlyReportOut.model_validate(reports.monthly_report(session, caller, month)).model_dump(mode="json")
+
+    assert checked == run_unit_of_work(unchecked, reads_only=True)
+    assert {line["category_id"] for line in checked["budgets"]} == {food["id"], idle["id"]}
+    assert {line["name"] for line in checked["by_category"]} == {food["name"], rent["name"], pay["name"],
+                                                                 "Uncategorized"}
 
 # --- a write that carries the check: creating a transaction (shared/services/callers.PendingWriter) ---------
 

@@ -167,7 +167,7 @@ def test_the_hot_prepared_statements_render_for_azure_sql():
     assert "rules.active = 1" in rules
     for sql in (writer, rules, CALLER_ROW._for(dialect).sql, Transactions()._one_answer._for(dialect).sql):
         assert " IS 1" not in sql and " IS 0" not in sql and " IS true" not in sql.lower()
-    # The monthly report's one statement: names with the check, then the ledger's parts, the home
-    # currency read from the caller's row.
+    # The monthly report's one statement: the caller's row (the check), the names, then the ledger's
+    # parts, the home currency read from the caller's row.
     monthly = Prepared(monthly_checked(True))._for(dialect).sql
-    assert monthly.count("UNION ALL") == 2 and "SELECT users.currency" in monthly and "ORDER BY part" in monthly
+    assert monthly.count("UNION ALL") == 3 and "SELECT users.currency" in monthly and "ORDER BY part" in monthly

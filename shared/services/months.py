@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
@@ -59,7 +60,9 @@ class CalendarPeriod:
     granularity: str
 
 
+@lru_cache(maxsize=1024)
 def month_period(year: int, month: int) -> CalendarPeriod:
+    """One calendar month (kept: every report asks for the same few months, and the period is frozen)."""
     start, end = month_bounds(year, month)
     return CalendarPeriod(start, end, f"{year:04d}-{month:02d}", "month")
 

@@ -55,13 +55,15 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    cast,
     func,
+    join,
     literal,
     literal_column,
     null,
     or_,
+    outerjoin,
     select,
-    type_coerce,
     union_all,
 )
 from sqlalchemy.orm import Session
@@ -99,6 +101,7 @@ MIN_SAMPLE = 5
 Period = CalendarPeriod
 
 
+@lru_cache(maxsize=1024)
 def whole_months(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date] | None:
     """(first day, last day) of the whole months inside [start, end], or None when there is none.
     Inclusive bounds, so nothing steps past the first or last day a date can name."""
@@ -395,47 +398,68 @@ _LEDGER_COLUMNS = ("date", "type", "category_key", "currency", "total", "n")
 
 @lru_cache(maxsize=2)
 def monthly_checked(whole_months_inside: bool = True):
-    """The monthly report in one statement for a caller not checked yet (shared/services/callers.py):
-    `names_and_budgets_query` carrying the caller's check (the caller's columns first; no such row
-    when the check failed, one with the category's columns NULL when the caller has no category),
-    then the ledger's rows (`_ledger_statement`, the home currency read from the caller's row), in
-    one UNION ALL told apart by `part` (0, then 1). Each part's columns are NULL in the other's rows,
-    typed as the columns they stand for. (A few dozen names sorted: their order never came from an
-    index.)"""
-    budgeted = and_(Budget.category_id == Category.id, Budget.user_id == Category.user_id,
-                    Budget.month == bindparam("month"))
+    """The monthly report in one statement for a caller not checked yet (shared/services/callers.py),
+    three parts in one UNION ALL told apart by `part`:
+    0. the caller's columns (no such row when the check failed: 401);
+    1. the categories with a budget for the month, with it (as `names_and_budgets_query`, less the
+       categories without one);
+    2. the ledger's rows (`_ledger_statement`, the home currency read from the caller's row), each
+       with its category's name (NULL when uncategorized).
+    Only the names the answer shows are read: not one row per category the user has. Each part's
+    columns are NULL in the others' rows, typed as the columns they stand for; the caller's are read
+    (and converted) once. The rows are the token's user's: when the check fails none is answered.
+    (A few names sorted: their order never came from an index.)"""
     ledger_part = _ledger_statement(whole_months_inside, False, False, home_of_user=True)
     ledger_selects = list(ledger_part.selects) if hasattr(ledger_part, "selects") else [ledger_part]
     typed = {name: ledger_selects[0].selected_columns[name].type for name in _LEDGER_COLUMNS}
-    names = (select(literal(0).label("part"), *(c.label(f"caller_{c.name}") for c in callers.CALLER_COLUMNS),
-                    Category.id.label("category_id"),
-                    Category.name, Budget.amount,
-                    *(type_coerce(null(), typed[name]).label(name) for name in _LEDGER_COLUMNS))
-             .select_from(callers.checked_from().outerjoin(Category, Category.user_id == callers.USER_ID)
-                          .outerjoin(Budget, budgeted))
-             .where(*callers.CONDITIONS))
-    blanks = [type_coerce(null(), c.type).label(c.name) for c in names.selected_columns[1:callers.WIDTH + 4]]
-    parts = [names] + [part.with_only_columns(literal(1).label("part"), *blanks, *part.selected_columns)
-                       for part in ledger_selects]
+    # Typed NULLs (CAST): PostgreSQL resolves a UNION's column types part by part, left to right, and
+    # two untyped NULLs in a row would resolve as text before the ledger's dates arrive.
+    ledger_blanks = [cast(null(), typed[name]).label(name) for name in _LEDGER_COLUMNS]
+    caller_columns = [c.label(f"caller_{c.name}") for c in callers.CALLER_COLUMNS]
+
+    def blank(columns):
+        return [cast(null(), c.type).label(c.name) for c in columns]
+
+    budget_columns = (Category.id.label("category_id"), Category.name, Budget.amount)
+    caller = (select(literal(0).label("part"), *caller_columns, *blank(budget_columns), *ledger_blanks)
+              .select_from(callers.checked_from()).where(*callers.CONDITIONS))
+    budgeted = (select(literal(1).label("part"), *blank(caller.selected_columns[1:callers.WIDTH + 1]),
+                       *budget_columns, *ledger_blanks)
+                .select_from(join(Category, Budget, and_(Budget.category_id == Category.id,
+                                                         Budget.user_id == Category.user_id)))
+                .where(Category.user_id == bindparam("user_id"), Budget.month == bindparam("month")))
+    parts = [caller, budgeted]
+    for part in ledger_selects:
+        totals = part.get_final_froms()[0]
+        named = and_(Category.id == totals.c.category_key, Category.user_id == totals.c.user_id)
+        parts.append(part.with_only_columns(
+            literal(2).label("part"), *blank(caller.selected_columns[1:callers.WIDTH + 2]), Category.name,
+            cast(null(), Budget.amount.type).label("amount"), *part.selected_columns)
+            .select_from(outerjoin(totals, Category, named)))
     stmt = union_all(*parts).order_by(literal_column("part"), literal_column("name"), literal_column("category_id"))
     _LEDGER_PARAMS[stmt] = set(stmt.compile().params)
     return stmt
 
 
-def _monthly_rows(session: Session, user, period) -> tuple[list[Any], Ledger]:
-    """The user's categories with their budgets of the month, and the month's ledger; one statement
-    carrying the caller's check when a read has not run it yet (one round trip instead of two)."""
+def _monthly_rows(session: Session, user, period) -> tuple[dict[int | None, str], list[Any], Ledger]:
+    """The names the month's answer shows, its budget rows (category_id, name, amount, by name), and its
+    ledger; one statement carrying the caller's check when a read has not run it yet (one round trip
+    instead of two)."""
     waiting = callers.pending(user)
     if waiting is None:
-        names = prepared.run(session, names_and_budgets_query(), {"user_id": user.id, "month": period.key})
-        return names, ledger(session, user, period.start, period.end)
+        rows = prepared.run(session, names_and_budgets_query(), {"user_id": user.id, "month": period.key})
+        names = {r.category_id: r.name for r in rows}
+        return names, [r for r in rows if r.amount is not None], ledger(session, user, period.start, period.end)
     stmt = monthly_checked(whole_months(period.start, period.end) is not None)
     values = {**_ledger_values(stmt, user.id, None, period.start, period.end), **waiting.check, "month": period.key}
     rows = prepared.run(session, stmt, values)
-    names = [row for row in rows if row.part == 0]
-    waiting.confirmed_by(names[0][1:] if names else None)  # no names row at all: the check failed (401)
-    book = _book(session, user, (row for row in rows if row.part == 1), period.start, period.end)
-    return [row for row in names if row.category_id is not None], book
+    caller = next((row for row in rows if row.part == 0), None)
+    waiting.confirmed_by(caller[1:] if caller is not None else None)  # no caller row: the check failed (401)
+    budget_rows = [row for row in rows if row.part == 1]
+    entries = [row for row in rows if row.part == 2]
+    names = {row.category_key: row.name for row in entries if row.name is not None}
+    names.update((row.category_id, row.name) for row in budget_rows)
+    return names, budget_rows, _book(session, user, entries, period.start, period.end)
 
 
 def budget_status(session: Session, user, month: str) -> list[BudgetLine]:
@@ -463,13 +487,13 @@ class MonthlyReport:
 def monthly_report(session: Session, user, month: str) -> MonthlyReport:
     """One ledger read (plus rates, names, budgets): a fixed number of statements."""
     period = parse_month(month)
-    categories, book = _monthly_rows(session, user, period)
+    names, budget_rows, book = _monthly_rows(session, user, period)
     t = totals_of(book)
-    names = {None: UNCATEGORIZED, **{r.category_id: r.name for r in categories}}
+    names[None] = UNCATEGORIZED
     return MonthlyReport(
         month=period.key, total_income=t.income, total_expenses=t.expenses, net_savings=t.net,
         savings_rate=ratio(t.net, t.income), by_category=categories_of(book, names),
-        budgets=_budget_lines((r for r in categories if r.amount is not None), spent_by_category(book)),
+        budgets=_budget_lines(budget_rows, spent_by_category(book)),
         transaction_count=t.count, currency=book.currency, missing_rates=book.missing_rates,
     )
 
