@@ -110,8 +110,9 @@ class Change:
         """Move the balances and kept totals. `inserting`: (an INSERT built once, returning the new row's
         id; its values) to run with the change, on PostgreSQL as part of the ledger's one statement (one
         round trip for the row and its ledger); the new id is returned. `last_write`: the caller writes
-        nothing after this, so where the unit of work has written nothing before either, PostgreSQL may
-        commit the statement as it runs (shared/data/db.py's WriteSession)."""
+        nothing after this and nothing it does after can fail in a way that should undo it (what is left
+        is building the answer from what was written), so where the unit of work has written nothing
+        before either, PostgreSQL may commit the statement as it runs (shared/data/db.py's WriteSession)."""
         # Sorted, so two concurrent writes take row locks in the same order (no deadlock).
         moves = [(model, row_id, delta) for (model, row_id), delta
                  in sorted(self.balances.items(), key=lambda kv: (kv[0][0].__name__, kv[0][1])) if delta]

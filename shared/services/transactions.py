@@ -475,7 +475,9 @@ class Transactions(Resource[Transaction]):
 
     def create_answer(self, session: Session, user: User, data) -> dict[str, Any]:
         """POST /api/transactions: the same checks and writes as `create`, answered from the columns
-        written, with no ORM row built, attached and flushed for an answer that only reads it."""
+        written, with no ORM row built, attached and flushed for an answer that only reads it. Every
+        check (the caller's, the references', the rules', the row's) runs before the write, and only
+        the answer is built after it: the write is the unit of work's last (`last_write`)."""
         values = self._checked_values(session, user, data)
         row = _NewRow(self._write_new(session, user, values, last_write=True))
         row.known_untagged = not values.get("tags")
