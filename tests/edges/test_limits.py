@@ -91,3 +91,35 @@ def test_a_create_past_the_kept_monthly_total_is_422_and_changes_nothing(api):
                             reads_only=True)
     assert [(str(total), count) for total, count in days] == [("1.00", 1)]
     assert spend(api, "1.00", account_id=main).status == 201  # exactly up to the limit is kept
+
+
+def test_concurrent_creates_near_the_limit_keep_exactly_what_fits(api):
+    """Ten expenses of 2.00 at once on an account 10.00 from the limit: exactly five are kept, the
+    other five refused whole (on PostgreSQL each create is one statement committed as it runs, and its
+    balance part re-reads the row it waited for), and the balance, the transactions and the kept
+    monthly total agree to the cent."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    main = account(api)
+    assert spend(api, "999999999989.99", account_id=main).status == 201
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        answers = list(pool.map(lambda _: spend(api, "2.00", account_id=main), range(10)))
+    assert sorted(a.status for a in answers) == [201] * 5 + [422] * 5, [a.status for a in answers]
+    assert balance(api, f"/api/accounts/{main}") == "-" + MAX
+    assert api.get("/api/transactions").json()["total"] == 6
+    kept = api.get("/api/reports/summary?date_from=2026-03-01&date_to=2026-03-31").json()  # the kept totals
+    assert kept["total_expenses"] == MAX and kept["transaction_count"] == 6
+
+
+def test_twenty_concurrent_creates_on_one_account_all_count(api):
+    """No lost update: each create's balance move and kept totals land, whatever the interleaving."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    main = account(api, "100.00")
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        answers = list(pool.map(lambda _: spend(api, "2.25", account_id=main), range(20)))
+    assert [a.status for a in answers] == [201] * 20
+    assert len({a.json()["id"] for a in answers}) == 20
+    assert balance(api, f"/api/accounts/{main}") == "55.00"
+    kept = api.get("/api/reports/summary?date_from=2026-03-01&date_to=2026-03-31").json()  # the kept totals
+    assert kept["total_expenses"] == "45.00" and kept["transaction_count"] == 20
