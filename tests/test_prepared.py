@@ -171,3 +171,8 @@ def test_the_hot_prepared_statements_render_for_azure_sql():
     # parts, the home currency read from the caller's row.
     monthly = Prepared(monthly_checked(True))._for(dialect).sql
     assert monthly.count("UNION ALL") == 3 and "SELECT users.currency" in monthly and "ORDER BY part" in monthly
+    # Its blanks are typed NULLs (CAST): T-SQL takes them too.
+    assert "CAST(NULL AS NUMERIC(18, 2)) AS amount" in monthly
+    for whole_months_inside in (True, False):
+        sqlglot.parse_one(Prepared(monthly_checked(whole_months_inside))._for(dialect).sql.replace("?", "1"),
+                          read="tsql")
