@@ -188,20 +188,27 @@ def test_waiting_too_long_for_a_pooled_connection_is_unavailable_not_an_error():
 
 # --- reads (a GET's unit of work: a ReadSession on PostgreSQL and SQLite) --------------------------
 
+def read_work(path: str, calls: list[int]):
+    """A read through the ORM Session, or a built-once statement on the pooled driver itself."""
+    return probing_work(calls) if path == "orm" else driver_probing_work(calls)
+
+
+@pytest.mark.parametrize("path", ["orm", "driver"])
 @pytest.mark.parametrize("number", [40613, 10054])
-def test_a_transient_error_in_a_read_is_retried_on_a_new_connection(failing_execute, number):
+def test_a_transient_error_in_a_read_is_retried_on_a_new_connection(failing_execute, number, path):
     failing_execute(driver_error(number), times=2)
     calls: list[int] = []
-    assert run_unit_of_work(probing_work(calls), base_delay=0, reads_only=True) == 1
+    assert run_unit_of_work(read_work(path, calls), base_delay=0, reads_only=True) == 1
     assert len(calls) == 3
 
 
-def test_a_permanent_error_in_a_read_is_raised_once(failing_execute):
+@pytest.mark.parametrize("path", ["orm", "driver"])
+def test_a_permanent_error_in_a_read_is_raised_once_as_sqlalchemys(failing_execute, path):
     failing_execute(driver_error(2627), times=1)
     calls: list[int] = []
-    with pytest.raises(DBAPIError):
-        run_unit_of_work(probing_work(calls), base_delay=0, reads_only=True)
-    assert len(calls) == 1
+    with pytest.raises(DBAPIError) as raised:
+        run_unit_of_work(read_work(path, calls), base_delay=0, reads_only=True)
+    assert len(calls) == 1 and "retry_probe" in raised.value.statement
 
 
 def test_a_read_failing_on_every_attempt_is_unavailable(failing_execute):
@@ -260,22 +267,6 @@ def driver_probing_work(calls: list[int], probe=None):
         assert session.prepared_target() is session  # no SQLAlchemy Connection made: the driver path
         return probe.rows(session, {})[0][0]
     return work
-
-
-@pytest.mark.parametrize("number", [40613, 10054])
-def test_a_transient_error_on_the_driver_path_is_retried(failing_execute, number):
-    failing_execute(driver_error(number), times=2)
-    calls: list[int] = []
-    assert run_unit_of_work(driver_probing_work(calls), base_delay=0, reads_only=True) == 1
-    assert len(calls) == 3
-
-
-def test_a_permanent_error_on_the_driver_path_is_raised_once_as_sqlalchemys(failing_execute):
-    failing_execute(driver_error(2627), times=1)
-    calls: list[int] = []
-    with pytest.raises(DBAPIError) as raised:
-        run_unit_of_work(driver_probing_work(calls), base_delay=0, reads_only=True)
-    assert len(calls) == 1 and "retry_probe" in raised.value.statement
 
 
 def test_a_read_whose_pooled_connection_died_is_retried_on_a_new_one():
