@@ -389,14 +389,13 @@ class WriteSession(ReadSession):
         """The pooled DBAPI connection for one built-once statement: in the transaction, except on
         PostgreSQL before it has begun, for a plain read (autocommit) or the unit of work's only write
         (sent alone: it commits as it runs)."""
-        self._checkout()
+        driver = self._checkout()  # (PostgreSQL: in autocommit from here until the transaction begins)
         if not self._autocommit:
             return self.driver()
         if statement.reads:
-            return self._checkout()
+            return driver
         if last_write and not self.info.get(WRITES_FOLLOW):
             self._refuse_after_alone()
-            driver = self._checkout()
             self._alone = "sent"
             return driver
         return self.driver()

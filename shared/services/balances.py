@@ -216,7 +216,8 @@ def _refused_parts(models: tuple[type, ...], totals: tuple[tuple[type, bool], ..
 
 
 def ledger_refusal(exc: DBAPIError) -> str | None:
-    """The part ("balance" or "total") a PostgreSQL ledger statement refused, or None for any other error."""
+    """What a PostgreSQL ledger statement refused ("balance", "monthly total" or "daily total"), or None
+    for any other error."""
     orig = exc.orig
     if getattr(orig, "sqlstate", None) != REFUSED:
         return None
