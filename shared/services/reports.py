@@ -423,8 +423,7 @@ def monthly_checked(whole_months_inside: bool = True):
     budget_columns = (Category.id.label("category_id"), Category.name, Budget.amount)
     caller = (select(literal(0).label("part"), *caller_columns, *blank(budget_columns), *ledger_blanks)
               .select_from(callers.checked_from()).where(*callers.CONDITIONS))
-    budgeted = (select(literal(1).label("part"), *blank(caller.selected_columns[1:callers.WIDTH + 1]),
-                       *budget_columns, *ledger_blanks)
+    budgeted = (select(literal(1).label("part"), *blank(caller_columns), *budget_columns, *ledger_blanks)
                 .select_from(join(Category, Budget, and_(Budget.category_id == Category.id,
                                                          Budget.user_id == Category.user_id)))
                 .where(Category.user_id == bindparam("user_id"), Budget.month == bindparam("month")))
@@ -432,10 +431,10 @@ def monthly_checked(whole_months_inside: bool = True):
     for part in ledger_selects:
         totals = part.get_final_froms()[0]
         named = and_(Category.id == totals.c.category_key, Category.user_id == totals.c.user_id)
+        category_id, name, amount = budget_columns
         parts.append(part.with_only_columns(
-            literal(2).label("part"), *blank(caller.selected_columns[1:callers.WIDTH + 2]), Category.name,
-            cast(null(), Budget.amount.type).label("amount"), *part.selected_columns)
-            .select_from(outerjoin(totals, Category, named)))
+            literal(2).label("part"), *blank(caller_columns), *blank([category_id]), name, *blank([amount]),
+            *part.selected_columns).select_from(outerjoin(totals, Category, named)))
     stmt = union_all(*parts).order_by(literal_column("part"), literal_column("name"), literal_column("category_id"))
     _LEDGER_PARAMS[stmt] = set(stmt.compile().params)
     return stmt
